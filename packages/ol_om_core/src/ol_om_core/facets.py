@@ -1,0 +1,174 @@
+"""Shape checks for the standard facets (spec/facets/*.json): required fields and their JSON types.
+
+Only standard facet keys are checked, and only the fields the spec requires or types; everything else in a
+facet is kept as sent. A facet marked ``_deleted: true`` is not checked. Custom facets are never checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Union
+
+from ol_om_core.errors import InvalidEvent
+
+# A tiny schema language: a field is (required, shape); a shape is a JSON type name, an object schema
+# (dict), ("array", item shape) or ("map", value shape).
+Shape = Union[str, "Schema", tuple[str, "Shape"]]
+Schema = dict[str, tuple[bool, Shape]]
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict, Mapping),
+    "scalar": (str, int, float, bool),
+}
+
+_JOB_REF: Schema = {"namespace": (True, "string"), "name": (True, "string")}
+_RUN_REF: Schema = {"runId": (True, "string")}
+_TAGS: Schema = {"tags": (False, ("array", {"key": (True, "scalar"), "value": (True, "scalar")}))}
+_OWNERSHIP: Schema = {"owners": (False, ("array", {"name": (True, "string"), "type": (False, "string")}))}
+_DOCUMENTATION: Schema = {"description": (True, "string")}
+_TRANSFORMATION: Schema = {
+    "type": (True, "string"),
+    "subtype": (False, "string"),
+    "description": (False, "string"),
+    "masking": (False, "boolean"),
+}
+_INPUT_FIELD: Schema = {
+    "namespace": (True, "string"),
+    "name": (True, "string"),
+    "field": (True, "string"),
+    "transformations": (False, ("array", _TRANSFORMATION)),
+}
+_COLUMN_LINEAGE: Schema = {
+    "fields": (True, ("map", {"inputFields": (True, ("array", _INPUT_FIELD))})),
+    "dataset": (False, ("array", _INPUT_FIELD)),
+}
+_STATISTICS: Schema = {"rowCount": (False, "number"), "size": (False, "number"), "fileCount": (False, "number")}
+_SCHEMA_FIELD: Schema = {"name": (True, "string"), "type": (False, "string")}
+_SCHEMA_FIELD["fields"] = (False, ("array", _SCHEMA_FIELD))  # nested struct fields, recursive
+
+STANDARD_FACETS: dict[str, dict[str, Schema]] = {
+    "run": {
+        "parent": {
+            "run": (True, _RUN_REF),
+            "job": (True, _JOB_REF),
+            "root": (False, {"run": (True, _RUN_REF), "job": (True, _JOB_REF)}),
+        },
+        "nominalTime": {"nominalStartTime": (True, "string"), "nominalEndTime": (False, "string")},
+        "errorMessage": {"message": (True, "string"), "stackTrace": (False, "string")},
+        "tags": _TAGS,
+    },
+    "job": {
+        "jobType": {"processingType": (True, "string"), "integration": (True, "string"), "jobType": (False, "string")},
+        "sql": {"query": (True, "string"), "dialect": (False, "string")},
+        "documentation": _DOCUMENTATION,
+        "sourceCodeLocation": {"type": (False, "string"), "url": (True, "string")},
+        "sourceCode": {"language": (True, "string"), "sourceCode": (True, "string")},
+        "ownership": _OWNERSHIP,
+        "tags": _TAGS,
+    },
+    "dataset": {
+        "schema": {"fields": (False, ("array", _SCHEMA_FIELD))},
+        "symlinks": {
+            "identifiers": (
+                False,
+                ("array", {"namespace": (True, "string"), "name": (True, "string"), "type": (True, "string")}),
+            )
+        },
+        "columnLineage": _COLUMN_LINEAGE,
+        "documentation": _DOCUMENTATION,
+        "ownership": _OWNERSHIP,
+        "tags": _TAGS,
+        "lifecycleStateChange": {"lifecycleStateChange": (True, "string")},
+        "storage": {"storageLayer": (True, "string"), "fileFormat": (False, "string")},
+        "dataSource": {"name": (False, "string"), "uri": (False, "string")},
+    },
+    "input": {
+        "dataQualityMetrics": {
+            "columnMetrics": (False, "object"),
+            "rowCount": (False, "number"),
+            "bytes": (False, "number"),
+            "fileCount": (False, "number"),
+        },
+        "inputStatistics": _STATISTICS,
+        "dataQualityAssertions": {
+            "assertions": (True, ("array", {"assertion": (True, "string"), "success": (True, "boolean")}))
+        },
+    },
+    "output": {"outputStatistics": _STATISTICS, "columnLineage": _COLUMN_LINEAGE},
+}
+
+
+# Facets whose versions required different fields: at least one of these must be there.
+# DataQualityMetrics: 1-0-x events carry only rowCount/bytes, the current schema requires columnMetrics.
+_ANY_OF: dict[tuple[str, str], tuple[str, ...]] = {("input", "dataQualityMetrics"): ("rowCount", "columnMetrics")}
+
+
+def check_facets(facets: Mapping[str, Any], path: str, where: str) -> None:
+    """Raise :class:`InvalidEvent` at the first standard facet in ``facets`` that breaks its schema."""
+    known = STANDARD_FACETS[where]
+    for key, facet in facets.items():
+        schema = known.get(key)
+        if schema is None:
+            continue
+        facet_path = f"{path}.{key}"
+        if not isinstance(facet, Mapping):
+            raise InvalidEvent(facet_path, f"the {key} facet must be an object, not {kind_of(facet)}")
+        if facet.get("_deleted") is True:
+            continue
+        _check_object(facet, schema, facet_path)
+        any_of = _ANY_OF.get((where, key))
+        if any_of and all(facet.get(name) is None for name in any_of):
+            raise InvalidEvent(facet_path, f"needs one of {', '.join(any_of)}")
+
+
+def _check_object(value: Mapping[str, Any], schema: Schema, path: str) -> None:
+    for name, (required, shape) in schema.items():
+        item = value.get(name)
+        if item is None:
+            if required:
+                raise InvalidEvent(f"{path}.{name}", "required by the facet's schema")
+            continue
+        _check(item, shape, f"{path}.{name}")
+
+
+def _check(value: Any, shape: Shape, path: str) -> None:
+    if isinstance(shape, str):
+        if not isinstance(value, _TYPES[shape]) or (shape == "number" and isinstance(value, bool)):
+            raise InvalidEvent(path, f"must be {_article(shape)}, not {kind_of(value)}")
+    elif isinstance(shape, dict):
+        if not isinstance(value, Mapping):
+            raise InvalidEvent(path, f"must be an object, not {kind_of(value)}")
+        _check_object(value, shape, path)
+    elif shape[0] == "array":
+        if not isinstance(value, list):
+            raise InvalidEvent(path, f"must be an array, not {kind_of(value)}")
+        for i, item in enumerate(value):
+            _check(item, shape[1], f"{path}[{i}]")
+    else:  # "map": an object whose values all have one shape
+        if not isinstance(value, Mapping):
+            raise InvalidEvent(path, f"must be an object, not {kind_of(value)}")
+        for key, item in value.items():
+            _check(item, shape[1], f"{path}.{key}")
+
+
+def _article(shape: str) -> str:
+    return {"object": "an object", "scalar": "a string or number"}.get(shape, f"a {shape}")
+
+
+def kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__

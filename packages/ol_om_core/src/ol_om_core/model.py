@@ -1,0 +1,166 @@
+"""Typed, immutable OpenLineage events: what :func:`ol_om_core.parse.parse` returns.
+
+Every facet map is kept whole in ``facets`` (unknown facets included). The standard facets the translation
+uses are also parsed once, up front, into typed fields, so nothing downstream re-reads raw JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Facets = Mapping[str, Any]
+"""A facet map as received: facet key -> JSON object."""
+
+RUN_EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
+TERMINAL_EVENT_TYPES = frozenset({"COMPLETE", "ABORT", "FAIL"})
+
+
+@dataclass(frozen=True, slots=True)
+class JobRef:
+    namespace: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParentRun:
+    """``run.facets.parent``: the job (and run) that started this one, and the root of the chain."""
+
+    job: JobRef
+    run_id: str
+    root_job: JobRef | None = None
+    root_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    name: str
+    type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    key: str
+    value: str
+    source: str | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobType:
+    processing_type: str
+    integration: str
+    job_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Symlink:
+    namespace: str
+    name: str
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transformation:
+    type: str
+    subtype: str | None = None
+    description: str | None = None
+    masking: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class InputField:
+    namespace: str
+    name: str
+    field: str
+    transformations: tuple[Transformation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnLineage:
+    """``columnLineage``: per output column its input columns, plus dataset-wide dependencies."""
+
+    fields: tuple[tuple[str, tuple[InputField, ...]], ...] = ()
+    dataset: tuple[InputField, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    namespace: str
+    name: str
+    facets: Facets
+    input_facets: Facets
+    output_facets: Facets
+    symlinks: tuple[Symlink, ...] = ()
+    column_lineage: ColumnLineage | None = None
+    """From ``facets.columnLineage`` or ``outputFacets.columnLineage`` (merged when both are present)."""
+    columns: tuple[str, ...] = ()
+    """Top-level column names from the ``schema`` facet, in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    namespace: str
+    name: str
+    facets: Facets
+    job_type: JobType | None = None
+    description: str | None = None
+    source_url: str | None = None
+    sql: str | None = None
+    owners: tuple[Owner, ...] = ()
+    tags: tuple[Tag, ...] = ()
+
+    @property
+    def ref(self) -> JobRef:
+        return JobRef(self.namespace, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    run_id: str
+    facets: Facets
+    parent: ParentRun | None = None
+    error_message: str | None = None
+    tags: tuple[Tag, ...] = ()
+    nominal_start: int | None = None
+    """``nominalTime.nominalStartTime`` in epoch milliseconds: when the run was scheduled."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunEvent:
+    event_type: str
+    """One of :data:`RUN_EVENT_TYPES`; ``OTHER`` when the event did not say."""
+    event_time: int
+    """Milliseconds since the epoch (UTC; a time without a zone is read as UTC)."""
+    producer: str
+    schema_url: str
+    run: Run
+    job: Job
+    inputs: tuple[Dataset, ...] = ()
+    outputs: tuple[Dataset, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class JobEvent:
+    """Design-time lineage (spec 2-0-0+): a job and its datasets, no run."""
+
+    event_time: int
+    producer: str
+    schema_url: str
+    job: Job
+    inputs: tuple[Dataset, ...] = ()
+    outputs: tuple[Dataset, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetEvent:
+    """Design-time metadata about one dataset (spec 2-0-0+)."""
+
+    event_time: int
+    producer: str
+    schema_url: str
+    dataset: Dataset
+
+
+Event = RunEvent | JobEvent | DatasetEvent

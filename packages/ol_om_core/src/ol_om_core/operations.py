@@ -1,0 +1,40 @@
+"""Operations: plain values that render to the exact OpenMetadata REST call (method, path, body).
+
+``path`` is relative to the server's ``/api`` base. An entity the sink must resolve to an id is written as
+``{"type": "table", "fullyQualifiedName": "svc.db.schema.t"}`` (the dry-run contract in DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import quote
+
+OperationKind = Literal["pipeline_service", "pipeline", "pipeline_status", "lineage"]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    kind: OperationKind
+    method: str
+    path: str
+    body: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "path": self.path, "body": self.body}
+
+    def fingerprint(self) -> str:
+        """Identical calls have identical fingerprints (used to skip what was already emitted)."""
+        return self.method + " " + self.path + " " + json.dumps(self.body, sort_keys=True, separators=(",", ":"))
+
+
+def entity_ref(entity_type: str, fqn: str) -> dict[str, str]:
+    """A reference the sink resolves to ``{"id", "type"}``."""
+    return {"type": entity_type, "fullyQualifiedName": fqn}
+
+
+def fqn_path(fqn: str) -> str:
+    """An FQN as one URL path segment: nothing in it (``/``, ``?``, ``#``, ``..``, quotes) escapes the segment."""
+    return quote(fqn, safe="")

@@ -1,0 +1,335 @@
+"""OpenLineage wire JSON (spec 1-0-x to 2-0-2) -> typed, immutable events.
+
+One pass over the envelope and the standard facets the translation uses; unknown facets are kept untouched.
+:class:`~ol_om_core.errors.InvalidEvent` is the only exception that leaves :func:`parse`.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, TypeGuard
+
+from ol_om_core.errors import InvalidEvent
+from ol_om_core.facets import check_facets
+from ol_om_core.facets import kind_of as _kind
+from ol_om_core.model import (
+    RUN_EVENT_TYPES,
+    ColumnLineage,
+    Dataset,
+    DatasetEvent,
+    Event,
+    InputField,
+    Job,
+    JobEvent,
+    JobRef,
+    JobType,
+    Owner,
+    ParentRun,
+    Run,
+    RunEvent,
+    Symlink,
+    Tag,
+    Transformation,
+)
+
+MAX_DEPTH = 200
+"""Deeper JSON than this is rejected (a guard against recursion blow-ups from hostile input)."""
+
+_EMPTY: Mapping[str, Any] = {}
+
+
+def parse(raw: bytes | bytearray | memoryview | str | Mapping[str, Any] | object) -> Event:
+    """Parse one OpenLineage event from bytes, str, a mapping, or an openlineage-python event object."""
+    try:
+        if isinstance(raw, bytes | bytearray | memoryview | str):
+            data = loads(raw)
+        elif isinstance(raw, Mapping):
+            data = raw
+        elif hasattr(raw, "__attrs_attrs__"):
+            data = _from_attrs(raw)
+        else:
+            raise InvalidEvent("$", f"cannot read an event from a {type(raw).__name__}")
+        return _event(data)
+    except InvalidEvent:
+        raise
+    except RecursionError:
+        raise InvalidEvent("$", f"nested deeper than Python can follow (limit {MAX_DEPTH})") from None
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:  # pragma: no cover - a bug if reached
+        raise InvalidEvent("$", f"unreadable event: {type(exc).__name__}: {exc}") from exc
+
+
+def loads(raw: bytes | bytearray | memoryview | str) -> Any:
+    """``json.loads`` with the failure turned into :class:`InvalidEvent`."""
+    try:
+        text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidEvent("$", f"not UTF-8: {exc.reason} at byte {exc.start}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidEvent("$", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise InvalidEvent("$", "not usable JSON: nested too deeply") from None
+
+
+def _from_attrs(obj: object) -> Any:
+    """Duck-typed conversion of openlineage-python's attrs classes, without importing them."""
+    fields = getattr(obj, "__attrs_attrs__", None)
+    if fields is not None:
+        out = {}
+        for f in fields:
+            value = getattr(obj, f.name)
+            if value is not None:
+                out[f.name] = _from_attrs(value)
+        return out
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, Mapping):
+        return {str(k): _from_attrs(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, list | tuple):
+        return [_from_attrs(v) for v in obj]
+    if isinstance(obj, uuid.UUID | datetime):
+        return str(obj) if isinstance(obj, uuid.UUID) else obj.isoformat()
+    return obj
+
+
+# -- the envelope ------------------------------------------------------------------------------------------
+
+
+def _event(data: Any) -> Event:
+    if not isinstance(data, Mapping):
+        raise InvalidEvent("$", f"an event is a JSON object, not {_kind(data)}")
+    time = _event_time(data)
+    producer = _opt_str(data, "producer", "$") or ""
+    schema_url = _opt_str(data, "schemaURL", "$") or ""
+    if "run" in data:
+        event_type = data.get("eventType")
+        if event_type is None:
+            event_type = "OTHER"
+        elif event_type not in RUN_EVENT_TYPES:
+            raise InvalidEvent("$.eventType", f"{event_type!r} is not one of {', '.join(RUN_EVENT_TYPES)}")
+        return RunEvent(
+            event_type=event_type,
+            event_time=time,
+            producer=producer,
+            schema_url=schema_url,
+            run=_run(data["run"], "$.run"),
+            job=_job(data.get("job"), "$.job"),
+            inputs=_datasets(data, "inputs"),
+            outputs=_datasets(data, "outputs"),
+        )
+    if "dataset" in data:
+        if "job" in data:
+            raise InvalidEvent("$", "a DatasetEvent carries no job (spec 2-0-2)")
+        return DatasetEvent(time, producer, schema_url, _dataset(data["dataset"], "$.dataset"))
+    if "job" in data:
+        job = _job(data["job"], "$.job")
+        return JobEvent(time, producer, schema_url, job, _datasets(data, "inputs"), _datasets(data, "outputs"))
+    raise InvalidEvent("$", "not an OpenLineage event: it has no run, job or dataset")
+
+
+def _event_time(data: Mapping[str, Any]) -> int:
+    return _time_ms(data.get("eventTime"), "$.eventTime")
+
+
+def _scheduled_time(value: str) -> int | None:
+    """A nominal (scheduled) time: informative only, so a bare date is midnight and junk is ignored."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return int((parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp() * 1000)
+
+
+def _time_ms(value: Any, path: str) -> int:
+    if not isinstance(value, str):
+        raise InvalidEvent(path, "required: an ISO 8601 date-time" if value is None else "must be a string")
+    # The client library insists on a time part; a bare date would silently mean midnight.
+    if len(value) < 11 or value[10] not in "Tt ":
+        raise InvalidEvent(path, f"{value[:60]!r} is not an ISO 8601 date-time with a time part")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidEvent(path, f"{value[:60]!r} is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp() * 1000)
+
+
+def _run(data: Any, path: str) -> Run:
+    data = _object(data, path)
+    run_id = _run_id(data.get("runId"), path + ".runId")
+    facets = _facets(data, path, "run")
+    parent = _parent(facets.get("parent"), path + ".facets.parent")
+    error = facets.get("errorMessage")
+    nominal = facets.get("nominalTime")
+    return Run(
+        run_id=run_id,
+        facets=facets,
+        parent=parent,
+        error_message=error.get("message") if isinstance(error, Mapping) else None,
+        tags=_tags(facets.get("tags"), path + ".facets.tags"),
+        nominal_start=_scheduled_time(nominal["nominalStartTime"]) if _live(nominal) else None,
+    )
+
+
+def _job(data: Any, path: str) -> Job:
+    data = _object(data, path)
+    facets = _facets(data, path, "job")
+    job_type = facets.get("jobType")
+    docs = facets.get("documentation")
+    location = facets.get("sourceCodeLocation")
+    sql = facets.get("sql")
+    return Job(
+        namespace=_str(data, "namespace", path),
+        name=_str(data, "name", path),
+        facets=facets,
+        job_type=JobType(
+            job_type["processingType"], job_type["integration"], job_type.get("jobType")
+        ) if _live(job_type) else None,
+        description=docs["description"] if _live(docs) else None,
+        source_url=location["url"] if _live(location) else None,
+        sql=sql["query"] if _live(sql) else None,
+        owners=_owners(facets.get("ownership")),
+        tags=_tags(facets.get("tags"), path + ".facets.tags"),
+    )
+
+
+def _datasets(data: Mapping[str, Any], key: str) -> tuple[Dataset, ...]:
+    value = data.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InvalidEvent(f"$.{key}", f"must be an array, not {_kind(value)}")
+    return tuple(_dataset(item, f"$.{key}[{i}]") for i, item in enumerate(value))
+
+
+def _dataset(data: Any, path: str) -> Dataset:
+    data = _object(data, path)
+    facets = _facets(data, path, "dataset")
+    input_facets = _facets(data, path, "input", key="inputFacets")
+    output_facets = _facets(data, path, "output", key="outputFacets")
+    symlinks = facets.get("symlinks")
+    schema = facets.get("schema")
+    return Dataset(
+        namespace=_str(data, "namespace", path),
+        name=_str(data, "name", path),
+        facets=facets,
+        input_facets=input_facets,
+        output_facets=output_facets,
+        symlinks=tuple(
+            Symlink(i["namespace"], i["name"], i["type"]) for i in symlinks.get("identifiers") or ()
+        ) if _live(symlinks) else (),
+        column_lineage=_column_lineage(facets.get("columnLineage"), output_facets.get("columnLineage")),
+        columns=tuple(f["name"] for f in schema.get("fields") or ()) if _live(schema) else (),
+    )
+
+
+# -- standard facets the translation reads (already shape-checked by check_facets) --------------------------
+
+
+def _parent(facet: Any, path: str) -> ParentRun | None:
+    if not _live(facet):
+        return None
+    root = facet.get("root")
+    return ParentRun(
+        job=JobRef(facet["job"]["namespace"], facet["job"]["name"]),
+        run_id=facet["run"]["runId"],
+        root_job=JobRef(root["job"]["namespace"], root["job"]["name"]) if root else None,
+        root_run_id=root["run"]["runId"] if root else None,
+    )
+
+
+def _owners(facet: Any) -> tuple[Owner, ...]:
+    if not _live(facet):
+        return ()
+    return tuple(Owner(o["name"], o.get("type")) for o in facet.get("owners") or ())
+
+
+def _tags(facet: Any, path: str) -> tuple[Tag, ...]:
+    if not _live(facet):
+        return ()
+    return tuple(
+        Tag(str(t["key"]), str(t["value"]), t.get("source"), t.get("field")) for t in facet.get("tags") or ()
+    )
+
+
+def _column_lineage(*facets: Any) -> ColumnLineage | None:
+    live = [f for f in facets if _live(f)]
+    if not live:
+        return None
+    fields: dict[str, tuple[InputField, ...]] = {}
+    dataset: list[InputField] = []
+    for facet in live:
+        for out_field, spec in (facet.get("fields") or {}).items():
+            fields[out_field] = fields.get(out_field, ()) + tuple(
+                _input_field(i, spec) for i in spec.get("inputFields") or ()
+            )
+        dataset.extend(_input_field(i, _EMPTY) for i in facet.get("dataset") or ())
+    return ColumnLineage(tuple(fields.items()), tuple(dataset))
+
+
+def _input_field(data: Mapping[str, Any], legacy: Mapping[str, Any]) -> InputField:
+    transformations = tuple(
+        Transformation(t["type"], t.get("subtype"), t.get("description"), bool(t.get("masking")))
+        for t in data.get("transformations") or ()
+    )
+    if not transformations and legacy.get("transformationType"):
+        # Column lineage 1-0-x put one (deprecated) transformation on the output field instead.
+        transformations = (
+            Transformation("DIRECT", legacy["transformationType"], legacy.get("transformationDescription")),
+        )
+    return InputField(data["namespace"], data["name"], data["field"], transformations)
+
+
+# -- small readers -----------------------------------------------------------------------------------------
+
+
+def _facets(data: Mapping[str, Any], path: str, where: str, key: str = "facets") -> Mapping[str, Any]:
+    facets = data.get(key)
+    if facets is None:
+        return _EMPTY
+    if not isinstance(facets, Mapping):
+        raise InvalidEvent(f"{path}.{key}", f"must be an object, not {_kind(facets)}")
+    check_facets(facets, f"{path}.{key}", where)
+    return facets
+
+
+def _live(facet: Any) -> TypeGuard[Mapping[str, Any]]:
+    """A facet that is present and not deleted (``_deleted: true`` removes a facet, spec 2-0-1)."""
+    return isinstance(facet, Mapping) and facet.get("_deleted") is not True
+
+
+def _object(data: Any, path: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise InvalidEvent(path, "required: an object" if data is None else f"must be an object, not {_kind(data)}")
+    return data
+
+
+def _str(data: Mapping[str, Any], key: str, path: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        problem = "required" if value is None else f"must be a non-empty string, not {_kind(value)}"
+        raise InvalidEvent(f"{path}.{key}", problem)
+    return value
+
+
+def _opt_str(data: Mapping[str, Any], key: str, path: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InvalidEvent(f"{path}.{key}", f"must be a string, not {_kind(value)}")
+    return value
+
+
+def _run_id(value: Any, path: str) -> str:
+    # The spec asks for a UUID, but real producers and the docs' own examples send other ids; any
+    # non-empty string identifies a run well enough.
+    if value is None:
+        raise InvalidEvent(path, "required: the run's id (a UUID)")
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidEvent(path, f"must be a non-empty string, not {_kind(value)}")
+    return value

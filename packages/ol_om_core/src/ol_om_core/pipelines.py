@@ -1,0 +1,222 @@
+"""Jobs -> OpenMetadata pipeline services, pipelines and tasks.
+
+The parent job (Airflow DAG, Spark application, dbt run) is the pipeline; child jobs are its tasks. A job with
+no parent is its own pipeline with one task, unless it is itself an orchestration unit (a DAG, a Spark
+application, a dbt run) whose tasks arrive as child jobs. Nothing run-specific goes into a pipeline body, so
+re-running a job writes nothing new.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ol_om_core import fqn
+from ol_om_core.config import TranslatorConfig
+from ol_om_core.model import Job, JobRef, Owner, RunEvent, Tag
+from ol_om_core.operations import Operation, entity_ref, fqn_path
+
+# jobType.integration -> the OpenMetadata pipeline service type for "{integration}_openlineage" services
+# (the same choice OpenMetadata's own connector makes).
+INTEGRATION_SERVICE_TYPES = {
+    "AIRFLOW": "Airflow",
+    "SPARK": "Spark",
+    "FLINK": "Flink",
+    "DBT": "DBTCloud",
+    "DAGSTER": "Dagster",
+}
+DEFAULT_SERVICE_TYPE = "OpenLineage"
+
+# Jobs that orchestrate child jobs rather than doing the work themselves.
+_ORCHESTRATION_JOB_TYPES = frozenset({"DAG", "APPLICATION"})
+_MAX_TAG_FQN = 128  # tagLabel.json: longer tag FQNs are refused by OpenMetadata
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineKey:
+    """Where a job's pipeline lives: its service and the pipeline's name (``{namespace}-{name}``)."""
+
+    service: str
+    service_type: str
+    job: JobRef
+
+    @property
+    def name(self) -> str:
+        # OpenMetadata's connector names pipelines "{namespace}-{name}"; keeping it means a migration updates
+        # the pipelines users already have instead of creating twins.
+        return f"{self.job.namespace}-{self.job.name}"[:256]
+
+    @property
+    def fqn(self) -> str:
+        return fqn.build(self.service, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    name: str
+    display_name: str
+    description: str | None
+    source_url: str | None
+    task_type: str | None
+    sql: str | None
+    owners: tuple[Owner, ...]
+    tags: tuple[Tag, ...]
+    downstream: tuple[str, ...]
+
+
+def pipeline_job(event: RunEvent) -> JobRef:
+    """The job that names the pipeline: the parent when there is one, else the job itself."""
+    parent = event.run.parent
+    return parent.job if parent else event.job.ref
+
+
+def is_orchestration(job: Job) -> bool:
+    jt = job.job_type
+    if jt is None:
+        return False
+    # A dbt run ("dbt-run-<project>", jobType JOB) is the parent of its models.
+    return jt.job_type in _ORCHESTRATION_JOB_TYPES or (jt.integration == "DBT" and jt.job_type == "JOB")
+
+
+def service_for(job: Job, config: TranslatorConfig) -> tuple[str, str]:
+    """(service name, service type) for the pipeline this job belongs to."""
+    integration = job.job_type.integration.upper() if job.job_type else ""
+    service_type = INTEGRATION_SERVICE_TYPES.get(integration)
+    if config.pipeline_service_per_integration and service_type:
+        return f"{integration.lower()}_openlineage", service_type
+    return config.pipeline_service, DEFAULT_SERVICE_TYPE
+
+
+def task_name(job: JobRef, pipeline: JobRef) -> str:
+    """Airflow names tasks ``{dag_id}.{task_id}``: inside the DAG's pipeline the task is ``task_id``."""
+    prefix = pipeline.name + "."
+    if job != pipeline and job.name.startswith(prefix) and len(job.name) > len(prefix):
+        return job.name[len(prefix):]
+    return job.name
+
+
+def task_spec(job: Job, pipeline: JobRef, event: RunEvent | None) -> TaskSpec:
+    return TaskSpec(
+        name=task_name(job.ref, pipeline),
+        display_name=job.name,
+        description=job.description,
+        source_url=job.source_url,
+        task_type=job.job_type.job_type if job.job_type else None,
+        sql=job.sql,
+        owners=job.owners,
+        tags=job.tags,
+        downstream=_airflow_downstream(event) if event else (),
+    )
+
+
+def _airflow_downstream(event: RunEvent) -> tuple[str, ...]:
+    """Airflow's run facet lists the task's downstream task ids (a list, or a list printed as a string)."""
+    airflow = event.run.facets.get("airflow")
+    task = airflow.get("task") if isinstance(airflow, dict) else None
+    ids = task.get("downstream_task_ids") if isinstance(task, dict) else None
+    if isinstance(ids, str):
+        try:
+            ids = json.loads(ids.replace("'", '"'))
+        except ValueError:
+            return ()
+    if not isinstance(ids, list):
+        return ()
+    return tuple(sorted(str(i) for i in ids))
+
+
+# -- operations --------------------------------------------------------------------------------------------
+
+
+def service_operation(name: str, service_type: str) -> Operation:
+    body = {"name": name, "serviceType": service_type}
+    return Operation("pipeline_service", "PUT", "/v1/services/pipelineServices", body)
+
+
+def merged(old: TaskSpec | None, new: TaskSpec) -> TaskSpec:
+    """Facets come and go between the events of a job (START carries ownership, COMPLETE may not):
+    what one event said stays until another says something else."""
+    if old is None:
+        return new
+    return TaskSpec(
+        name=new.name,
+        display_name=new.display_name,
+        description=new.description or old.description,
+        source_url=new.source_url or old.source_url,
+        task_type=new.task_type or old.task_type,
+        sql=new.sql or old.sql,
+        owners=new.owners or old.owners,
+        tags=new.tags or old.tags,
+        downstream=new.downstream or old.downstream,
+    )
+
+
+def pipeline_operation(
+    key: PipelineKey, info: TaskSpec | None, tasks: list[TaskSpec], tag_classification: str
+) -> Operation:
+    """``PUT /v1/pipelines``. ``info`` describes the pipeline's own job; ``tasks`` are every task known so far
+    (the sink merges them with the tasks OpenMetadata already holds, so a restart loses none)."""
+    body: dict[str, Any] = {"name": key.name, "displayName": key.job.name, "service": key.service}
+    if info is not None:
+        if info.description:
+            body["description"] = info.description
+        if info.source_url:
+            body["sourceUrl"] = info.source_url
+        if info.owners:
+            body["owners"] = [owner_ref(o) for o in info.owners]
+        if info.tags:
+            body["tags"] = tag_labels(info.tags, tag_classification)
+    if tasks:
+        body["tasks"] = [_task_body(t, tag_classification) for t in sorted(tasks, key=lambda t: t.name)]
+    return Operation("pipeline", "PUT", "/v1/pipelines", body)
+
+
+def _task_body(task: TaskSpec, tag_classification: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"name": task.name, "displayName": task.display_name}
+    if task.description:
+        body["description"] = task.description
+    if task.source_url:
+        body["sourceUrl"] = task.source_url
+    if task.task_type:
+        body["taskType"] = task.task_type
+    if task.sql:
+        body["taskSQL"] = task.sql
+    if task.downstream:
+        body["downstreamTasks"] = list(task.downstream)
+    if task.owners:
+        body["owners"] = [owner_ref(o) for o in task.owners]
+    if task.tags:
+        body["tags"] = tag_labels(task.tags, tag_classification)
+    return body
+
+
+def owner_ref(owner: Owner) -> dict[str, str]:
+    """OpenLineage owner names are URN-like: ``team:data`` is a team, ``user:ana`` (or no prefix) a user."""
+    kind, sep, name = owner.name.partition(":")
+    if sep and kind.lower() in ("team", "user"):
+        return entity_ref(kind.lower(), name)
+    return entity_ref("user", owner.name)
+
+
+def tag_labels(tags: tuple[Tag, ...], classification: str) -> list[dict[str, str]]:
+    """``{key, value}`` -> tag ``key.value`` (the key names the classification); a bare value goes under
+    ``classification``."""
+    labels = {}
+    for tag in tags:
+        if tag.field:  # a column tag, not the job's
+            continue
+        parts = (tag.key, tag.value) if tag.value and tag.value != tag.key else (classification, tag.key)
+        tag_fqn = fqn.build(*parts)
+        if len(tag_fqn) > _MAX_TAG_FQN:
+            continue
+        labels[tag_fqn] = {"tagFQN": tag_fqn, "source": "Classification", "labelType": "Automated",
+                           "state": "Confirmed"}
+    return [labels[k] for k in sorted(labels)]
+
+
+def pipeline_ref(key: PipelineKey) -> dict[str, str]:
+    return entity_ref("pipeline", key.fqn)
+
+
+def status_path(key: PipelineKey) -> str:
+    return f"/v1/pipelines/{fqn_path(key.fqn)}/status"

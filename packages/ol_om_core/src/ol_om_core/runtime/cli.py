@@ -1,0 +1,146 @@
+"""The ``ol-om`` command line.
+
+``ol-om translate [--config FILE] [EVENTS.jsonl|-]``  dry-run: OpenMetadata calls as JSON lines on stdout,
+                                                     rejected events and unresolved datasets on stderr.
+``ol-om demo``                                       the dry-run over the example events shipped with ol-om.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from importlib.resources import files
+from io import StringIO
+from typing import Any, TextIO
+from urllib.parse import unquote
+
+from ol_om_core.config import TranslatorConfig
+from ol_om_core.errors import ConfigError, InvalidEvent
+from ol_om_core.parse import parse
+from ol_om_core.runtime import configfile
+from ol_om_core.runtime.dryrun import DryRunSink
+from ol_om_core.runtime.sources import FileSource, Record, StdinSource
+from ol_om_core.translate import Translator
+
+EXIT_REJECTED = 1
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ol-om", description="OpenLineage events into OpenMetadata.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    translate = commands.add_parser("translate", help="dry-run: print the OpenMetadata calls events become")
+    translate.add_argument("events", nargs="?", default="-", help="JSON-lines file of events, or - for stdin")
+    translate.add_argument("--config", help="OpenMetadata workflow YAML, or ol-om's own form (YAML/JSON/TOML)")
+    demo = commands.add_parser("demo", help="run the dry-run over the example events shipped with ol-om")
+    demo.add_argument("--json", action="store_true", help="print the calls as JSON lines instead of a summary")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "translate":
+            config = configfile.load(args.config).translator if args.config else TranslatorConfig()
+            source = StdinSource() if args.events == "-" else FileSource(args.events)
+            sink = DryRunSink()
+            run_dry(source.records(), Translator(config), sink)
+            return EXIT_REJECTED if sink.rejected else 0
+        return demo_command(as_json=args.json)
+    except ConfigError as exc:
+        print(f"ol-om: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"ol-om: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def run_dry(records: Iterable[Record], translator: Translator, sink: DryRunSink) -> None:
+    for record in records:
+        try:
+            event = parse(record.value)
+        except InvalidEvent as exc:
+            sink.reject(record.position, exc)
+            continue
+        result = translator.translate(event)
+        sink.write(record.position, result.operations)
+        if result.unresolved:
+            sink.unresolved(record.position, result.unresolved)
+
+
+def example_events() -> list[Record]:
+    text = files("ol_om_core").joinpath("examples/demo.jsonl").read_bytes()
+    return [Record(f"demo.jsonl:{n}", line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+def demo_command(as_json: bool, out: TextIO | None = None) -> int:
+    out = out if out is not None else sys.stdout
+    calls, problems = StringIO(), StringIO()
+    sink = DryRunSink(calls, problems)
+    records = example_events()
+    run_dry(records, Translator(), sink)
+    if as_json:
+        out.write(calls.getvalue())
+        sys.stderr.write(problems.getvalue())
+        return 0
+    operations = [json.loads(line) for line in calls.getvalue().splitlines()]
+    reports = [json.loads(line) for line in problems.getvalue().splitlines()]
+    out.write(summary(len(records), operations, reports))
+    # The demo ships one malformed event on purpose; anything else rejected is a real failure.
+    return 0 if sum(r["kind"] == "rejected" for r in reports) == 1 else EXIT_REJECTED
+
+
+def summary(events: int, operations: list[dict[str, Any]], reports: list[dict[str, str]]) -> str:
+    """What OpenMetadata would hold after these calls: the last word on each pipeline and run, every edge."""
+    kinds = Counter(_kind(op) for op in operations)
+    lines = [f"ol-om dry-run: {events} events -> {len(operations)} OpenMetadata calls ("
+             + ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items())) + ")", ""]
+    pipelines: dict[str, dict[str, Any]] = {}
+    runs: dict[tuple[str, int], dict[str, Any]] = {}
+    for op in operations:
+        body = op["body"]
+        if _kind(op) == "pipeline":
+            pipelines[f"{body['service']}.{body['name']}"] = body
+        elif _kind(op) == "pipeline status":
+            runs[(unquote(op["path"].split("/")[3]), body["timestamp"])] = body
+    lines.append("Pipelines (tasks) and their runs:")
+    for fqn, body in pipelines.items():
+        tasks = ", ".join(t["name"] for t in body.get("tasks", [])) or "no tasks"
+        lines.append(f"  {fqn}  ({tasks})")
+        for (run_fqn, _), run in runs.items():
+            if run_fqn == fqn:
+                tasks = ", ".join(f"{t['name']}={t['executionStatus']}" for t in run["taskStatus"])
+                lines.append(f"      run {run['executionId'][:13]}…  {run['executionStatus']}"
+                             + (f"  [{tasks}]" if tasks else ""))
+    lines += ["", "Lineage:"]
+    for op in operations:
+        if _kind(op) == "lineage":
+            edge = op["body"]["edge"]
+            columns = len(edge.get("lineageDetails", {}).get("columnsLineage", []))
+            lines.append(f"  {_name(edge['fromEntity'])} -> {_name(edge['toEntity'])}"
+                         + (f"  ({columns} column mappings)" if columns else ""))
+    if reports:
+        lines += ["", "Not written:"]
+    for report in reports:
+        if report["kind"] == "rejected":
+            lines.append(f"  rejected  {report['position']}  {report['path']}: {report['reason']}")
+        else:
+            lines.append(f"  unresolved  {report['namespace']} {report['name']}: {report['reason']}")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _kind(op: dict[str, Any]) -> str:
+    path = str(op["path"])
+    if path.endswith("/status"):
+        return "pipeline status"
+    return {"/v1/services/pipelineServices": "pipeline service", "/v1/pipelines": "pipeline",
+            "/v1/lineage": "lineage"}.get(path, path)
+
+
+def _name(ref: dict[str, str]) -> str:
+    return f"{ref['type']}:{ref['fullyQualifiedName']}"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

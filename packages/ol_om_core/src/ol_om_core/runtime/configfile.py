@@ -1,0 +1,207 @@
+"""Configuration files: OpenMetadata's own workflow YAML for the OpenLineage connector, or our shorter form.
+
+Both are read from YAML (when PyYAML is installed), JSON or TOML. Every wrong key or value is reported with
+its path in the file.
+
+OpenMetadata's form (copied unchanged from an existing ingestion)::
+
+    source:
+      type: openlineage
+      serviceName: openlineage-kafka-service
+      serviceConnection: {config: {type: OpenLineage, brokerConfig: {...},
+                                   namespaceToServiceMapping: {"postgres://db:5432": pg_prod}}}
+      sourceConfig: {config: {pipelineFilterPattern: {includes: [".*"]}, includeLineage: true}}
+    sink: {type: metadata-rest, config: {}}
+    workflowConfig: {openMetadataServerConfig: {hostPort: ..., ...}}
+
+Our short form::
+
+    translate:
+      pipelineService: openlineage
+      namespaceToServiceMapping: {"postgres://db:5432": pg_prod}
+      case: preserve
+    source: {type: kafka, ...}      # an ol_om.sources entry point and its settings
+    sink: {type: openmetadata, ...} # an ol_om.sinks entry point and its settings
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ol_om_core.config import FilterPattern, NamingConfig, TranslatorConfig
+from ol_om_core.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """A whole configuration: the translation, plus the raw source and sink sections for their plugins."""
+
+    translator: TranslatorConfig = field(default_factory=TranslatorConfig)
+    source: Mapping[str, Any] = field(default_factory=dict)
+    sink: Mapping[str, Any] = field(default_factory=dict)
+    openmetadata_form: bool = False
+
+
+def load(path: str | Path) -> Settings:
+    return settings_from(read(path))
+
+
+def read(path: str | Path) -> Mapping[str, Any]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError("", f"cannot read config file {path}: {exc.strerror}") from None
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".json":
+            data = json.loads(text)
+        elif suffix == ".toml":
+            data = tomllib.loads(text)
+        else:
+            data = _yaml(text, path)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError("", f"{path} is not valid {suffix.lstrip('.') or 'YAML'}: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise ConfigError("", f"{path} must hold a mapping at the top level")
+    return data
+
+
+def _yaml(text: str, path: Path) -> Any:
+    try:
+        import yaml
+    except ImportError:
+        # JSON is YAML too: a JSON file with a .yaml name still works without PyYAML.
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise ConfigError("", f"reading {path} needs PyYAML: pip install 'ol-om-core[yaml]'") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError("", f"{path} is not valid YAML: {exc}") from None
+
+
+def settings_from(data: Mapping[str, Any]) -> Settings:
+    source = _mapping(data.get("source"), "source")
+    if "serviceConnection" in source or "workflowConfig" in data:
+        return _openmetadata_form(data, source)
+    unknown = set(data) - {"translate", "source", "sink"}
+    if unknown:
+        raise ConfigError(sorted(unknown)[0], "unknown key; expected translate, source or sink")
+    translate = _mapping(data.get("translate"), "translate")
+    return Settings(_translator(translate, "translate"), source, _mapping(data.get("sink"), "sink"))
+
+
+_SHORT_KEYS = {
+    "pipelineService": "pipeline_service",
+    "pipelineServicePerIntegration": "pipeline_service_per_integration",
+    "includeLineage": "include_lineage",
+    "tagClassification": "tag_classification",
+    "maxRuns": "max_runs",
+    "maxEmitted": "max_emitted",
+}
+_NAMING_KEYS = {
+    "namespaceToServiceMapping": "namespace_to_service",
+    "platformServices": "platform_services",
+    "serviceTypes": "service_types",
+    "databaseNames": "database_names",
+}
+
+
+def _translator(data: Mapping[str, Any], path: str) -> TranslatorConfig:
+    values: dict[str, Any] = {}
+    naming: dict[str, Any] = {}
+    defaults = TranslatorConfig()
+    for key, value in data.items():
+        where = f"{path}.{key}"
+        if key in _SHORT_KEYS:
+            attr = _SHORT_KEYS[key]
+            values[attr] = _typed(value, type(getattr(defaults, attr)), where)
+        elif key in _NAMING_KEYS:
+            naming[_NAMING_KEYS[key]] = _str_map(value, where)
+        elif key == "case":
+            if value not in ("preserve", "lower"):
+                raise ConfigError(where, f"{value!r} is not one of preserve, lower")
+            naming["case"] = value
+        elif key == "pipelineFilterPattern":
+            values["pipeline_filter"] = _filter(value, where)
+        else:
+            choices = ", ".join(sorted([*_SHORT_KEYS, *_NAMING_KEYS, "case", "pipelineFilterPattern"]))
+            raise ConfigError(where, f"unknown key; expected one of {choices}")
+    return TranslatorConfig(naming=NamingConfig(**naming), **values)
+
+
+def _openmetadata_form(data: Mapping[str, Any], source: Mapping[str, Any]) -> Settings:
+    kind = source.get("type")
+    if kind is not None and str(kind).lower() != "openlineage":
+        raise ConfigError("source.type", f"{kind!r}: this workflow is not for the OpenLineage connector")
+    connection = _mapping(_mapping(source.get("serviceConnection"), "source.serviceConnection").get("config"),
+                          "source.serviceConnection.config")
+    source_config = _mapping(_mapping(source.get("sourceConfig"), "source.sourceConfig").get("config"),
+                             "source.sourceConfig.config")
+    values: dict[str, Any] = {}
+    if "serviceName" in source:
+        values["pipeline_service"] = _typed(source["serviceName"], str, "source.serviceName")
+    # The pattern may sit on the connection (older schema) or on the source config; the latter wins.
+    for where, section in (("source.serviceConnection.config", connection),
+                           ("source.sourceConfig.config", source_config)):
+        if "pipelineFilterPattern" in section:
+            values["pipeline_filter"] = _filter(section["pipelineFilterPattern"], f"{where}.pipelineFilterPattern")
+    if "includeLineage" in source_config:
+        values["include_lineage"] = _typed(source_config["includeLineage"], bool,
+                                           "source.sourceConfig.config.includeLineage")
+    mapping = _str_map(connection.get("namespaceToServiceMapping") or {},
+                       "source.serviceConnection.config.namespaceToServiceMapping")
+    translator = TranslatorConfig(naming=NamingConfig(namespace_to_service=mapping), **values)
+    return Settings(translator, source, _mapping(data.get("sink"), "sink"), openmetadata_form=True)
+
+
+def _filter(value: Any, path: str) -> FilterPattern:
+    data = _mapping(value, path)
+    unknown = set(data) - {"includes", "excludes"}
+    if unknown:
+        raise ConfigError(f"{path}.{sorted(unknown)[0]}", "unknown key; expected includes or excludes")
+    patterns = {}
+    for key in ("includes", "excludes"):
+        items = data.get(key) or []
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ConfigError(f"{path}.{key}", "must be a list of regular expressions")
+        for i, item in enumerate(items):
+            try:
+                re.compile(item)
+            except re.error as exc:
+                raise ConfigError(f"{path}.{key}[{i}]", f"{item!r} is not a regular expression: {exc}") from None
+        patterns[key] = tuple(items)
+    return FilterPattern(**patterns)
+
+
+def _mapping(value: Any, path: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(path, f"must be a mapping, not {type(value).__name__}")
+    return value
+
+
+def _str_map(value: Any, path: str) -> dict[str, str]:
+    data = _mapping(value, path)
+    for key, item in data.items():
+        if not isinstance(item, str):
+            raise ConfigError(f"{path}.{key}", f"must be a string, not {type(item).__name__}")
+    return {str(k): v for k, v in data.items()}
+
+
+def _typed(value: Any, kind: type, path: str) -> Any:
+    if kind is int and isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if kind is not int and isinstance(value, kind):
+        return value
+    expected = {bool: "true or false", int: "a positive whole number", str: "a string"}[kind]
+    raise ConfigError(path, f"must be {expected}, not {value!r}")

@@ -1,0 +1,37 @@
+"""The dry-run sink: one JSON object per OpenMetadata call on stdout, one per problem on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from ol_om_core.errors import InvalidEvent
+from ol_om_core.operations import Operation
+from ol_om_core.resolve import Unresolved
+
+
+class DryRunSink:
+    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
+        self.out = out if out is not None else sys.stdout
+        self.err = err if err is not None else sys.stderr
+        self.calls = 0
+        self.rejected = 0
+
+    def write(self, position: str, operations: Iterable[Operation]) -> None:
+        for op in operations:
+            self.out.write(json.dumps(op.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
+            self.calls += 1
+
+    def reject(self, position: str, error: InvalidEvent) -> None:
+        self.rejected += 1
+        self._problem({"position": position, "kind": "rejected", "path": error.path, "reason": error.reason})
+
+    def unresolved(self, position: str, items: Iterable[Unresolved]) -> None:
+        for item in items:
+            self._problem({"position": position, "kind": "unresolved", "namespace": item.identity.namespace,
+                           "name": item.identity.name, "reason": item.reason})
+
+    def _problem(self, report: dict[str, Any]) -> None:
+        self.err.write(json.dumps(report, ensure_ascii=False) + "\n")

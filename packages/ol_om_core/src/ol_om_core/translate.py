@@ -1,0 +1,222 @@
+"""The translator: one stateful object, events in, OpenMetadata operations out.
+
+State is what the events of a run must share (the run's status, its inputs and outputs so far, the tasks of a
+pipeline) and the fingerprints of operations already emitted. All of it lives in bounded LRU maps, so memory
+stays flat however long the stream; output depends only on the events and their order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from ol_om_core import lineage, pipelines
+from ol_om_core.config import TranslatorConfig
+from ol_om_core.model import TERMINAL_EVENT_TYPES, Dataset, DatasetEvent, Event, JobEvent, JobRef, RunEvent
+from ol_om_core.operations import Operation
+from ol_om_core.pipelines import PipelineKey, TaskSpec
+from ol_om_core.resolve import EntityRef, Resolver, Unresolved
+from ol_om_core.status import PipelineRun, TaskRun, run_timestamp
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class LRU(Generic[K, V]):
+    """A dict that forgets its least recently used entries beyond ``size``."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        try:
+            self._data.move_to_end(key)
+            return self._data[key]
+        except KeyError:
+            value = self._data[key] = make()
+            if len(self._data) > self.size:
+                self._data.popitem(last=False)
+            return value
+
+    def add(self, key: K) -> bool:
+        """Remember ``key``; ``True`` if it was not remembered already."""
+        if key in self._data:
+            self._data.move_to_end(key)
+            return False
+        self._data[key] = None  # type: ignore[assignment]
+        if len(self._data) > self.size:
+            self._data.popitem(last=False)
+        return True
+
+    def pop(self, key: K) -> None:
+        self._data.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """What one event became."""
+
+    operations: tuple[Operation, ...]
+    unresolved: tuple[Unresolved, ...] = ()
+    """Datasets that could not be mapped to an OpenMetadata entity, each with the reason."""
+    skipped: str | None = None
+    """Why the event produced nothing on purpose (filtered out, nothing to write); ``None`` otherwise."""
+
+
+@dataclass(slots=True)
+class _Pipeline:
+    key: PipelineKey
+    info: TaskSpec | None = None
+    tasks: dict[str, TaskSpec] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Output:
+    ref: EntityRef
+    dataset: Dataset
+
+
+@dataclass(slots=True)
+class _JobRun:
+    """The datasets one job run has read and written so far (inputs and outputs add up across its events)."""
+
+    inputs: dict[str, EntityRef] = field(default_factory=dict)
+    outputs: dict[str, _Output] = field(default_factory=dict)
+    terminal: bool = False
+
+
+class Translator:
+    def __init__(self, config: TranslatorConfig | None = None) -> None:
+        self.config = config or TranslatorConfig()
+        self.resolver = Resolver(self.config.naming)
+        size = self.config.max_runs
+        self._pipelines: LRU[JobRef, _Pipeline] = LRU(size)
+        self._pipeline_runs: LRU[tuple[str, str], PipelineRun] = LRU(size)
+        self._job_runs: LRU[str, _JobRun] = LRU(size)
+        self._emitted: LRU[int, None] = LRU(self.config.max_emitted)
+        self._includes = [re.compile(p, re.IGNORECASE) for p in self.config.pipeline_filter.includes]
+        self._excludes = [re.compile(p, re.IGNORECASE) for p in self.config.pipeline_filter.excludes]
+
+    def translate(self, event: Event) -> Translation:
+        if isinstance(event, DatasetEvent):
+            return Translation((), skipped="a DatasetEvent carries no pipeline or lineage to write")
+        own = event.job
+        parent = event.run.parent if isinstance(event, RunEvent) else None
+        pipeline_job = own.ref if parent is None or pipelines.is_orchestration(own) else parent.job
+        if not self._included(pipeline_job.name):
+            return Translation((), skipped=f"pipeline {pipeline_job.name!r} is excluded by pipelineFilterPattern")
+
+        ops: list[Operation] = []
+        pipeline = self._pipelines.get(pipeline_job, lambda: _Pipeline(PipelineKey(
+            *pipelines.service_for(own, self.config), pipeline_job)))
+        key = pipeline.key
+        ops.append(pipelines.service_operation(key.service, key.service_type))
+        task = self._update_pipeline(pipeline, event, is_own=pipeline_job == own.ref)
+        ops.append(pipelines.pipeline_operation(
+            key, pipeline.info, list(pipeline.tasks.values()), self.config.tag_classification))
+        if isinstance(event, RunEvent):
+            ops.append(self._status(key, event, task, own_run=parent is None or pipeline_job == own.ref))
+
+        unresolved: list[Unresolved] = []
+        if self.config.include_lineage:
+            ops.extend(self._lineage(key, event, unresolved))
+        return Translation(tuple(op for op in ops if self._first_time(op)), tuple(unresolved))
+
+    def forget(self, operation: Operation) -> None:
+        """Let an operation the sink could not deliver be emitted again by a later event."""
+        self._emitted.pop(hash(operation.fingerprint()))
+
+    # -- pipelines and status ------------------------------------------------------------------------------
+
+    def _update_pipeline(self, pipeline: _Pipeline, event: RunEvent | JobEvent, is_own: bool) -> str | None:
+        """Record what the event says about the pipeline; returns the task the event ran as, if any."""
+        job = event.job
+        spec = pipelines.task_spec(job, pipeline.key.job, event if isinstance(event, RunEvent) else None)
+        if is_own:
+            pipeline.info = pipelines.merged(pipeline.info, spec)
+            if pipelines.is_orchestration(job):
+                return None  # its tasks arrive as child jobs
+        pipeline.tasks[spec.name] = pipelines.merged(pipeline.tasks.get(spec.name), spec)
+        return spec.name
+
+    def _status(self, key: PipelineKey, event: RunEvent, task: str | None, own_run: bool) -> Operation:
+        parent = event.run.parent
+        run_id = event.run.run_id if own_run or parent is None else parent.run_id
+        run = self._pipeline_runs.get((key.fqn, run_id), lambda: PipelineRun(
+            run_id, run_timestamp(run_id, event.run.nominal_start, event.event_time)))
+        if own_run:
+            run.own.record(event.event_type, event.event_time)
+        if task is not None:
+            run.tasks.setdefault(task, TaskRun()).record(event.event_type, event.event_time)
+        return Operation("pipeline_status", "PUT", pipelines.status_path(key), run.body())
+
+    # -- lineage --------------------------------------------------------------------------------------------
+
+    def _lineage(self, key: PipelineKey, event: RunEvent | JobEvent, unresolved: list[Unresolved]) -> list[Operation]:
+        if isinstance(event, RunEvent):
+            state = self._job_runs.get(event.run.run_id, _JobRun)
+            state.terminal = state.terminal or event.event_type in TERMINAL_EVENT_TYPES
+            streaming = event.job.job_type is not None and event.job.job_type.processing_type == "STREAMING"
+            # A run seen with only inputs (or only outputs) so far may still report the other side; the
+            # pipeline becomes the missing endpoint only once the run is over, or for streams that never end.
+            settled = state.terminal or streaming
+        else:
+            state, settled = _JobRun(), True
+        for dataset in event.inputs:
+            ref = self._resolve(dataset, unresolved)
+            if ref is not None:
+                state.inputs[ref.fqn] = ref
+        for dataset in event.outputs:
+            ref = self._resolve(dataset, unresolved)
+            if ref is not None:
+                state.outputs[ref.fqn] = _Output(ref, dataset)
+
+        pipeline = pipelines.pipeline_ref(key)
+        sql = event.job.sql
+        ops = []
+        if state.inputs and state.outputs:
+            for out in state.outputs.values():
+                for source in state.inputs.values():
+                    if source.fqn == out.ref.fqn:
+                        continue
+                    columns = lineage.columns_lineage(
+                        out.dataset.column_lineage, out.dataset.columns, source, out.ref, self.resolver.resolve_name)
+                    ops.append(lineage.edge_operation(
+                        lineage.entity(source), lineage.entity(out.ref), pipeline, sql, columns))
+        elif settled:
+            ops.extend(lineage.edge_operation(lineage.entity(ref), pipeline, pipeline, sql, [])
+                       for ref in state.inputs.values())
+            ops.extend(lineage.edge_operation(pipeline, lineage.entity(out.ref), pipeline, sql, [])
+                       for out in state.outputs.values())
+        return ops
+
+    def _resolve(self, dataset: Dataset, unresolved: list[Unresolved]) -> EntityRef | None:
+        ref = self.resolver.resolve(dataset)
+        if isinstance(ref, Unresolved):
+            unresolved.append(ref)
+            return None
+        return ref
+
+    # -- helpers --------------------------------------------------------------------------------------------
+
+    def _included(self, name: str) -> bool:
+        # OpenMetadata's filter patterns: includes first (none listed = all), then excludes.
+        if self._includes and not any(p.match(name) for p in self._includes):
+            return False
+        return not any(p.match(name) for p in self._excludes)
+
+    def _first_time(self, op: Operation) -> bool:
+        return self._emitted.add(hash(op.fingerprint()))
+
+
+def translate_all(events: Iterable[Event], config: TranslatorConfig | None = None) -> list[Operation]:
+    """Translate a finite batch of events; a convenience for tests and tools."""
+    translator = Translator(config)
+    return [op for event in events for op in translator.translate(event).operations]

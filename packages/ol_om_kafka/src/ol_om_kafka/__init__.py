@@ -1,0 +1,1 @@
+"""ol-om-kafka: skeleton; the implementation arrives with its own issue."""

@@ -1,0 +1,1 @@
+"""ol-om-kinesis: skeleton; the implementation arrives with its own issue."""

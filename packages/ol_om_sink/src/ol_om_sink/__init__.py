@@ -1,0 +1,1 @@
+"""ol-om-sink: skeleton; the implementation arrives with its own issue."""
