@@ -20,7 +20,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "number": (int, float),
     "boolean": (bool,),
-    "object": (dict, Mapping),
+    "object": (dict,),
     "scalar": (str, int, float, bool),
 }
 
@@ -114,7 +114,7 @@ def check_facets(facets: Mapping[str, Any], path: str, where: str) -> None:
         if schema is None:
             continue
         facet_path = f"{path}.{key}"
-        if not isinstance(facet, Mapping):
+        if not isinstance(facet, dict):
             raise InvalidEvent(facet_path, f"the {key} facet must be an object, not {kind_of(facet)}")
         if facet.get("_deleted") is True:
             continue
@@ -139,7 +139,7 @@ def _check(value: Any, shape: Shape, path: str) -> None:
         if not isinstance(value, _TYPES[shape]) or (shape == "number" and isinstance(value, bool)):
             raise InvalidEvent(path, f"must be {_article(shape)}, not {kind_of(value)}")
     elif isinstance(shape, dict):
-        if not isinstance(value, Mapping):
+        if not isinstance(value, dict):
             raise InvalidEvent(path, f"must be an object, not {kind_of(value)}")
         _check_object(value, shape, path)
     elif shape[0] == "array":
@@ -148,7 +148,7 @@ def _check(value: Any, shape: Shape, path: str) -> None:
         for i, item in enumerate(value):
             _check(item, shape[1], f"{path}[{i}]")
     else:  # "map": an object whose values all have one shape
-        if not isinstance(value, Mapping):
+        if not isinstance(value, dict):
             raise InvalidEvent(path, f"must be an object, not {kind_of(value)}")
         for key, item in value.items():
             _check(item, shape[1], f"{path}.{key}")
@@ -169,6 +169,6 @@ def kind_of(value: Any) -> str:
         return "a string"
     if isinstance(value, list):
         return "an array"
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return "an object"
     return type(value).__name__

@@ -18,6 +18,8 @@ def edge_operation(
     pipeline: dict[str, str],
     sql: str | None,
     columns: list[dict[str, Any]],
+    *,
+    key: int = 0,
 ) -> Operation:
     details: dict[str, Any] = {"pipeline": pipeline, "source": "OpenLineage"}
     if sql:
@@ -25,7 +27,7 @@ def edge_operation(
     if columns:
         details["columnsLineage"] = columns
     body = {"edge": {"fromEntity": from_entity, "toEntity": to_entity, "lineageDetails": details}}
-    return Operation("lineage", "PUT", "/v1/lineage", body)
+    return Operation("lineage", "PUT", "/v1/lineage", body, key)
 
 
 def entity(ref: EntityRef) -> dict[str, str]:

@@ -141,7 +141,10 @@ def split_uri(namespace: str) -> tuple[str, str, str] | None:
     if rest.startswith("//"):
         authority, slash, path = rest[2:].partition("/")
         rest = slash + path
-    return scheme, authority, rest.rstrip("/")
+    path = rest.rstrip("/ ")
+    if path.startswith("//"):  # file:////x: repeated slashes would read as an authority
+        path = "/" + path.lstrip("/")
+    return scheme, authority, path
 
 
 def _authority(scheme: str, authority: str) -> str:
@@ -155,12 +158,12 @@ def _authority(scheme: str, authority: str) -> str:
 
 
 def _with_port(host: str, default: str) -> str:
-    # "[::1]:5432" keeps its colons inside the brackets; "h:None" is a producer bug meaning "no port".
-    head, sep, port = host.rpartition(":")
-    if sep and "]" not in port and port not in ("", "none"):
-        return host
-    bare = head if sep and "]" not in port else host
-    return f"{bare}:{default}" if bare else host
+    head, colon, port = host.rpartition(":")
+    if not colon or "]" in port:  # no port at all ("[::1]": those colons belong to an IPv6 address)
+        return f"{host}:{default}" if host else host
+    if port in ("", "none"):  # "h:" or "h:None" (a producer bug): no port either
+        return f"{head}:{default}"
+    return host
 
 
 def _storage(platform: str, namespace: str, namespace_path: str, name: str) -> DatasetIdentity:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -21,13 +21,22 @@ class Operation:
     method: str
     path: str
     body: Mapping[str, Any]
+    key: int = field(default=0, compare=False)
+    """The translator's de-duplication key (see ``Translator.forget``); by default the hash of ``json``."""
+    json: str = field(init=False, repr=False, compare=False)
+    """The call as one line of JSON (the dry-run format), rendered once: it is also the fingerprint."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "json", json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")))
+        if not self.key:
+            object.__setattr__(self, "key", hash(self.json))
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "path": self.path, "body": self.body}
 
     def fingerprint(self) -> str:
-        """Identical calls have identical fingerprints (used to skip what was already emitted)."""
-        return self.method + " " + self.path + " " + json.dumps(self.body, sort_keys=True, separators=(",", ":"))
+        """Identical calls have identical fingerprints (bodies are built in a fixed key order)."""
+        return self.json
 
 
 def entity_ref(entity_type: str, fqn: str) -> dict[str, str]:

@@ -48,7 +48,8 @@ def parse(raw: bytes | bytearray | memoryview | str | Mapping[str, Any] | object
         if isinstance(raw, bytes | bytearray | memoryview | str):
             data = loads(raw)
         elif isinstance(raw, Mapping):
-            data = raw
+            # JSON objects are dicts from here on (fast checks); other mappings are copied into dicts.
+            data = raw if isinstance(raw, dict) else _from_attrs(raw)
         elif hasattr(raw, "__attrs_attrs__"):
             data = _from_attrs(raw)
         else:
@@ -101,7 +102,7 @@ def _from_attrs(obj: object) -> Any:
 
 
 def _event(data: Any) -> Event:
-    if not isinstance(data, Mapping):
+    if not isinstance(data, dict):
         raise InvalidEvent("$", f"an event is a JSON object, not {_kind(data)}")
     time = _event_time(data)
     producer = _opt_str(data, "producer", "$") or ""
@@ -171,7 +172,7 @@ def _run(data: Any, path: str) -> Run:
         run_id=run_id,
         facets=facets,
         parent=parent,
-        error_message=error.get("message") if isinstance(error, Mapping) else None,
+        error_message=error.get("message") if isinstance(error, dict) else None,
         tags=_tags(facets.get("tags"), path + ".facets.tags"),
         nominal_start=_scheduled_time(nominal["nominalStartTime"]) if _live(nominal) else None,
     )
@@ -293,7 +294,7 @@ def _facets(data: Mapping[str, Any], path: str, where: str, key: str = "facets")
     facets = data.get(key)
     if facets is None:
         return _EMPTY
-    if not isinstance(facets, Mapping):
+    if not isinstance(facets, dict):
         raise InvalidEvent(f"{path}.{key}", f"must be an object, not {_kind(facets)}")
     check_facets(facets, f"{path}.{key}", where)
     return facets
@@ -301,11 +302,11 @@ def _facets(data: Mapping[str, Any], path: str, where: str, key: str = "facets")
 
 def _live(facet: Any) -> TypeGuard[Mapping[str, Any]]:
     """A facet that is present and not deleted (``_deleted: true`` removes a facet, spec 2-0-1)."""
-    return isinstance(facet, Mapping) and facet.get("_deleted") is not True
+    return isinstance(facet, dict) and facet.get("_deleted") is not True
 
 
 def _object(data: Any, path: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
+    if not isinstance(data, dict):
         raise InvalidEvent(path, "required: an object" if data is None else f"must be an object, not {_kind(data)}")
     return data
 

@@ -128,9 +128,9 @@ def _airflow_downstream(event: RunEvent) -> tuple[str, ...]:
 # -- operations --------------------------------------------------------------------------------------------
 
 
-def service_operation(name: str, service_type: str) -> Operation:
+def service_operation(name: str, service_type: str, *, key: int = 0) -> Operation:
     body = {"name": name, "serviceType": service_type}
-    return Operation("pipeline_service", "PUT", "/v1/services/pipelineServices", body)
+    return Operation("pipeline_service", "PUT", "/v1/services/pipelineServices", body, key)
 
 
 def merged(old: TaskSpec | None, new: TaskSpec) -> TaskSpec:
@@ -152,11 +152,11 @@ def merged(old: TaskSpec | None, new: TaskSpec) -> TaskSpec:
 
 
 def pipeline_operation(
-    key: PipelineKey, info: TaskSpec | None, tasks: list[TaskSpec], tag_classification: str
+    pipeline: PipelineKey, info: TaskSpec | None, tasks: list[TaskSpec], tag_classification: str, *, key: int = 0
 ) -> Operation:
     """``PUT /v1/pipelines``. ``info`` describes the pipeline's own job; ``tasks`` are every task known so far
     (the sink merges them with the tasks OpenMetadata already holds, so a restart loses none)."""
-    body: dict[str, Any] = {"name": key.name, "displayName": key.job.name, "service": key.service}
+    body: dict[str, Any] = {"name": pipeline.name, "displayName": pipeline.job.name, "service": pipeline.service}
     if info is not None:
         if info.description:
             body["description"] = info.description
@@ -168,7 +168,7 @@ def pipeline_operation(
             body["tags"] = tag_labels(info.tags, tag_classification)
     if tasks:
         body["tasks"] = [_task_body(t, tag_classification) for t in sorted(tasks, key=lambda t: t.name)]
-    return Operation("pipeline", "PUT", "/v1/pipelines", body)
+    return Operation("pipeline", "PUT", "/v1/pipelines", body, key)
 
 
 def _task_body(task: TaskSpec, tag_classification: str) -> dict[str, Any]:

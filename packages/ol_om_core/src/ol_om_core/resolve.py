@@ -8,7 +8,8 @@ for the service when ``service_inferred`` is true).
   ``resolve_name`` of the same location (column-lineage inputs carry only namespace and name) gives the table.
   A TABLE symlink whose namespace is a storage location (Iceberg / Delta / Spark catalog:
   ``file:/tmp/iceberg`` + ``default.t``) is a catalog table: its platform word, for ``platform_services`` and the
-  FQN convention, is the ``storage`` facet's layer (``iceberg`` / ``delta``), else ``hive``.
+  FQN convention, is the ``storage`` facet's layer or the ``catalog`` facet's framework (iceberg / delta / hive),
+  else ``hive``.
 - Service: ``namespace_to_service`` (exact key, then the longest key the namespace starts with, raw or
   normalised namespace, as OpenMetadata does), else ``platform_services[platform]``, else the platform word itself
   with ``service_inferred=True``.
@@ -93,7 +94,8 @@ _PLATFORM_SERVICE_TYPES = {
     "unitycatalog": "UnityCatalog",
 }
 # openmetadata-fqn.md §2 "Mapping rule by group". Placeholder: the database level is databaseName or "default"
-# and a 3-part OpenLineage name drops its first part (Athena catalog, Oracle SID).
+# (Glue: the AWS account id) and a 3-part OpenLineage name drops its first part (Athena catalog, Oracle SID).
+# Service types in neither group keep a 3-part name whole and put a 2-part name under the placeholder.
 _PLACEHOLDER_DB = frozenset(
     {
         "Mysql", "MariaDB", "SingleStore", "Hive", "Impala", "Glue", "Athena", "Clickhouse", "Druid", "Doris",
@@ -108,6 +110,7 @@ _NAMED_DB = frozenset(
     }
 )  # fmt: skip
 _STORAGE_TYPES = frozenset({"S3", "GCS", "ADLS", "CustomStorage"})
+# The "case" column of openmetadata-fqn.md §2: connectors that store names lower-cased.
 _LOWER_TYPES = frozenset(
     {"Hive", "Impala", "Glue", "Athena", "Redshift", "Trino", "Presto", "Databricks", "UnityCatalog"}
 )
@@ -242,8 +245,9 @@ class Resolver:
             if label is None:
                 return Unresolved(
                     identity,
-                    f"table name {name!r} has no database level and service {service!r} ({service_type}) keeps "
-                    f"real databases: set databaseName for {service!r} (naming database_names) to place it",
+                    f"table name {name!r} has no database level, which service {service!r} ({service_type}) takes "
+                    f"from the name (real database, catalog or project): set databaseName for {service!r} "
+                    "(naming database_names) to place it",
                 )
             parts = [(label, True), *parts]
         elif len(parts) == 2:
@@ -382,9 +386,11 @@ def _glue_account(identity: DatasetIdentity) -> str | None:
 
 
 def _catalog_platform(facets: Mapping[str, object]) -> str:
-    """The platform word of a catalog TABLE symlink on a storage location: the storage layer, else hive."""
-    storage = facets.get("storage")
-    layer = storage.get("storageLayer") if isinstance(storage, Mapping) else None
-    if isinstance(layer, str) and layer.lower() in ("iceberg", "delta"):
-        return layer.lower()
+    """The platform word of a catalog TABLE symlink on a storage location: ``storage.storageLayer``, else
+    ``catalog.framework`` (iceberg, delta or hive), else hive (Spark's session catalog is the metastore)."""
+    for facet, field in (("storage", "storageLayer"), ("catalog", "framework")):
+        value = facets.get(facet)
+        word = value.get(field) if isinstance(value, Mapping) else None
+        if isinstance(word, str) and word.lower() in ("iceberg", "delta", "hive"):
+            return word.lower()
     return "hive"

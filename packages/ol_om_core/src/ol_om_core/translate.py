@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Generic, TypeVar
 
 from ol_om_core import lineage, pipelines
@@ -20,6 +21,9 @@ from ol_om_core.operations import Operation
 from ol_om_core.pipelines import PipelineKey, TaskSpec
 from ol_om_core.resolve import EntityRef, Resolver, Unresolved
 from ol_om_core.status import PipelineRun, TaskRun, run_timestamp
+
+_Planned = tuple[Hashable, Callable[..., Operation]]
+"""A call the event may cause: its de-duplication key, and how to build it (given its hashed key)."""
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -75,6 +79,8 @@ class _Pipeline:
     key: PipelineKey
     info: TaskSpec | None = None
     tasks: dict[str, TaskSpec] = field(default_factory=dict)
+    version: int = 0
+    """Bumped whenever ``info`` or ``tasks`` change: the pipeline call is due again."""
 
 
 @dataclass(slots=True)
@@ -113,25 +119,35 @@ class Translator:
         if not self._included(pipeline_job.name):
             return Translation((), skipped=f"pipeline {pipeline_job.name!r} is excluded by pipelineFilterPattern")
 
-        ops: list[Operation] = []
+        plan: list[_Planned] = []
         pipeline = self._pipelines.get(pipeline_job, lambda: _Pipeline(PipelineKey(
             *pipelines.service_for(own, self.config), pipeline_job)))
         key = pipeline.key
-        ops.append(pipelines.service_operation(key.service, key.service_type))
+        plan.append((("service", key.service, key.service_type),
+                     partial(pipelines.service_operation, key.service, key.service_type)))
         task = self._update_pipeline(pipeline, event, is_own=pipeline_job == own.ref)
-        ops.append(pipelines.pipeline_operation(
-            key, pipeline.info, list(pipeline.tasks.values()), self.config.tag_classification))
+        plan.append((("pipeline", key.fqn, pipeline.version), partial(
+            pipelines.pipeline_operation, key, pipeline.info, list(pipeline.tasks.values()),
+            self.config.tag_classification)))
         if isinstance(event, RunEvent):
-            ops.append(self._status(key, event, task, own_run=parent is None or pipeline_job == own.ref))
+            status = self._status(key, event, task, own_run=parent is None or pipeline_job == own.ref)
+            plan.append((status.json, lambda key: status))
 
         unresolved: list[Unresolved] = []
         if self.config.include_lineage:
-            ops.extend(self._lineage(key, event, unresolved))
-        return Translation(tuple(op for op in ops if self._first_time(op)), tuple(unresolved))
+            self._lineage(key, event, unresolved, plan)
+        # Only what was not emitted before is built: most calls of a steady stream repeat, and rendering
+        # them is the expensive part.
+        ops = []
+        for dedupe_key, build in plan:
+            hashed = hash(dedupe_key)
+            if self._emitted.add(hashed):
+                ops.append(build(key=hashed))
+        return Translation(tuple(ops), tuple(unresolved))
 
     def forget(self, operation: Operation) -> None:
         """Let an operation the sink could not deliver be emitted again by a later event."""
-        self._emitted.pop(hash(operation.fingerprint()))
+        self._emitted.pop(operation.key)
 
     # -- pipelines and status ------------------------------------------------------------------------------
 
@@ -140,10 +156,15 @@ class Translator:
         job = event.job
         spec = pipelines.task_spec(job, pipeline.key.job, event if isinstance(event, RunEvent) else None)
         if is_own:
-            pipeline.info = pipelines.merged(pipeline.info, spec)
+            info = pipelines.merged(pipeline.info, spec)
+            if info != pipeline.info:
+                pipeline.info, pipeline.version = info, pipeline.version + 1
             if pipelines.is_orchestration(job):
                 return None  # its tasks arrive as child jobs
-        pipeline.tasks[spec.name] = pipelines.merged(pipeline.tasks.get(spec.name), spec)
+        old = pipeline.tasks.get(spec.name)
+        task = pipelines.merged(old, spec)
+        if task != old:
+            pipeline.tasks[spec.name], pipeline.version = task, pipeline.version + 1
         return spec.name
 
     def _status(self, key: PipelineKey, event: RunEvent, task: str | None, own_run: bool) -> Operation:
@@ -159,7 +180,8 @@ class Translator:
 
     # -- lineage --------------------------------------------------------------------------------------------
 
-    def _lineage(self, key: PipelineKey, event: RunEvent | JobEvent, unresolved: list[Unresolved]) -> list[Operation]:
+    def _lineage(self, key: PipelineKey, event: RunEvent | JobEvent, unresolved: list[Unresolved],
+                 plan: list[_Planned]) -> None:
         if isinstance(event, RunEvent):
             state = self._job_runs.get(event.run.run_id, _JobRun)
             state.terminal = state.terminal or event.event_type in TERMINAL_EVENT_TYPES
@@ -180,22 +202,27 @@ class Translator:
 
         pipeline = pipelines.pipeline_ref(key)
         sql = event.job.sql
-        ops = []
         if state.inputs and state.outputs:
             for out in state.outputs.values():
                 for source in state.inputs.values():
                     if source.fqn == out.ref.fqn:
                         continue
-                    columns = lineage.columns_lineage(
-                        out.dataset.column_lineage, out.dataset.columns, source, out.ref, self.resolver.resolve_name)
-                    ops.append(lineage.edge_operation(
-                        lineage.entity(source), lineage.entity(out.ref), pipeline, sql, columns))
+                    edge_key = ("edge", source.fqn, out.ref.fqn, key.fqn, sql, out.dataset.column_lineage,
+                                out.dataset.columns)
+                    plan.append((edge_key, partial(self._edge, source, out, pipeline, sql)))
         elif settled:
-            ops.extend(lineage.edge_operation(lineage.entity(ref), pipeline, pipeline, sql, [])
-                       for ref in state.inputs.values())
-            ops.extend(lineage.edge_operation(pipeline, lineage.entity(out.ref), pipeline, sql, [])
-                       for out in state.outputs.values())
-        return ops
+            for ref in state.inputs.values():
+                plan.append((("edge", ref.fqn, key.fqn, key.fqn, sql), partial(
+                    lineage.edge_operation, lineage.entity(ref), pipeline, pipeline, sql, [])))
+            for out in state.outputs.values():
+                plan.append((("edge", key.fqn, out.ref.fqn, key.fqn, sql), partial(
+                    lineage.edge_operation, pipeline, lineage.entity(out.ref), pipeline, sql, [])))
+
+    def _edge(self, source: EntityRef, out: _Output, pipeline: dict[str, str], sql: str | None, *,
+              key: int) -> Operation:
+        columns = lineage.columns_lineage(
+            out.dataset.column_lineage, out.dataset.columns, source, out.ref, self.resolver.resolve_name)
+        return lineage.edge_operation(lineage.entity(source), lineage.entity(out.ref), pipeline, sql, columns, key=key)
 
     def _resolve(self, dataset: Dataset, unresolved: list[Unresolved]) -> EntityRef | None:
         ref = self.resolver.resolve(dataset)
@@ -212,8 +239,6 @@ class Translator:
             return False
         return not any(p.match(name) for p in self._excludes)
 
-    def _first_time(self, op: Operation) -> bool:
-        return self._emitted.add(hash(op.fingerprint()))
 
 
 def translate_all(events: Iterable[Event], config: TranslatorConfig | None = None) -> list[Operation]:

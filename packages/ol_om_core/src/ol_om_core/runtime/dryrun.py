@@ -21,7 +21,7 @@ class DryRunSink:
 
     def write(self, position: str, operations: Iterable[Operation]) -> None:
         for op in operations:
-            self.out.write(json.dumps(op.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
+            self.out.write(op.json + "\n")
             self.calls += 1
 
     def reject(self, position: str, error: InvalidEvent) -> None:
