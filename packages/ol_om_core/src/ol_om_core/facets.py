@@ -6,7 +6,7 @@ facet is kept as sent. A facet marked ``_deleted: true`` is not checked. Custom 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Union
 
 from ol_om_core.errors import InvalidEvent
@@ -108,20 +108,65 @@ _ANY_OF: dict[tuple[str, str], tuple[str, ...]] = {("input", "dataQualityMetrics
 
 def check_facets(facets: Mapping[str, Any], path: str, where: str) -> None:
     """Raise :class:`InvalidEvent` at the first standard facet in ``facets`` that breaks its schema."""
-    known = STANDARD_FACETS[where]
+    known = _COMPILED[where]
     for key, facet in facets.items():
-        schema = known.get(key)
-        if schema is None:
+        valid = known.get(key)
+        if valid is None:
             continue
         facet_path = f"{path}.{key}"
         if not isinstance(facet, dict):
             raise InvalidEvent(facet_path, f"the {key} facet must be an object, not {kind_of(facet)}")
         if facet.get("_deleted") is True:
             continue
-        _check_object(facet, schema, facet_path)
-        any_of = _ANY_OF.get((where, key))
-        if any_of and all(facet.get(name) is None for name in any_of):
-            raise InvalidEvent(facet_path, f"needs one of {', '.join(any_of)}")
+        if not valid(facet):
+            # The fast check only says no; the walk below finds where, and why.
+            _check_object(facet, STANDARD_FACETS[where][key], facet_path)
+            raise InvalidEvent(facet_path, f"needs one of {', '.join(_ANY_OF[where, key])}")
+
+
+def _compile(shape: Shape, memo: dict[int, Callable[[Any], bool]]) -> Callable[[Any], bool]:
+    """A yes/no validator for ``shape``: no paths built, no messages; every event goes through it."""
+    if isinstance(shape, str):
+        types = _TYPES[shape]
+        if shape == "number":
+            return lambda v: isinstance(v, types) and not isinstance(v, bool)
+        return lambda v: isinstance(v, types)
+    if isinstance(shape, dict):
+        if id(shape) in memo:  # recursive shapes (nested schema fields)
+            return memo[id(shape)]
+        fields: list[tuple[str, bool, Callable[[Any], bool]]] = []
+
+        def valid_object(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return False
+            for name, required, valid in fields:
+                item = value.get(name)
+                if item is None:
+                    if required:
+                        return False
+                elif not valid(item):
+                    return False
+            return True
+
+        memo[id(shape)] = valid_object
+        fields.extend((name, required, _compile(sub, memo)) for name, (required, sub) in shape.items())
+        return valid_object
+    container, item_shape = shape
+    valid_item = _compile(item_shape, memo)
+    if container == "array":
+        return lambda v: isinstance(v, list) and all(map(valid_item, v))
+    return lambda v: isinstance(v, dict) and all(map(valid_item, v.values()))
+
+
+def _compile_all() -> dict[str, dict[str, Callable[[Any], bool]]]:
+    memo: dict[int, Callable[[Any], bool]] = {}
+    compiled = {where: {key: _compile(schema, memo) for key, schema in facets.items()}
+                for where, facets in STANDARD_FACETS.items()}
+    for (where, key), names in _ANY_OF.items():
+        base = compiled[where][key]
+        compiled[where][key] = lambda f, base=base, names=names: base(f) and any(  # type: ignore[misc]
+            f.get(n) is not None for n in names)
+    return compiled
 
 
 def _check_object(value: Mapping[str, Any], schema: Schema, path: str) -> None:
@@ -152,6 +197,9 @@ def _check(value: Any, shape: Shape, path: str) -> None:
             raise InvalidEvent(path, f"must be an object, not {kind_of(value)}")
         for key, item in value.items():
             _check(item, shape[1], f"{path}.{key}")
+
+
+_COMPILED = _compile_all()
 
 
 def _article(shape: str) -> str:

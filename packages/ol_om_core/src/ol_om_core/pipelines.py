@@ -9,7 +9,7 @@ re-running a job writes nothing new.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ol_om_core import fqn
@@ -40,16 +40,19 @@ class PipelineKey:
     service: str
     service_type: str
     job: JobRef
+    name: str = field(init=False)
+    fqn: str = field(init=False)
+    status_path: str = field(init=False)
+    """``/v1/pipelines/{fqn}/status``, where run status is written."""
 
-    @property
-    def name(self) -> str:
+    def __post_init__(self) -> None:
         # OpenMetadata's connector names pipelines "{namespace}-{name}"; keeping it means a migration updates
         # the pipelines users already have instead of creating twins.
-        return f"{self.job.namespace}-{self.job.name}"[:256]
-
-    @property
-    def fqn(self) -> str:
-        return fqn.build(self.service, self.name)
+        name = f"{self.job.namespace}-{self.job.name}"[:256]
+        full = fqn.build(self.service, name)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "fqn", full)
+        object.__setattr__(self, "status_path", f"/v1/pipelines/{fqn_path(full)}/status")
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +220,3 @@ def tag_labels(tags: tuple[Tag, ...], classification: str) -> list[dict[str, str
 def pipeline_ref(key: PipelineKey) -> dict[str, str]:
     return entity_ref("pipeline", key.fqn)
 
-
-def status_path(key: PipelineKey) -> str:
-    return f"/v1/pipelines/{fqn_path(key.fqn)}/status"

@@ -153,9 +153,9 @@ class Resolver:
         self._table_at: _Lru[DatasetIdentity, EntityRef] = _Lru(max_entries)
 
     def resolve(self, dataset: Dataset) -> Resolution:
-        location = normalize(dataset.namespace, dataset.name)
         tables = [s for s in dataset.symlinks if s.type.upper() == "TABLE"]
-        if tables and location.platform not in TOPIC_PLATFORMS:
+        location = normalize(dataset.namespace, dataset.name) if tables else None
+        if location is not None and location.platform not in TOPIC_PLATFORMS:
             catalog = _catalog_platform(dataset.facets)
             answers = [self._lookup(s.namespace, s.name, catalog) for s in tables]
             answer = next((a for a in answers if isinstance(a, EntityRef)), answers[0])

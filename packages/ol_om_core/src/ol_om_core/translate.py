@@ -176,7 +176,7 @@ class Translator:
             run.own.record(event.event_type, event.event_time)
         if task is not None:
             run.tasks.setdefault(task, TaskRun()).record(event.event_type, event.event_time)
-        return Operation("pipeline_status", "PUT", pipelines.status_path(key), run.body())
+        return Operation("pipeline_status", "PUT", key.status_path, run.body())
 
     # -- lineage --------------------------------------------------------------------------------------------
 
