@@ -277,8 +277,14 @@ def test_first_resolvable_table_symlink_wins() -> None:
     assert answer.fqn == "hive.default.sales.orders"
 
 
-def test_unresolvable_table_symlink_is_reported_not_replaced_by_the_location() -> None:
-    answer = unresolved(Resolver(NamingConfig()).resolve(dataset("s3://b", "k", Symlink("hive://ms", "t", "TABLE"))))
+def test_unresolvable_table_symlink_falls_back_to_the_location() -> None:
+    # A catalog name that maps to no table must not lose the dataset: its storage location still is one.
+    answer = ref(Resolver(NamingConfig()).resolve(dataset("s3://b", "k", Symlink("hive://ms", "t", "TABLE"))))
+    assert (answer.type, answer.fqn) == ("container", "s3.b.k")
+
+
+def test_unresolvable_table_symlink_on_an_unresolvable_location_gives_the_symlink_reason() -> None:
+    answer = unresolved(Resolver(NamingConfig()).resolve(dataset("inmemory://", "x", Symlink("hive://ms", "t", "TABLE"))))
     assert "1 part" in answer.reason
 
 

@@ -158,10 +158,13 @@ class Resolver:
         if location is not None and location.platform not in TOPIC_PLATFORMS:
             catalog = _catalog_platform(dataset.facets)
             answers = [self._lookup(s.namespace, s.name, catalog) for s in tables]
-            answer = next((a for a in answers if isinstance(a, EntityRef)), answers[0])
-            if isinstance(answer, EntityRef):
-                self._table_at.put(location, answer)
-            return answer
+            found = next((a for a in answers if isinstance(a, EntityRef)), None)
+            if found is not None:
+                self._table_at.put(location, found)
+                return found
+            # No catalog identifier maps to a table: the storage location itself is still a dataset.
+            own = self.resolve_name(dataset.namespace, dataset.name)
+            return own if isinstance(own, EntityRef) else answers[0]
         answer = self.resolve_name(dataset.namespace, dataset.name)
         if isinstance(answer, EntityRef) and answer.type == "table":
             for symlink in dataset.symlinks:
