@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from corpus import CORPUS, corpus_events
 
+from corpus import CORPUS, corpus_events
 from ol_om_core import InvalidEvent, parse
 from ol_om_core.runtime.cli import example_events
 from ol_om_core.translate import Translator

@@ -284,7 +284,8 @@ def test_unresolvable_table_symlink_falls_back_to_the_location() -> None:
 
 
 def test_unresolvable_table_symlink_on_an_unresolvable_location_gives_the_symlink_reason() -> None:
-    answer = unresolved(Resolver(NamingConfig()).resolve(dataset("inmemory://", "x", Symlink("hive://ms", "t", "TABLE"))))
+    symlink = Symlink("hive://ms", "t", "TABLE")
+    answer = unresolved(Resolver(NamingConfig()).resolve(dataset("inmemory://", "x", symlink)))
     assert "1 part" in answer.reason
 
 
