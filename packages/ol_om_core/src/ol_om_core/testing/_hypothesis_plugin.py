@@ -14,7 +14,10 @@ from typing import Any
 def _lazy(name: str) -> Any:
     from hypothesis import strategies as st
 
-    return st.deferred(lambda: getattr(import_module("ol_om_core.testing.strategies"), name)())
+    def strategy() -> Any:
+        return getattr(import_module("ol_om_core.testing.strategies"), name)()
+
+    return st.deferred(strategy)
 
 
 def _hypothesis_setup_hook() -> None:

@@ -1,0 +1,529 @@
+"""Fuzzed invariants of the core, h11-style, each beside its pinned regressions (``@example``).
+
+- whatever it is given (any JSON value, any bytes, any text, a valid event with any subtree replaced), ``parse``
+  returns an event or raises :class:`InvalidEvent`: nothing else escapes;
+- every valid event parses, and keeps its key fields; bytes, dicts and openlineage-python objects of the same
+  event parse to the same value;
+- a malformed event is rejected naming the exact JSON path that is wrong;
+- one translator fed any sequence of valid events never raises and emits only REST calls.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+from openlineage.client import event_v2 as ol
+from openlineage.client.facet_v2 import (
+    column_lineage_dataset,
+    documentation_job,
+    error_message_run,
+    job_type_job,
+    nominal_time_run,
+    output_statistics_output_dataset,
+    ownership_job,
+    parent_run,
+    schema_dataset,
+    sql_job,
+    symlinks_dataset,
+)
+from openlineage.client.serde import Serde
+
+from ol_om_core import InvalidEvent, parse
+from ol_om_core.errors import InvalidFQN
+from ol_om_core.model import RUN_EVENT_TYPES, Dataset, DatasetEvent, Event, JobEvent, RunEvent
+from ol_om_core.operations import Operation
+from ol_om_core.testing import (
+    Malformed,
+    dataset_events,
+    dataset_identities,
+    event_json,
+    events,
+    job_events,
+    malformed_events,
+    run_events,
+    run_ids,
+)
+from ol_om_core.translate import Translation, Translator
+
+# Events are big draws; keep the whole file well under 30 s on two cores.
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+FAST = settings(max_examples=200, deadline=None, suppress_health_check=_SLOW_OK)
+EVENTS = settings(max_examples=60, deadline=None, suppress_health_check=_SLOW_OK)
+SEQUENCES = settings(max_examples=25, deadline=None, suppress_health_check=_SLOW_OK)
+
+DEEP = 10_000
+EVENT_TYPES = (RunEvent, JobEvent, DatasetEvent)
+METHODS = {"PUT", "POST", "PATCH", "DELETE"}
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
+    max_leaves=30,
+)
+# Keys an event has, so arbitrary objects reach past the envelope now and then.
+EVENT_KEYS = ("eventTime", "eventType", "run", "job", "dataset", "inputs", "outputs", "producer", "schemaURL")
+event_shaped = st.fixed_dictionaries({}, optional=dict.fromkeys(EVENT_KEYS, json_values))
+
+
+def parses_or_rejects(raw: Any) -> Event | None:
+    """The invariant: an event, or :class:`InvalidEvent` with a path and a reason; any other exception fails."""
+    try:
+        event = parse(raw)
+    except InvalidEvent as exc:
+        assert exc.path.startswith("$"), exc.path
+        assert exc.reason.strip()
+        return None
+    assert isinstance(event, EVENT_TYPES)
+    return event
+
+
+def hits_reported_bug(value: Any, key: str = "") -> bool:
+    """Inputs of the translator bugs pinned as strict xfails at the end of this file (remove once fixed):
+    an empty or blank namespace / name / field / tag key, and lone UTF-16 surrogates anywhere."""
+    if isinstance(value, str):
+        return (key in {"namespace", "name", "field", "key"} and not value.strip()) or any(
+            "\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(hits_reported_bug(k) or hits_reported_bug(v, k) for k, v in value.items())
+    if isinstance(value, list):
+        return any(hits_reported_bug(v, key) for v in value)
+    return False
+
+
+def check_translation(translation: Translation) -> None:
+    assert isinstance(translation, Translation)
+    for op in translation.operations:
+        assert isinstance(op, Operation), op
+        assert op.method in METHODS, op
+        assert op.path.startswith("/v1/"), op
+
+
+def nested_arrays(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+def nested_objects(depth: int) -> bytes:
+    return b'{"a":' * depth + b"1" + b"}" * depth
+
+
+# -- anything in: an event or InvalidEvent -------------------------------------------------------------------
+
+
+@FAST
+@given(json_values | event_shaped)
+@example(None)
+@example([])
+@example({})
+@example("null")
+@example({"run": {}})
+@example({"run": None, "job": None})
+@example({"dataset": {}, "job": {}})
+@example({"eventTime": "2024-01-01T00:00:00Z", "run": {"runId": "r"}, "job": {"namespace": "n", "name": "j"},
+          "eventType": None})
+@example({"eventTime": "2024-01-01T00:00:00Z", "run": {"runId": "r"}, "job": {"namespace": "n", "name": "j"},
+          "eventType": ["START"]})
+@example({"eventTime": "9999-12-31T23:59:59-23:59"})
+@example({"eventTime": "0001-01-01T00:00:00+23:59", "job": {"namespace": "n", "name": "j"}})
+def test_any_json_value_parses_or_is_rejected(value: Any) -> None:
+    parses_or_rejects(value)
+    parses_or_rejects(json.dumps(value))
+
+
+@FAST
+@given(st.binary())
+@example(b"")
+@example(b"\xff")
+@example(b"null")
+@example(b"[]")
+@example(b'{"run": {}}')
+@example(b"\xef\xbb\xbf{}")  # a UTF-8 byte-order mark
+@example(b"NaN")
+@example(b"1e999999")
+@example(b'{"eventTime": "2024-01-01T00:00:00Z", "job": {"namespace": "n", "name": "\xed\xa0\x80"}}')
+@example(nested_arrays(DEEP))
+@example(nested_objects(DEEP))
+@example(b'{"run": ' + nested_arrays(DEEP) + b"}")
+@example(b'{"eventTime": "2024-01-01T00:00:00Z", "job": {"namespace": "n", "name": "j", "facets": {"x": '
+         + nested_objects(900) + b"}}}")
+def test_any_bytes_parse_or_are_rejected(raw: bytes) -> None:
+    parses_or_rejects(raw)
+    parses_or_rejects(bytearray(raw))
+    parses_or_rejects(memoryview(raw))
+
+
+@FAST
+@given(st.text())
+@example("\ud800")  # a lone surrogate: no UTF-8 form
+@example("\x00")
+@example("[" * DEEP + "]" * DEEP)
+def test_any_text_parses_or_is_rejected(text: str) -> None:
+    parses_or_rejects(text)
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out += _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            out += _paths(item, (*path, i))
+    return out
+
+
+@EVENTS
+@given(events(), st.data())
+def test_a_valid_event_with_any_subtree_replaced_parses_or_is_rejected(
+    raw: dict[str, Any], data: st.DataObject
+) -> None:
+    raw = copy.deepcopy(raw)
+    path = data.draw(st.sampled_from(_paths(raw)[1:]), label="path")
+    holder = raw
+    for step in path[:-1]:
+        holder = holder[step]
+    holder[path[-1]] = data.draw(json_values, label="replacement")
+    event = parses_or_rejects(raw)
+    if event is not None and not isinstance(event, DatasetEvent):
+        # Whatever parse accepts, the translator must take (bar the reported bugs, pinned at the end).
+        assume(not hits_reported_bug(raw))
+        check_translation(Translator().translate(event))
+
+
+# -- valid events --------------------------------------------------------------------------------------------
+
+
+@EVENTS
+@given(events())
+def test_valid_events_parse_and_keep_their_key_fields(raw: dict[str, Any]) -> None:
+    event = parse(raw)
+    if "run" in raw:
+        assert isinstance(event, RunEvent)
+        assert event.run.run_id == raw["run"]["runId"]
+        assert event.event_type == (raw.get("eventType") or "OTHER")
+    elif "dataset" in raw:
+        assert isinstance(event, DatasetEvent)
+        assert (event.dataset.namespace, event.dataset.name) == (raw["dataset"]["namespace"], raw["dataset"]["name"])
+    else:
+        assert isinstance(event, JobEvent)
+    if not isinstance(event, DatasetEvent):
+        assert (event.job.namespace, event.job.name) == (raw["job"]["namespace"], raw["job"]["name"])
+        for key, parsed in (("inputs", event.inputs), ("outputs", event.outputs)):
+            assert [(d.namespace, d.name) for d in parsed] == [(d["namespace"], d["name"]) for d in raw.get(key, ())]
+    assert event.producer == raw["producer"]
+    assert event.schema_url == raw["schemaURL"]
+    assert event.event_time == int(datetime.fromisoformat(raw["eventTime"]).timestamp() * 1000)
+    # The same event from the wire parses to the same value.
+    assert parse(json.dumps(raw).encode()) == event
+
+
+@EVENTS
+@given(event_json())
+def test_event_json_parses(raw: bytes) -> None:
+    assert isinstance(parse(raw), EVENT_TYPES)
+
+
+@EVENTS
+@given(st.from_type(Event))
+def test_registered_type_strategies_draw_parsed_events(event: Event) -> None:
+    assert isinstance(event, EVENT_TYPES)
+
+
+# -- malformed events ----------------------------------------------------------------------------------------
+
+
+@FAST
+@given(malformed_events())
+def test_malformed_events_are_rejected_naming_the_wrong_path(malformed: Malformed) -> None:
+    try:
+        parse(malformed.event)
+    except InvalidEvent as exc:
+        assert exc.path == malformed.path, f"{malformed.corruption}: {exc}"
+        assert exc.reason.strip()
+    else:
+        raise AssertionError(f"accepted an event with {malformed.corruption} at {malformed.path}")
+
+
+# -- openlineage-python objects ------------------------------------------------------------------------------
+
+
+_times = st.datetimes(datetime(2015, 1, 1), datetime(2035, 1, 1), timezones=st.just(UTC))
+
+
+@st.composite
+def client_datasets(draw: st.DrawFn, output: bool) -> ol.InputDataset | ol.OutputDataset:
+    namespace, name = draw(dataset_identities())
+    columns = draw(st.lists(st.sampled_from(("id", "amount", "created_at", "名前")), unique=True, max_size=3))
+    facets: dict[str, Any] = {}
+    if columns:
+        facets["schema"] = schema_dataset.SchemaDatasetFacet(
+            fields=[schema_dataset.SchemaDatasetFacetFields(name=c, type="string") for c in columns])
+    if draw(st.booleans()):
+        ns, nm = draw(dataset_identities("hive", "glue"))
+        facets["symlinks"] = symlinks_dataset.SymlinksDatasetFacet(
+            identifiers=[symlinks_dataset.Identifier(namespace=ns, name=nm, type="TABLE")])
+    if not output:
+        return ol.InputDataset(namespace=namespace, name=name, facets=facets)
+    if columns and draw(st.booleans()):
+        source_ns, source_name = draw(dataset_identities())
+        facets["columnLineage"] = column_lineage_dataset.ColumnLineageDatasetFacet(fields={
+            c: column_lineage_dataset.Fields(inputFields=[column_lineage_dataset.InputField(
+                namespace=source_ns, name=source_name, field=c, transformations=[
+                    column_lineage_dataset.Transformation(type="DIRECT", subtype="IDENTITY")])])
+            for c in columns})
+    output_facets = {"outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
+        rowCount=draw(st.integers(0, 10**9)))} if draw(st.booleans()) else {}
+    return ol.OutputDataset(namespace=namespace, name=name, facets=facets, outputFacets=output_facets)
+
+
+@st.composite
+def client_jobs(draw: st.DrawFn) -> ol.Job:
+    facets: dict[str, Any] = {}
+    if draw(st.booleans()):
+        facets["jobType"] = job_type_job.JobTypeJobFacet(
+            processingType=draw(st.sampled_from(("BATCH", "STREAMING"))), integration="SPARK", jobType="JOB")
+    if draw(st.booleans()):
+        facets["sql"] = sql_job.SQLJobFacet(query="INSERT INTO t SELECT * FROM s", dialect="spark")
+    if draw(st.booleans()):
+        facets["documentation"] = documentation_job.DocumentationJobFacet(description=draw(st.text(min_size=1)))
+    if draw(st.booleans()):
+        facets["ownership"] = ownership_job.OwnershipJobFacet(owners=[ownership_job.Owner(name="team:data")])
+    name = draw(st.sampled_from(("etl_dag.load_orders", "my_app.execute_insert_into_hive_table.db_t", "model.p.m")))
+    return ol.Job(namespace=draw(st.sampled_from(("default", "airflow-prod"))), name=name, facets=facets)
+
+
+@st.composite
+def client_run_events(draw: st.DrawFn) -> ol.RunEvent:
+    facets: dict[str, Any] = {}
+    if draw(st.booleans()):
+        root = parent_run.Root(run=parent_run.RootRun(runId=draw(run_ids())),
+                               job=parent_run.RootJob(namespace="default", name="root_dag"))
+        facets["parent"] = parent_run.ParentRunFacet(
+            run=parent_run.Run(runId=draw(run_ids())), job=parent_run.Job(namespace="default", name="etl_dag"),
+            root=root if draw(st.booleans()) else None)
+    if draw(st.booleans()):
+        facets["nominalTime"] = nominal_time_run.NominalTimeRunFacet(nominalStartTime=draw(_times).isoformat())
+    state = draw(st.sampled_from(list(ol.RunState)))
+    if state == ol.RunState.FAIL:
+        facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(message="boom", programmingLanguage="python")
+    return ol.RunEvent(
+        eventType=state, eventTime=draw(_times).isoformat(), run=ol.Run(runId=draw(run_ids()), facets=facets),
+        job=draw(client_jobs()), producer="https://github.com/OpenLineage/OpenLineage/tree/1.54.0/client/python",
+        inputs=draw(st.lists(client_datasets(output=False), max_size=2)),
+        outputs=draw(st.lists(client_datasets(output=True), max_size=2)))
+
+
+@st.composite
+def client_design_events(draw: st.DrawFn) -> ol.JobEvent | ol.DatasetEvent:
+    time = draw(_times).isoformat()
+    if draw(st.booleans()):
+        namespace, name = draw(dataset_identities())
+        return ol.DatasetEvent(eventTime=time, dataset=ol.StaticDataset(namespace=namespace, name=name),
+                               producer="https://example.com/producer")
+    return ol.JobEvent(eventTime=time, job=draw(client_jobs()), producer="https://example.com/producer",
+                       inputs=draw(st.lists(client_datasets(output=False), max_size=2)),
+                       outputs=draw(st.lists(client_datasets(output=True), max_size=2)))
+
+
+def _ignoring_column_lineage_key_order(event: Event) -> Event:
+    """The event with each dataset's ``columnLineage.fields`` sorted: JSON objects have no order (see the xfail)."""
+
+    def fix(dataset: Dataset) -> Dataset:
+        lineage = dataset.column_lineage
+        if lineage is None:
+            return dataset
+        return replace(dataset, column_lineage=replace(lineage, fields=tuple(sorted(lineage.fields))))
+
+    if isinstance(event, DatasetEvent):
+        return replace(event, dataset=fix(event.dataset))
+    return replace(event, inputs=tuple(map(fix, event.inputs)), outputs=tuple(map(fix, event.outputs)))
+
+
+@EVENTS
+@given(client_run_events() | client_design_events())
+def test_openlineage_python_objects_parse_like_their_json(obj: ol.RunEvent | ol.JobEvent | ol.DatasetEvent) -> None:
+    from_object = parse(obj)
+    assert from_object == parse(Serde.to_dict(obj))
+    # Serde.to_json sorts keys; the parsed value should not care (it does: see the xfail below).
+    assert _ignoring_column_lineage_key_order(from_object) == _ignoring_column_lineage_key_order(
+        parse(Serde.to_json(obj)))
+    if isinstance(obj, ol.RunEvent):
+        assert isinstance(from_object, RunEvent)
+        assert from_object.run.run_id == obj.run.runId
+        assert from_object.event_type == obj.eventType.value  # type: ignore[union-attr]
+
+
+def _with_column_lineage(*columns: str) -> dict[str, Any]:
+    fields = {c: {"inputFields": [{"namespace": "postgres://db:5432", "name": "shop.public.src", "field": c}]}
+              for c in columns}
+    return {
+        "eventType": "COMPLETE", "eventTime": "2024-01-01T00:00:00Z", "producer": "p", "schemaURL": "s",
+        "run": {"runId": "3f0c9a52-5b7e-4d38-9b84-0c7c51c0a0a1"}, "job": {"namespace": "n", "name": "j"},
+        "inputs": [{"namespace": "postgres://db:5432", "name": "shop.public.src"}],
+        "outputs": [{"namespace": "postgres://db:5432", "name": "shop.public.dst",
+                     "facets": {"columnLineage": {"_producer": "p", "_schemaURL": "s", "fields": fields}}}],
+    }
+
+
+@pytest.mark.xfail(strict=True, reason="BUG (reported): model.ColumnLineage.fields keeps the JSON key order, so "
+                   "the same event with its columnLineage.fields keys reordered (Serde.to_json sorts keys) parses to "
+                   "a different value, and the translator re-emits the lineage PUT with reordered columnsLineage")
+def test_column_lineage_does_not_depend_on_json_key_order() -> None:
+    first, reordered = _with_column_lineage("id", "amount"), _with_column_lineage("amount", "id")
+    assert parse(first) == parse(reordered)
+    translator = Translator()
+    translator.translate(parse(first))
+    assert translator.translate(parse(reordered)).operations == ()
+
+
+# -- the translator ------------------------------------------------------------------------------------------
+
+
+@st.composite
+def run_lifecycles(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Several events of the same runs (START, RUNNING, a terminal state, OTHER...), in any order, repeated."""
+    out = []
+    for base in draw(st.lists(run_events(), min_size=1, max_size=3)):
+        for event_type in draw(st.lists(st.sampled_from(RUN_EVENT_TYPES), min_size=1, max_size=4)):
+            event = copy.deepcopy(base)
+            event["eventType"] = event_type
+            out.append(event)
+    return draw(st.permutations(out))
+
+
+@SEQUENCES
+@given(st.lists(run_events(), max_size=6) | run_lifecycles() | st.lists(events(), max_size=6))
+def test_translator_never_raises_on_valid_event_sequences(raws: list[dict[str, Any]]) -> None:
+    translator = Translator()
+    for raw in raws:
+        check_translation(translator.translate(parse(raw)))
+    # The same stream again: the translator deduplicates what it emitted, and still does not raise.
+    for raw in raws:
+        check_translation(translator.translate(parse(raw)))
+
+
+@SEQUENCES
+@given(st.lists(job_events() | dataset_events(), min_size=1, max_size=4))
+def test_translator_takes_design_time_events(raws: list[dict[str, Any]]) -> None:
+    translator = Translator()
+    for raw in raws:
+        translation = translator.translate(parse(raw))
+        check_translation(translation)
+        if "dataset" in raw:
+            assert translation.operations == () and translation.skipped
+
+
+_SCHEMES = ("s3://", "s3a://", "gs://", "abfss://", "wasbs://", "hdfs://", "file", "file://", "dbfs", "dbfs:",
+            "postgres://", "mysql://", "mssql://", "sqlserver://", "oracle://", "db2://", "teradata://", "trino://",
+            "hive://", "redshift://", "snowflake://", "bigquery", "awsathena://", "arn:aws:glue:", "aws:glue:",
+            "spanner://", "bigtable://", "cassandra://", "clickhouse://", "spark://", "duckdb://", "unitycatalog://",
+            "kafka://", "pubsub", "inmemory://", "azurecosmos://", "azurekusto://", "")
+_name_text = st.text(st.sampled_from('./:@ "=\\-_%?#\t') | st.characters(codec="utf-8"), max_size=15)
+_identities = st.fixed_dictionaries({
+    # A blank namespace is a reported bug (pinned below); everything else must be taken.
+    "namespace": st.builds(str.__add__, st.sampled_from(_SCHEMES), _name_text).filter(str.strip),
+    "name": (_name_text | st.lists(_name_text, max_size=4).map(".".join)
+             | st.lists(_name_text, max_size=4).map("/".join)).filter(bool),
+})
+
+
+@FAST
+@given(st.lists(_identities, max_size=3), st.lists(_identities, max_size=3), st.sampled_from(RUN_EVENT_TYPES))
+@example([{"namespace": "s3://", "name": "/"}], [{"namespace": "postgres://", "name": ".."}], "COMPLETE")
+@example([{"namespace": "arn:aws:glue:", "name": "table//"}], [{"namespace": "bigquery", "name": "a..b"}], "START")
+@example([{"namespace": "inmemory://", "name": "x"}], [{"namespace": "kafka://", "name": '"'}], "RUNNING")
+def test_translator_takes_any_dataset_identity(inputs: list[dict[str, str]], outputs: list[dict[str, str]],
+                                               event_type: str) -> None:
+    raw = {"eventType": event_type, "eventTime": "2024-01-01T00:00:00Z", "producer": "p", "schemaURL": "s",
+           "run": {"runId": "3f0c9a52-5b7e-4d38-9b84-0c7c51c0a0a1"}, "job": {"namespace": "n", "name": "j"},
+           "inputs": inputs, "outputs": outputs}
+    translation = Translator().translate(parse(raw))
+    check_translation(translation)
+    for op in translation.operations:
+        op.json.encode("utf-8")  # every call can be sent
+
+
+# -- reported bugs, pinned: each XPASSes (and so fails, strict) once fixed; then drop the mark ------------------
+
+
+def _rich_event() -> dict[str, Any]:
+    facet = {"_producer": "p", "_schemaURL": "s"}
+    return {
+        "eventType": "COMPLETE", "eventTime": "2024-01-01T00:00:00Z", "producer": "p", "schemaURL": "s",
+        "run": {"runId": "3f0c9a52-5b7e-4d38-9b84-0c7c51c0a0a1"},
+        "job": {"namespace": "airflow", "name": "dag.task", "facets": {
+            "tags": {**facet, "tags": [{"key": "env", "value": "prod"}]}}},
+        "inputs": [{"namespace": "s3://bucket", "name": "raw/orders", "facets": {
+            "symlinks": {**facet, "identifiers": [{"namespace": "hive://h:9083", "name": "db.t", "type": "TABLE"}]}}}],
+        "outputs": [{"namespace": "postgres://db:5432", "name": "shop.public.dst", "facets": {
+            "schema": {**facet, "fields": [{"name": "id", "type": "int"}]},
+            "columnLineage": {**facet, "fields": {"id": {"inputFields": [
+                {"namespace": "hive://h:9083", "name": "db.t", "field": "id"}]}},
+                "dataset": [{"namespace": "hive://h:9083", "name": "db.t", "field": "id"}]}}}],
+    }
+
+
+_BLANK = pytest.mark.xfail(strict=True, raises=InvalidFQN, reason=(
+    "BUG (reported): a spec-valid empty or blank string becomes an empty FQN part and the translator raises "
+    "InvalidFQN ('an FQN part cannot be empty') instead of leaving the dataset/column/tag out"))
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    pytest.param(("job", "facets", "tags", "tags", 0, "key"), "", id="job-tag-key-empty", marks=_BLANK),
+    pytest.param(("inputs", 0, "facets", "symlinks", "identifiers", 0, "namespace"), "", id="symlink-namespace-empty",
+                 marks=_BLANK),
+    pytest.param(("inputs", 0, "facets", "symlinks", "identifiers", 0, "namespace"), " ",
+                 id="symlink-namespace-blank", marks=_BLANK),
+    pytest.param(("outputs", 0, "namespace"), " ", id="dataset-namespace-blank", marks=_BLANK),
+    pytest.param(("outputs", 0, "namespace"), "\t", id="dataset-namespace-tab", marks=_BLANK),
+    pytest.param(("outputs", 0, "facets", "schema", "fields", 0, "name"), "", id="schema-field-name-empty",
+                 marks=_BLANK),
+    pytest.param(("outputs", 0, "facets", "columnLineage", "fields", "id", "inputFields", 0, "field"), "",
+                 id="column-lineage-input-field-empty", marks=_BLANK),
+    pytest.param(("outputs", 0, "facets", "columnLineage", "fields", "id", "inputFields", 0, "namespace"), " ",
+                 id="column-lineage-input-namespace-blank", marks=_BLANK),
+    pytest.param(("outputs", 0, "facets", "columnLineage", "dataset", 0, "namespace"), "",
+                 id="column-lineage-dataset-namespace-empty", marks=_BLANK),
+    pytest.param(("job", "facets", "tags", "tags", 0, "value"), "", id="job-tag-value-empty"),
+    pytest.param(("run", "facets"), {"parent": {"run": {"runId": "r"}, "job": {"namespace": "", "name": ""}}},
+                 id="parent-job-empty"),
+])
+def test_translator_takes_spec_valid_empty_strings(path: tuple[Any, ...], value: Any) -> None:
+    raw = _rich_event()
+    holder = raw
+    for step in path[:-1]:
+        holder = holder[step]
+    holder[path[-1]] = value
+    event = parses_or_rejects(raw)
+    if event is not None:
+        check_translation(Translator().translate(event))
+
+
+_SURROGATE = pytest.mark.xfail(strict=True, raises=(UnicodeEncodeError, AssertionError), reason=(
+    "BUG (reported): parse accepts JSON strings with lone UTF-16 surrogates (\\ud800 escapes); the translator "
+    "then raises UnicodeEncodeError in operations.fqn_path, or emits calls that cannot be encoded as UTF-8"))
+
+
+@pytest.mark.parametrize("raw", [
+    pytest.param(b'{"eventTime": "2024-01-01T00:00:00Z", "run": {"runId": "r"}, '
+                 b'"job": {"namespace": "n", "name": "etl\\ud800"}}', id="job-name", marks=_SURROGATE),
+    pytest.param(b'{"eventTime": "2024-01-01T00:00:00Z", "eventType": "COMPLETE", "run": {"runId": "r"}, '
+                 b'"job": {"namespace": "n", "name": "j"}, "inputs": [{"namespace": "file", "name": "/in\\udc00"}], '
+                 b'"outputs": [{"namespace": "file", "name": "/out"}]}', id="dataset-name", marks=_SURROGATE),
+])
+def test_lone_surrogates_are_rejected_or_translated_to_utf8(raw: bytes) -> None:
+    event = parses_or_rejects(raw)
+    if event is not None:
+        translation = Translator().translate(event)
+        check_translation(translation)
+        for op in translation.operations:
+            try:
+                op.json.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise AssertionError(f"{op.path}: cannot be sent as UTF-8: {exc}") from None
