@@ -371,9 +371,6 @@ def _with_column_lineage(*columns: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (reported): model.ColumnLineage.fields keeps the JSON key order, so "
-                   "the same event with its columnLineage.fields keys reordered (Serde.to_json sorts keys) parses to "
-                   "a different value, and the translator re-emits the lineage PUT with reordered columnsLineage")
 def test_column_lineage_does_not_depend_on_json_key_order() -> None:
     first, reordered = _with_column_lineage("id", "amount"), _with_column_lineage("amount", "id")
     assert parse(first) == parse(reordered)

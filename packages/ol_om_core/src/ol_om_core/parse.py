@@ -271,7 +271,8 @@ def _column_lineage(*facets: Any) -> ColumnLineage | None:
                 _input_field(i, spec) for i in spec.get("inputFields") or ()
             )
         dataset.extend(_input_field(i, _EMPTY) for i in facet.get("dataset") or ())
-    return ColumnLineage(tuple(fields.items()), tuple(dataset))
+    # JSON objects have no order: sorted, the same facet always gives the same value (and the same calls).
+    return ColumnLineage(tuple(sorted(fields.items())), tuple(dataset))
 
 
 def _input_field(data: Mapping[str, Any], legacy: Mapping[str, Any]) -> InputField:
