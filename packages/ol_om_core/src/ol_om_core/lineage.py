@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ol_om_core.model import ColumnLineage, InputField
-from ol_om_core.operations import Operation
+from ol_om_core.model import ColumnLineage, Dataset, InputField
+from ol_om_core.operations import EntityHint, Operation
 from ol_om_core.resolve import EntityRef, Unresolved, column_fqn
 
 ResolveName = Callable[[str, str], EntityRef | Unresolved]
@@ -19,6 +19,7 @@ def edge_operation(
     sql: str | None,
     columns: list[dict[str, Any]],
     *,
+    entities: tuple[EntityHint, ...] = (),
     key: int = 0,
 ) -> Operation:
     details: dict[str, Any] = {"pipeline": pipeline, "source": "OpenLineage"}
@@ -27,11 +28,24 @@ def edge_operation(
     if columns:
         details["columnsLineage"] = columns
     body = {"edge": {"fromEntity": from_entity, "toEntity": to_entity, "lineageDetails": details}}
-    return Operation("lineage", "PUT", "/v1/lineage", body, key)
+    return Operation("lineage", "PUT", "/v1/lineage", body, key, entities)
 
 
 def entity(ref: EntityRef) -> dict[str, str]:
     return {"type": ref.type, "fullyQualifiedName": ref.fqn}
+
+
+def hint(ref: EntityRef, dataset: Dataset) -> EntityHint:
+    return EntityHint(ref.type, ref.fqn, ref.alternatives, ref.service_inferred, _schema_columns(dataset))
+
+
+def _schema_columns(dataset: Dataset) -> tuple[tuple[str, str], ...]:
+    schema = dataset.facets.get("schema")
+    fields = schema.get("fields") if isinstance(schema, Mapping) else None
+    if not isinstance(fields, list):
+        return ()
+    return tuple((str(f["name"]), str(f.get("type") or "")) for f in fields
+                 if isinstance(f, Mapping) and isinstance(f.get("name"), str))
 
 
 def columns_lineage(

@@ -23,6 +23,8 @@ class Operation:
     body: Mapping[str, Any]
     key: int = field(default=0, compare=False)
     """The translator's de-duplication key (see ``Translator.forget``); by default the hash of ``json``."""
+    entities: tuple[EntityHint, ...] = field(default=(), compare=False, repr=False)
+    """What the sink needs to find (or create) each entity the body names by FQN; not part of the call."""
     json: str = field(init=False, repr=False, compare=False)
     """The call as one line of JSON (the dry-run format), rendered once: it is also the fingerprint."""
 
@@ -37,6 +39,20 @@ class Operation:
     def fingerprint(self) -> str:
         """Identical calls have identical fingerprints (bodies are built in a fixed key order)."""
         return self.json
+
+
+@dataclass(frozen=True, slots=True)
+class EntityHint:
+    """A dataset the body refers to by ``fullyQualifiedName``, with what the core knows beyond the FQN."""
+
+    type: str
+    fqn: str
+    alternatives: tuple[str, ...] = ()
+    """Other candidate FQNs, best first."""
+    service_inferred: bool = False
+    """No configuration named the service: the sink may look for the entity under any service."""
+    columns: tuple[tuple[str, str], ...] = ()
+    """``(name, type)`` from the dataset's ``schema`` facet, for creating the entity when configured to."""
 
 
 def entity_ref(entity_type: str, fqn: str) -> dict[str, str]:

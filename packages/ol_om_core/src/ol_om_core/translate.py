@@ -84,7 +84,9 @@ class _Pipeline:
 
 
 @dataclass(slots=True)
-class _Output:
+class _Seen:
+    """A dataset a run read or wrote, as resolved."""
+
     ref: EntityRef
     dataset: Dataset
 
@@ -93,8 +95,8 @@ class _Output:
 class _JobRun:
     """The datasets one job run has read and written so far (inputs and outputs add up across its events)."""
 
-    inputs: dict[str, EntityRef] = field(default_factory=dict)
-    outputs: dict[str, _Output] = field(default_factory=dict)
+    inputs: dict[str, _Seen] = field(default_factory=dict)
+    outputs: dict[str, _Seen] = field(default_factory=dict)
     terminal: bool = False
 
 
@@ -194,35 +196,43 @@ class Translator:
         for dataset in event.inputs:
             ref = self._resolve(dataset, unresolved)
             if ref is not None:
-                state.inputs[ref.fqn] = ref
+                state.inputs[ref.fqn] = _Seen(ref, dataset)
         for dataset in event.outputs:
             ref = self._resolve(dataset, unresolved)
             if ref is not None:
-                state.outputs[ref.fqn] = _Output(ref, dataset)
+                state.outputs[ref.fqn] = _Seen(ref, dataset)
 
         pipeline = pipelines.pipeline_ref(key)
         sql = event.job.sql
         if state.inputs and state.outputs:
             for out in state.outputs.values():
                 for source in state.inputs.values():
-                    if source.fqn == out.ref.fqn:
+                    if source.ref.fqn == out.ref.fqn:
                         continue
-                    edge_key = ("edge", source.fqn, out.ref.fqn, key.fqn, sql, out.dataset.column_lineage,
+                    edge_key = ("edge", source.ref.fqn, out.ref.fqn, key.fqn, sql, out.dataset.column_lineage,
                                 out.dataset.columns)
                     plan.append((edge_key, partial(self._edge, source, out, pipeline, sql)))
         elif settled:
-            for ref in state.inputs.values():
-                plan.append((("edge", ref.fqn, key.fqn, key.fqn, sql), partial(
-                    lineage.edge_operation, lineage.entity(ref), pipeline, pipeline, sql, [])))
-            for out in state.outputs.values():
-                plan.append((("edge", key.fqn, out.ref.fqn, key.fqn, sql), partial(
-                    lineage.edge_operation, pipeline, lineage.entity(out.ref), pipeline, sql, [])))
+            for seen in state.inputs.values():
+                plan.append((("edge", seen.ref.fqn, key.fqn, key.fqn, sql), partial(
+                    self._one_sided, seen, lineage.entity(seen.ref), pipeline, pipeline, sql)))
+            for seen in state.outputs.values():
+                plan.append((("edge", key.fqn, seen.ref.fqn, key.fqn, sql), partial(
+                    self._one_sided, seen, pipeline, lineage.entity(seen.ref), pipeline, sql)))
 
-    def _edge(self, source: EntityRef, out: _Output, pipeline: dict[str, str], sql: str | None, *,
-              key: int) -> Operation:
+    @staticmethod
+    def _one_sided(seen: _Seen, from_entity: dict[str, str], to_entity: dict[str, str], pipeline: dict[str, str],
+                   sql: str | None, *, key: int) -> Operation:
+        """An edge between a dataset and the pipeline itself (the run read or wrote nothing else)."""
+        hints = (lineage.hint(seen.ref, seen.dataset),)
+        return lineage.edge_operation(from_entity, to_entity, pipeline, sql, [], entities=hints, key=key)
+
+    def _edge(self, source: _Seen, out: _Seen, pipeline: dict[str, str], sql: str | None, *, key: int) -> Operation:
         columns = lineage.columns_lineage(
-            out.dataset.column_lineage, out.dataset.columns, source, out.ref, self.resolver.resolve_name)
-        return lineage.edge_operation(lineage.entity(source), lineage.entity(out.ref), pipeline, sql, columns, key=key)
+            out.dataset.column_lineage, out.dataset.columns, source.ref, out.ref, self.resolver.resolve_name)
+        hints = (lineage.hint(source.ref, source.dataset), lineage.hint(out.ref, out.dataset))
+        return lineage.edge_operation(lineage.entity(source.ref), lineage.entity(out.ref), pipeline, sql, columns,
+                                      entities=hints, key=key)
 
     def _resolve(self, dataset: Dataset, unresolved: list[Unresolved]) -> EntityRef | None:
         ref = self.resolver.resolve(dataset)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from ol_om_core.errors import InvalidEvent
 from ol_om_core.operations import Operation
 from ol_om_core.resolve import Unresolved
+from ol_om_core.runtime.delivery import Outcome, Work
 
 
 class DryRunSink:
@@ -23,6 +24,15 @@ class DryRunSink:
         for op in operations:
             self.out.write(op.json + "\n")
             self.calls += 1
+
+    def deliver(self, batch: Sequence[Work]) -> Outcome:
+        """The sink contract: everything printed is acknowledged."""
+        for work in batch:
+            self.write(work.position, work.operations)
+        return Outcome(acknowledged=[work.position for work in batch])
+
+    def close(self) -> None:
+        self.out.flush()
 
     def reject(self, position: str, error: InvalidEvent) -> None:
         self.rejected += 1

@@ -1,0 +1,63 @@
+"""The contract between the runner and a sink: batches of events' operations in, one outcome per event out.
+
+A sink's ``deliver`` takes the operations of a batch of events, in stream order, and says for each event
+whether it is acknowledged (every operation done, or dead-lettered with a reason) or pending (to retry later).
+The runner commits a source position only once its event, and every event before it, is acknowledged; it hands
+the pending work back to ``deliver`` after ``retry_after`` seconds. Operations are idempotent, so delivering
+one twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ol_om_core.operations import Operation
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """One event's operations, and where the event came from."""
+
+    position: str
+    operations: tuple[Operation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """An operation that can never succeed, and why (the server's own words where there is a server)."""
+
+    position: str
+    reason: str
+    operation: Operation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the user should know that did not stop the event: a dataset or column OpenMetadata lacks."""
+
+    position: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Outcome:
+    acknowledged: list[str] = field(default_factory=list)
+    """Positions whose operations are all done or dead-lettered, in the order they were given."""
+    pending: list[Work] = field(default_factory=list)
+    """Events with operations still to deliver (only those operations), in the order they were given."""
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    retry_after: float = 0.0
+    """Seconds to wait before delivering ``pending`` again."""
+
+
+class SinkError(RuntimeError):
+    """The sink cannot go on at all (bad credentials, no such server); the runner stops with this message."""
+
+
+class Sink(Protocol):
+    def deliver(self, batch: Sequence[Work]) -> Outcome: ...
+
+    def close(self) -> None: ...
