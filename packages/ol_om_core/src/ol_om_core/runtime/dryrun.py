@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
 from ol_om_core.errors import InvalidEvent
@@ -19,6 +19,11 @@ class DryRunSink:
         self.err = err if err is not None else sys.stderr
         self.calls = 0
         self.rejected = 0
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any]) -> DryRunSink:
+        """The ``dry-run`` entry point: it takes no settings."""
+        return cls()
 
     def write(self, position: str, operations: Iterable[Operation]) -> None:
         for op in operations:

@@ -1,4 +1,8 @@
-"""Sources and sinks are found through entry points; the built-ins are registered the same way as plugins."""
+"""Sources and sinks are found through entry points; the built-ins are registered the same way as plugins.
+
+A sink's entry point names a factory: ``factory(section) -> Sink``, where ``section`` is the ``sink`` mapping of
+the configuration file (see ``ol_om_core.runtime.delivery``).
+"""
 
 from __future__ import annotations
 

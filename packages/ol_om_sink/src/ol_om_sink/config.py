@@ -1,0 +1,106 @@
+"""The sink's settings: OpenMetadata's ``openMetadataServerConfig``, plus how hard to try and how much to cache.
+
+Accepted flat (``sink: {type: openmetadata, hostPort: ...}``) or nested as in OpenMetadata's workflow YAML
+(``openMetadataServerConfig: {...}``). ``OPENMETADATA_HOST_PORT`` and ``OPENMETADATA_JWT_TOKEN`` override the
+file, so the token need not be written in it. Every error names the key path; the token never appears.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from ol_om_core.errors import ConfigError
+
+ENV_HOST_PORT = "OPENMETADATA_HOST_PORT"
+ENV_JWT_TOKEN = "OPENMETADATA_JWT_TOKEN"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class SecurityConfig(_Model):
+    jwt_token: SecretStr | None = Field(None, alias="jwtToken")
+
+
+class SSLConfig(_Model):
+    """OpenMetadata's ``validateSSLClientConfig``: PEM file paths (or PEM text) for the CA and a client cert."""
+
+    ca_certificate: str | None = Field(None, alias="caCertificate")
+    ssl_certificate: str | None = Field(None, alias="sslCertificate")
+    ssl_key: SecretStr | None = Field(None, alias="sslKey")
+
+
+class RetryConfig(_Model):
+    initial_delay: float = Field(0.5, alias="initialDelay", gt=0)
+    max_delay: float = Field(30.0, alias="maxDelay", gt=0)
+    max_elapsed: float = Field(60.0, alias="maxElapsed", ge=0)
+    """How long one delivery keeps retrying before it hands the work back as pending (the source stays held)."""
+
+
+class CacheConfig(_Model):
+    size: int = Field(100_000, gt=0)
+    """Entities remembered (found, or known to be missing), per kind."""
+    negative_ttl: float = Field(300.0, alias="negativeTtl", ge=0)
+    """Seconds a 'not in OpenMetadata' answer is trusted, so an entity created later is found."""
+
+
+class SinkConfig(_Model):
+    host_port: str = Field(alias="hostPort")
+    auth_provider: Literal["openmetadata", "no-auth"] = Field("openmetadata", alias="authProvider")
+    security_config: SecurityConfig = Field(default_factory=SecurityConfig, alias="securityConfig")
+    verify_ssl: Literal["validate", "ignore", "no-ssl"] = Field("validate", alias="verifySSL")
+    ssl_config: SSLConfig = Field(default_factory=SSLConfig, alias="sslConfig")
+    timeout: float = Field(30.0, gt=0)
+    concurrency: int = Field(8, ge=1, le=64)
+    retry: RetryConfig = Field(default_factory=RetryConfig)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
+    unresolved_entities: Literal["skip", "wait", "create"] = Field("skip", alias="unresolvedEntities")
+    """A dataset OpenMetadata does not hold: report and skip the edge, hold the source until it appears (up to
+    ``waitTimeout``, then dead-letter), or create it (topics, containers, and tables whose schema exists)."""
+    wait_timeout: float = Field(600.0, alias="waitTimeout", ge=0)
+
+    @field_validator("host_port")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL such as http://localhost:8585/api")
+        return value.rstrip("/")
+
+    @property
+    def token(self) -> str | None:
+        secret = self.security_config.jwt_token
+        return secret.get_secret_value() if secret is not None and self.auth_provider == "openmetadata" else None
+
+
+def load(section: Mapping[str, Any], environ: Mapping[str, str] | None = None, path: str = "sink") -> SinkConfig:
+    """The sink settings from a config section (flat or ``openMetadataServerConfig``), environment first."""
+    environ = os.environ if environ is None else environ
+    data = {k: v for k, v in section.items() if k not in ("type", "openMetadataServerConfig", "config")}
+    nested = section.get("openMetadataServerConfig")
+    if isinstance(nested, Mapping):
+        data = {**nested, **data}
+        path = f"{path}.openMetadataServerConfig"
+    if environ.get(ENV_HOST_PORT):
+        data["hostPort"] = environ[ENV_HOST_PORT]
+    if environ.get(ENV_JWT_TOKEN):
+        security = data.get("securityConfig")
+        data["securityConfig"] = {**(security if isinstance(security, Mapping) else {}),
+                                  "jwtToken": environ[ENV_JWT_TOKEN]}
+    try:
+        config = SinkConfig.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join([path, *(str(p) for p in error["loc"])])
+        # pydantic's message may quote the input; a secret's value is never echoed.
+        secret = any(str(p) in ("jwtToken", "sslKey") for p in error["loc"])
+        raise ConfigError(where, "invalid value" if secret else error["msg"]) from None
+    if config.auth_provider == "openmetadata" and config.token is None:
+        raise ConfigError(f"{path}.securityConfig.jwtToken",
+                          f"authProvider openmetadata needs a bot's JWT token (or set {ENV_JWT_TOKEN}); "
+                          "use authProvider: no-auth for a server without authentication")
+    return config

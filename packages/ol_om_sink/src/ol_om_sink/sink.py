@@ -1,0 +1,477 @@
+"""The OpenMetadata sink: a batch of events' operations -> REST calls -> one outcome per event.
+
+A batch is written in three phases, so nothing points at an entity not yet written: pipeline services, then
+pipelines, then run statuses and lineage. Within a phase calls run concurrently on keep-alive connections.
+Calls that say the same thing twice in a batch are sent once: the last pipeline body (it holds every task
+known), the last status of a run (statuses only move forward), the last version of an edge.
+
+Each call ends done, dead-lettered (OpenMetadata refused it for good: its reason is kept), or pending
+(throttled, server down, timeouts: retried with exponential back-off and jitter for ``retry.maxElapsed``
+seconds, then handed back so the runner holds the source). 401/403 stop the sink.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from ol_om_core import fqn as fqns
+from ol_om_core.operations import EntityHint, Operation
+from ol_om_core.runtime.delivery import DeadLetter, Notice, Outcome, SinkError, Work
+from ol_om_core.status import later
+from ol_om_sink import config as sink_config
+from ol_om_sink import create
+from ol_om_sink.client import AuthError, Client, Rejected, Transient
+from ol_om_sink.config import SinkConfig
+from ol_om_sink.counters import Counters
+from ol_om_sink.entities import Directory, Found
+
+log = logging.getLogger("ol_om_sink")
+
+MIN_VERSION = (1, 5)  # owners as lists (``owners``) arrived in OpenMetadata 1.5
+_PHASES = (("pipeline_service",), ("pipeline",), ("pipeline_status", "lineage"))
+_TASK_FIELDS = ("name", "displayName", "description", "taskType", "downstreamTasks", "sourceUrl", "taskSQL",
+                "owners", "tags")
+
+
+@dataclass(slots=True)
+class _Result:
+    state: str = "done"
+    """done | dead | pending"""
+    reason: str = ""
+    retry_after: float = 0.0
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Call:
+    """One call to send, standing for every operation of the batch it supersedes."""
+
+    op: Operation
+    members: list[tuple[int, int]]
+    """(index of the event in the batch, index of the operation in the event) of every operation folded in."""
+    depends_on: str = ""
+    """The service or pipeline FQN whose own call must succeed first."""
+
+
+class _LRU(OrderedDict[Any, Any]):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def put(self, key: Any, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+class OpenMetadataSink:
+    def __init__(self, config: SinkConfig, *, client: Client | None = None,
+                 clock: Callable[[], float] = time.monotonic, rng: Callable[[], float] = random.random) -> None:
+        self.config = config
+        self.counters = Counters()
+        self.client = client or Client(config, self.counters)
+        self.directory = Directory(self.client, config.cache, self.counters, clock)
+        self._creator = create.Creator(self.client, self.directory)
+        self._clock = clock
+        self._rng = rng
+        self._pool = ThreadPoolExecutor(config.concurrency, thread_name_prefix="ol-om-sink")
+        self._closing = threading.Event()
+        self._lock = threading.Lock()
+        self._pipelines: _LRU = _LRU(config.cache.size)  # pipeline FQN -> what OpenMetadata holds (projection)
+        self._statuses: _LRU = _LRU(config.cache.size)  # (pipeline FQN, timestamp) -> the status it holds
+        self._waiting: _LRU = _LRU(config.cache.size)  # lineage op key -> when its dataset was first missing
+        self.server_version = ""
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any]) -> OpenMetadataSink:
+        """The ``openmetadata`` entry point: settings in, a started sink out (fails fast on a bad server)."""
+        sink = cls(sink_config.load(section))
+        sink.start()
+        return sink
+
+    def __repr__(self) -> str:
+        return f"OpenMetadataSink({self.config.host_port!r})"
+
+    def start(self) -> str:
+        """Check the server answers, is recent enough, and accepts the token; returns its version."""
+        try:
+            answer = self.client.call("GET", "/v1/system/version", label="version")
+            self.client.call("GET", "/v1/users/loggedInUser", label="user")  # the version needs no token
+        except Transient as exc:
+            raise SinkError(f"cannot reach OpenMetadata at {self.config.host_port}: {exc.reason}") from None
+        except Rejected as exc:
+            raise SinkError(f"OpenMetadata at {self.config.host_port} answered {exc.status}: {exc.reason}") from None
+        version = str((answer.body or {}).get("version", "")) if isinstance(answer.body, Mapping) else ""
+        if answer.status != 200 or not version:
+            raise SinkError(f"{self.config.host_port} does not look like OpenMetadata's API (GET /v1/system/version "
+                            f"answered {answer.status}); hostPort usually ends in /api")
+        numbers = tuple(int(p) for p in version.split("-")[0].split(".")[:2] if p.isdigit())
+        if numbers < MIN_VERSION:
+            raise SinkError(f"OpenMetadata {version} is older than {'.'.join(map(str, MIN_VERSION))}, "
+                            "the oldest release ol-om writes to")
+        self.server_version = version
+        log.info("OpenMetadata %s at %s", version, self.config.host_port)
+        return version
+
+    def close(self) -> None:
+        self._closing.set()
+        self._pool.shutdown(wait=True)
+        self.client.close()
+
+    # -- delivery -------------------------------------------------------------------------------------------
+
+    def deliver(self, batch: Sequence[Work]) -> Outcome:
+        deadline = self._clock() + self.config.retry.max_elapsed
+        results: dict[int, _Result] = {}  # id(call) -> result
+        calls_by_member: dict[tuple[int, int], _Call] = {}
+        failed: dict[str, _Result] = {}  # service or pipeline FQN -> why its call did not succeed
+        for kinds in _PHASES:
+            calls = _coalesce(batch, kinds)
+            for call in calls:
+                for member in call.members:
+                    calls_by_member[member] = call
+            ready = []
+            for call in calls:
+                blocker = failed.get(call.depends_on)
+                if blocker is None:
+                    ready.append(call)
+                else:
+                    results[id(call)] = _Result(blocker.state, f"{call.depends_on} was not written: "
+                                                f"{blocker.reason}", blocker.retry_after)
+            if "lineage" in kinds:
+                self._prefetch(ready)
+            for call, result in zip(ready, self._pool.map(lambda c: self._send(c, deadline), ready), strict=True):
+                results[id(call)] = result
+                if result.state != "done" and call.op.kind in ("pipeline_service", "pipeline"):
+                    failed[_subject(call.op)] = result
+        return self._outcome(batch, calls_by_member, results)
+
+    def _outcome(self, batch: Sequence[Work], calls_by_member: dict[tuple[int, int], _Call],
+                 results: dict[int, _Result]) -> Outcome:
+        outcome = Outcome()
+        for index, work in enumerate(batch):
+            pending = []
+            for number, op in enumerate(work.operations):
+                call = calls_by_member[(index, number)]
+                result = results[id(call)]
+                if result.state == "pending":
+                    pending.append(op)
+                    outcome.retry_after = max(outcome.retry_after, result.retry_after)
+                elif result.state == "dead":
+                    outcome.dead_letters.append(DeadLetter(work.position, result.reason, op))
+                    self.counters.add("dead-letters")
+                if call.members[-1] == (index, number):  # said once, by the event that made the call
+                    outcome.notices.extend(Notice(work.position, text) for text in result.notices)
+            if pending:
+                outcome.pending.append(Work(work.position, tuple(pending)))
+            else:
+                outcome.acknowledged.append(work.position)
+        return outcome
+
+    def _send(self, call: _Call, deadline: float) -> _Result:
+        """One call with retries: transient failures back off (honouring Retry-After) until the deadline."""
+        send = {"pipeline_service": self._service, "pipeline": self._pipeline, "pipeline_status": self._status,
+                "lineage": self._lineage}[call.op.kind]
+        attempt = 0
+        while True:
+            try:
+                return send(call.op)
+            except Transient as exc:
+                delay = min(self.config.retry.max_delay, self.config.retry.initial_delay * 2 ** attempt)
+                delay = max(delay * (0.5 + self._rng() / 2), exc.retry_after or 0.0)
+                attempt += 1
+                self.counters.add("retries")
+                if self._closing.is_set() or self._clock() + delay > deadline:
+                    log.warning("OpenMetadata not answering (%s); will try again in %.1fs", exc.reason, delay)
+                    return _Result("pending", exc.reason, delay)
+                log.info("retrying in %.2fs: %s", delay, exc.reason)
+                if self._closing.wait(delay):
+                    return _Result("pending", exc.reason, delay)
+            except Rejected as exc:
+                return _Result("dead", f"OpenMetadata refused {call.op.method} {call.op.path} ({exc.status}): "
+                                       f"{exc.reason}")
+            except AuthError:
+                raise
+            except Exception as exc:  # a bug of ours must not lose the event: dead-letter it with the cause
+                log.exception("unexpected error writing %s", call.op.path)
+                return _Result("dead", f"internal error writing {call.op.path}: {type(exc).__name__}: {exc}")
+
+    def _put(self, path: str, body: Any, label: str) -> Any:
+        answer = self.client.call("PUT", path, body, label=label)
+        if answer.status == 404:
+            raise Rejected(404, _message(answer.body))
+        return answer.body
+
+    # -- services and pipelines -----------------------------------------------------------------------------
+
+    def _service(self, op: Operation) -> _Result:
+        self._put(op.path, op.body, "pipeline service")
+        return _Result()
+
+    def _pipeline(self, op: Operation) -> _Result:
+        body = dict(op.body)
+        pipeline_fqn = _subject(op)
+        with self._lock:
+            held = self._pipelines.get(pipeline_fqn)
+        if held is None:
+            found = self.directory.get("pipeline", pipeline_fqn)
+            held = _projection(found.entity) if found is not None else None
+        notices: list[str] = []
+        # OpenMetadata replaces a pipeline's tasks with those sent: keep the ones it holds that we did not see.
+        ours = {task["name"]: dict(task) for task in body.get("tasks", ())}
+        theirs = {task["name"]: task for task in (held or {}).get("tasks", ()) if task["name"] not in ours}
+        tasks = [self._resolved_refs(t, f"task {t['name']} of pipeline {pipeline_fqn}", notices)
+                 for t in ours.values()]
+        body["tasks"] = sorted([*tasks, *theirs.values()], key=lambda t: t["name"])
+        body = self._resolved_refs(body, f"pipeline {pipeline_fqn}", notices)
+        if held is not None and _projection(body) == held:
+            self.counters.add("unchanged")
+            return _Result(notices=notices)
+        entity = self._put(op.path, body, "pipeline")
+        self.directory.remember("pipeline", entity)
+        with self._lock:
+            self._pipelines.put(pipeline_fqn, _projection(body))
+        return _Result(notices=notices)
+
+    def _resolved_refs(self, body: dict[str, Any], where: str, notices: list[str]) -> dict[str, Any]:
+        """Owners by FQN -> ``{id, type}``; owners and tags OpenMetadata lacks are left off (it would refuse all)."""
+        body = dict(body)
+        if "owners" in body:
+            owners = []
+            for owner in body["owners"]:
+                if "id" in owner:
+                    owners.append(owner)
+                    continue
+                name = owner["fullyQualifiedName"]
+                found = self.directory.find(EntityHint(owner["type"], name, (name.lower(),) if name.lower() != name
+                                                       else ()))
+                if found is None:
+                    notices.append(f"owner {owner['type']} {name!r} is not in OpenMetadata: left off {where}")
+                else:
+                    owners.append(found.ref)
+            body["owners"] = owners
+        if "tags" in body:
+            tags = []
+            for label in body["tags"]:
+                if self.directory.get("tag", label["tagFQN"]) is None:
+                    notices.append(f"tag {label['tagFQN']!r} is not in OpenMetadata: left off {where}")
+                else:
+                    tags.append(label)
+            body["tags"] = tags
+        return {k: v for k, v in body.items() if v or k not in ("owners", "tags")}
+
+    # -- run status -----------------------------------------------------------------------------------------
+
+    def _status(self, op: Operation) -> _Result:
+        pipeline_fqn = _subject(op)
+        timestamp = op.body["timestamp"]
+        key = (pipeline_fqn, timestamp)
+        with self._lock:
+            held = self._statuses.get(key)
+        if held is None:
+            # First sight of this run here (a restart, a rebalance): merge with what OpenMetadata already has.
+            answer = self.client.call("GET", op.path, params={"startTs": timestamp, "endTs": timestamp},
+                                      label="pipeline status")
+            data = answer.body.get("data") if answer.status == 200 and isinstance(answer.body, Mapping) else None
+            held = next((s for s in data or () if s.get("timestamp") == timestamp), None)
+        body = _merged_status(held, dict(op.body))
+        if body == held:
+            self.counters.add("unchanged")
+            return _Result()
+        self._put(op.path, body, "pipeline status")
+        with self._lock:
+            self._statuses.put(key, body)
+        return _Result()
+
+    # -- lineage --------------------------------------------------------------------------------------------
+
+    def _prefetch(self, calls: list[_Call]) -> None:
+        """Look up each dataset of the batch once, concurrently, before the edges that need it."""
+        hints = {(h.type, h.fqn): h for call in calls if call.op.kind == "lineage" for h in call.op.entities}
+
+        def find(hint: EntityHint) -> None:
+            with contextlib.suppress(Transient, Rejected):  # the edge's own call retries
+                self.directory.find(hint)
+
+        list(self._pool.map(find, hints.values()))
+
+    def _lineage(self, op: Operation) -> _Result:
+        edge = op.body["edge"]
+        hints = {h.fqn: h for h in op.entities}
+        ends: dict[str, Found] = {}
+        notices: list[str] = []
+        for side in ("fromEntity", "toEntity"):
+            ref = edge[side]
+            hint = hints.get(ref["fullyQualifiedName"]) or EntityHint(ref["type"], ref["fullyQualifiedName"])
+            found = self._endpoint(hint)
+            if found is None and hint.type != "pipeline" and self.config.unresolved_entities == "create":
+                found = self._creator.entity(hint, notices)
+            if found is None:
+                return self._missing(op, hint, notices)
+            ends[side] = found
+        with self._lock:
+            self._waiting.pop(op.key, None)
+        details = dict(edge.get("lineageDetails") or {})
+        pipeline = self.directory.get("pipeline", details["pipeline"]["fullyQualifiedName"])
+        if pipeline is None:
+            return _Result("dead", f"pipeline {details['pipeline']['fullyQualifiedName']} is not in OpenMetadata")
+        details["pipeline"] = pipeline.ref
+        columns = _mapped_columns(details.pop("columnsLineage", []), edge, ends, notices)
+        if columns:
+            details["columnsLineage"] = columns
+        body = {"edge": {"fromEntity": ends["fromEntity"].ref, "toEntity": ends["toEntity"].ref,
+                         "lineageDetails": details}}
+        answer = self.client.call("PUT", op.path, body, label="lineage")
+        if answer.status == 404:  # an entity we had cached was deleted: look again next time
+            for side, found in ends.items():
+                self.directory.forget(found.type, edge[side]["fullyQualifiedName"])
+            raise Transient(f"PUT /v1/lineage: 404 {_message(answer.body)}")
+        return _Result(notices=notices)
+
+    def _endpoint(self, hint: EntityHint) -> Found | None:
+        if hint.type == "pipeline":
+            return self.directory.get("pipeline", hint.fqn)
+        return self.directory.find(hint)
+
+    def _missing(self, op: Operation, hint: EntityHint, notices: list[str]) -> _Result:
+        tried = ", ".join([hint.fqn, *hint.alternatives])
+        reason = f"{hint.type} {hint.fqn} is not in OpenMetadata (tried {tried}, and search)"
+        if self.config.unresolved_entities != "wait":
+            self.counters.add("edges skipped")
+            return _Result(notices=[*notices, f"{reason}: edge not written"])
+        now = self._clock()
+        with self._lock:
+            since = self._waiting.setdefault(op.key, now)
+        if now - since >= self.config.wait_timeout:
+            return _Result("dead", f"{reason}, after waiting {self.config.wait_timeout:.0f}s")
+        for candidate in (hint.fqn, *hint.alternatives):  # ask the server again next time, not the cache
+            self.directory.forget(hint.type, candidate)
+        self.directory.forget("search:" + hint.type, hint.fqn)
+        return _Result("pending", reason, min(60.0, max(1.0, self.config.wait_timeout / 10)))
+
+
+def _coalesce(batch: Sequence[Work], kinds: tuple[str, ...]) -> list[_Call]:
+    """The batch's operations of ``kinds`` as calls, one per entity (service, pipeline, run, edge): the last wins."""
+    calls: dict[Any, _Call] = {}
+    for index, work in enumerate(batch):
+        for number, op in enumerate(work.operations):
+            if op.kind not in kinds:
+                continue
+            key = _identity(op)
+            call = calls.pop(key, None)  # re-inserted: the call goes out in the order of its last operation
+            members = [*call.members, (index, number)] if call else [(index, number)]
+            calls[key] = _Call(op, members, _dependency(op))
+    return list(calls.values())
+
+
+def _identity(op: Operation) -> Any:
+    if op.kind == "pipeline_status":
+        return (op.path, op.body["timestamp"])
+    if op.kind == "lineage":
+        edge = op.body["edge"]
+        return (op.kind, edge["fromEntity"]["fullyQualifiedName"], edge["fromEntity"]["type"],
+                edge["toEntity"]["fullyQualifiedName"], edge["toEntity"]["type"])
+    return (op.kind, _subject(op))
+
+
+def _subject(op: Operation) -> str:
+    """The FQN of the service or pipeline an operation writes or hangs from."""
+    if op.kind == "pipeline_service":
+        return str(op.body["name"])
+    if op.kind == "pipeline":
+        return fqns.build(op.body["service"], op.body["name"])
+    if op.kind == "pipeline_status":
+        return unquote(op.path.split("/")[3])
+    return str(op.body["edge"]["lineageDetails"]["pipeline"]["fullyQualifiedName"])
+
+
+def _dependency(op: Operation) -> str:
+    if op.kind == "pipeline":
+        return str(op.body["service"])
+    if op.kind in ("pipeline_status", "lineage"):
+        return _subject(op)
+    return ""
+
+
+def _projection(entity: Mapping[str, Any]) -> dict[str, Any]:
+    """The parts of a pipeline a create request sets, as OpenMetadata returns or we send them, for comparison."""
+    result: dict[str, Any] = {}
+    for key in ("displayName", "description", "sourceUrl"):
+        if entity.get(key):
+            result[key] = entity[key]
+    result["owners"] = sorted(o["id"] for o in entity.get("owners") or () if "id" in o)
+    result["tags"] = sorted(t["tagFQN"] for t in entity.get("tags") or ())
+    result["tasks"] = sorted((_task_projection(t) for t in entity.get("tasks") or ()), key=lambda t: t["name"])
+    return result
+
+
+def _task_projection(task: Mapping[str, Any]) -> dict[str, Any]:
+    result = {k: task[k] for k in _TASK_FIELDS if task.get(k) and k not in ("owners", "tags")}
+    if task.get("owners"):
+        result["owners"] = [{"id": o["id"], "type": o["type"]} for o in task["owners"] if "id" in o]
+    if task.get("tags"):
+        result["tags"] = [{k: t[k] for k in ("tagFQN", "source", "labelType", "state") if k in t}
+                          for t in task["tags"]]
+    if "downstreamTasks" in result:
+        result["downstreamTasks"] = sorted(result["downstreamTasks"])
+    return result
+
+
+def _merged_status(held: Mapping[str, Any] | None, ours: dict[str, Any]) -> dict[str, Any]:
+    """Our status of a run joined with the one OpenMetadata holds: per task and overall, the later state wins."""
+    if held is None:
+        return ours
+    tasks = {t["name"]: dict(t) for t in held.get("taskStatus") or ()}
+    for task in ours.get("taskStatus") or ():
+        mine = tasks.get(task["name"])
+        if mine is None or later(mine["executionStatus"], task["executionStatus"]) == task["executionStatus"]:
+            merged = dict(task)
+            if mine is not None and "startTime" in mine:
+                merged["startTime"] = min(mine["startTime"], task.get("startTime", mine["startTime"]))
+            tasks[task["name"]] = merged
+    body = {**{k: v for k, v in held.items() if k in ("executionId", "endTime")}, **ours}
+    body["executionStatus"] = later(held.get("executionStatus"), ours["executionStatus"])
+    body["taskStatus"] = [tasks[name] for name in sorted(tasks)]
+    return body
+
+
+def _mapped_columns(columns: list[dict[str, Any]], edge: Mapping[str, Any], ends: Mapping[str, Found],
+                    notices: list[str]) -> list[dict[str, Any]]:
+    """Column FQNs onto the tables' real columns, whatever their case (OpenMetadata #25447); unknown ones are
+    left out, and said, instead of OpenMetadata refusing the whole edge."""
+    source, target = ends["fromEntity"], ends["toEntity"]
+    source_fqn, target_fqn = edge["fromEntity"]["fullyQualifiedName"], edge["toEntity"]["fullyQualifiedName"]
+    result = []
+    for entry in columns:
+        to_column = target.column(target_fqn, entry["toColumn"])
+        if to_column is None:
+            notices.append(f"column {entry['toColumn']} is not in OpenMetadata's {target.fqn}: its lineage skipped")
+            continue
+        from_columns = []
+        for name in entry["fromColumns"]:
+            found = source.column(source_fqn, name)
+            if found is None:
+                notices.append(f"column {name} is not in OpenMetadata's {source.fqn}: left out of {to_column}")
+            else:
+                from_columns.append(found)
+        if from_columns:
+            result.append({**entry, "fromColumns": from_columns, "toColumn": to_column})
+    return result
+
+
+def _message(body: Any) -> str:
+    if isinstance(body, Mapping) and isinstance(body.get("message"), str):
+        return str(body["message"])
+    return "not found"
+
