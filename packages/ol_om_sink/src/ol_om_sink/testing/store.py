@@ -1,0 +1,311 @@
+"""The stand-in server's memory: entities upserted by FQN, pipeline statuses and lineage edges, behind one lock.
+
+Answers are copies, so nothing a caller does to them changes the store. Errors are :class:`ApiError`, which the
+server turns into OpenMetadata's error body.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ol_om_core import fqn as fqns
+
+Entity = dict[str, Any]
+
+
+class ApiError(Exception):
+    """An OpenMetadata error answer: ``{"code": status, "message": message}``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def not_found(entity_type: str, key: object) -> ApiError:
+    return ApiError(404, f"{entity_type} instance for {key} not found")
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """One ``/api/v1/<collection>`` resource."""
+
+    type: str
+    """The entity type, as written in entity references."""
+    parent_field: str | None = None
+    """The request field naming the parent entity by FQN; the entity's FQN is the parent's plus its name."""
+    parent_type: str | None = None
+    schema: str | None = None
+    """The request kind (``schemas.KINDS``) bodies are validated against; None: not validated."""
+
+
+COLLECTIONS: dict[str, Collection] = {
+    "services/pipelineServices": Collection("pipelineService", schema="pipeline_service"),
+    "services/databaseServices": Collection("databaseService"),
+    "services/messagingServices": Collection("messagingService"),
+    "services/storageServices": Collection("storageService"),
+    "databases": Collection("database", "service", "databaseService"),
+    "databaseSchemas": Collection("databaseSchema", "database", "database"),
+    "tables": Collection("table", "databaseSchema", "databaseSchema", "table"),
+    # The collected createTopic schema has refs that do not resolve; the server's validator accepts anything there.
+    "topics": Collection("topic", "service", "messagingService", "topic"),
+    # Not validated: the collected createContainer schema is broken (its name ref does not resolve).
+    "containers": Collection("container", "service", "storageService"),
+    "pipelines": Collection("pipeline", "service", "pipelineService", "pipeline"),
+    # What owners and tag labels refer to.
+    "users": Collection("user"),
+    "teams": Collection("team"),
+    "classifications": Collection("classification"),
+    "tags": Collection("tag", "classification", "classification"),
+}
+SEARCH_INDEXES = {f"{kind}_search_index": kind for kind in ("table", "topic", "container", "pipeline")}
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def ref(entity: Entity, *, with_name: bool = True) -> Entity:
+    """An entity reference as OpenMetadata returns it (``with_name=False``: id, type and FQN only)."""
+    result = {"id": entity["id"], "type": entity["_type"], "fullyQualifiedName": entity["fullyQualifiedName"]}
+    if with_name:
+        result["name"] = entity["name"]
+    return result
+
+
+def _public(entity: Entity) -> Entity:
+    return {key: copy.deepcopy(value) for key, value in entity.items() if key != "_type"}
+
+
+def _with_fqns(items: Any, parent_fqn: str) -> list[Any]:
+    """Copies of columns or tasks with ``fullyQualifiedName`` = parent FQN + name, nested ``children`` too."""
+    result = []
+    for original in items if isinstance(items, list) else []:
+        item = dict(original) if isinstance(original, Mapping) else original
+        if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
+            item["fullyQualifiedName"] = fqns.build(*fqns.split(parent_fqn), item["name"])
+            if isinstance(item.get("children"), list):
+                item["children"] = _with_fqns(item["children"], item["fullyQualifiedName"])
+        result.append(item)
+    return result
+
+
+def _column_fqns(columns: Iterable[Any]) -> Iterable[str]:
+    for column in columns:
+        if isinstance(column, Mapping):
+            yield column.get("fullyQualifiedName", "")
+            yield from _column_fqns(column.get("children") or [])
+
+
+def _edge_wire(edge: Entity) -> Entity:
+    """An edge as OpenMetadata's lineage graph writes it: endpoints by id."""
+    return {
+        "fromEntity": edge["fromEntity"]["id"],
+        "toEntity": edge["toEntity"]["id"],
+        "lineageDetails": copy.deepcopy(edge["lineageDetails"]),
+    }
+
+
+class Store:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self._entities: dict[str, dict[str, Entity]] = {}  # type -> FQN -> entity (with a private "_type")
+        self._ids: dict[str, tuple[str, str]] = {}  # id -> (type, FQN)
+        self._statuses: dict[str, dict[int, Entity]] = {}  # pipeline id -> timestamp -> status
+        self._edges: dict[tuple[str, str], Entity] = {}  # (from id, to id) -> edge
+
+    # -- entities ------------------------------------------------------------------------------------------------
+
+    def _find(self, entity_type: str, fqn: object) -> Entity:
+        entity = self._entities.get(entity_type, {}).get(fqn) if isinstance(fqn, str) else None
+        if entity is None:
+            raise not_found(entity_type, fqn)
+        return entity
+
+    def _find_ref(self, reference: object) -> Entity:
+        """The entity an ``{id, type}`` reference points to; 404 unless it exists with that type."""
+        if not isinstance(reference, Mapping) or not isinstance(reference.get("id"), str):
+            raise ApiError(400, f"entity reference {reference!r} needs an id and a type")
+        entity = self._by_id(reference["id"])
+        if entity is None or entity["_type"] != reference.get("type"):
+            raise not_found(str(reference.get("type")), reference["id"])
+        return entity
+
+    def _by_id(self, entity_id: str) -> Entity | None:
+        found = self._ids.get(entity_id)
+        return None if found is None else self._entities[found[0]][found[1]]
+
+    def put(
+        self, collection: Collection, body: Mapping[str, Any], *, keep_existing: bool = False
+    ) -> tuple[Entity, bool]:
+        """Create or update (by FQN) the entity ``body`` describes; returns it and whether it was created.
+
+        The id stays; the request's fields replace the old ones; ``version`` goes up by 0.1 only when the entity
+        changed. ``keep_existing`` leaves an existing entity untouched (seeding).
+        """
+        name = body.get("name")
+        if not isinstance(name, str) or not name:
+            raise ApiError(400, "name must be a non-empty string")
+        with self.lock:
+            entity: Entity = {key: copy.deepcopy(value) for key, value in body.items()}
+            prefix: list[str] = []
+            if collection.parent_field and collection.parent_type:
+                parent = self._find(collection.parent_type, body.get(collection.parent_field))
+                prefix = fqns.split(parent["fullyQualifiedName"])
+                entity[collection.parent_field] = ref(parent)
+                for inherited in ("service", "serviceType", "database"):  # e.g. a table's service and database
+                    if inherited in parent and inherited != collection.parent_field:
+                        entity[inherited] = copy.deepcopy(parent[inherited])
+            if collection.type == "container" and body.get("parent") is not None:
+                parent = self._find_ref(body["parent"])  # a container inside another container
+                prefix, entity["parent"] = fqns.split(parent["fullyQualifiedName"]), ref(parent)
+            full = fqns.build(*prefix, name)
+            for key in ("columns", "tasks"):
+                if key in entity:
+                    entity[key] = _with_fqns(entity[key], full)
+
+            known = self._entities.setdefault(collection.type, {})
+            old = known.get(full)
+            if old is not None and keep_existing:
+                return _public(old), False
+            base = {"id": old["id"] if old else str(uuid.uuid4()), "name": name, "fullyQualifiedName": full}
+            # base first for a readable key order, and last so that the body cannot override it
+            entity = {**base, **entity, **base, "_type": collection.type, "deleted": False}
+            entity["version"], entity["updatedAt"] = (old["version"], old["updatedAt"]) if old else (0.1, _now_ms())
+            if old is not None and entity != old:
+                entity["version"], entity["updatedAt"] = round(old["version"] + 0.1, 1), _now_ms()
+            known[full] = entity
+            self._ids[entity["id"]] = (collection.type, full)
+            return self._view(entity), old is None
+
+    def _view(self, entity: Entity) -> Entity:
+        """The entity as the API returns it: a copy, a pipeline with its latest status."""
+        result = _public(entity)
+        if statuses := self._statuses.get(entity["id"]):
+            result["pipelineStatus"] = copy.deepcopy(statuses[max(statuses)])
+        return result
+
+    def get(self, entity_type: str, fqn: str) -> Entity:
+        with self.lock:
+            return self._view(self._find(entity_type, fqn))
+
+    def get_by_id(self, entity_type: str, entity_id: str) -> Entity:
+        with self.lock:
+            return self._view(self._find_ref({"id": entity_id, "type": entity_type}))
+
+    def delete(self, entity_type: str, fqn: str) -> bool:
+        """Remove the entity with its statuses and lineage edges (not its children); False when absent."""
+        with self.lock:
+            entity = self._entities.get(entity_type, {}).pop(fqn, None)
+            if entity is None:
+                return False
+            del self._ids[entity["id"]]
+            self._statuses.pop(entity["id"], None)
+            self._edges = {ends: edge for ends, edge in self._edges.items() if entity["id"] not in ends}
+            return True
+
+    def find(self, entity_type: str, fqn: str) -> Entity | None:
+        with self.lock:
+            entity = self._entities.get(entity_type, {}).get(fqn)
+            return None if entity is None else self._view(entity)
+
+    def entities(self, entity_type: str) -> list[Entity]:
+        with self.lock:
+            return [self._view(entity) for entity in self._entities.get(entity_type, {}).values()]
+
+    # -- pipeline status -----------------------------------------------------------------------------------------
+
+    def put_status(self, pipeline_fqn: str, status: Mapping[str, Any]) -> Entity:
+        """Store ``status`` under its timestamp (the same timestamp replaces); returns the pipeline."""
+        timestamp = status.get("timestamp")
+        if not isinstance(timestamp, int):
+            raise ApiError(400, "timestamp must be an integer (milliseconds)")
+        with self.lock:
+            pipeline = self._find("pipeline", pipeline_fqn)
+            tasks = {task.get("name") for task in pipeline.get("tasks") or []}
+            for task_status in status.get("taskStatus") or []:
+                if task_status.get("name") not in tasks:  # OpenMetadata rejects the whole status, too
+                    raise ApiError(400, f"Invalid task name {task_status.get('name')}")
+            self._statuses.setdefault(pipeline["id"], {})[timestamp] = copy.deepcopy(dict(status))
+            return self._view(pipeline)
+
+    def statuses(self, pipeline_fqn: str, start: float = float("-inf"), end: float = float("inf")) -> list[Entity]:
+        with self.lock:
+            by_time = self._statuses.get(self._find("pipeline", pipeline_fqn)["id"], {})
+            return [copy.deepcopy(by_time[ts]) for ts in sorted(by_time) if start <= ts <= end]
+
+    # -- lineage -------------------------------------------------------------------------------------------------
+
+    def put_lineage(self, body: Mapping[str, Any]) -> None:
+        """Add the edge, or replace the lineage details of the edge between the same two entities."""
+        edge = body.get("edge")
+        if not isinstance(edge, Mapping):
+            raise ApiError(400, "edge is required")
+        with self.lock:
+            source, target = self._find_ref(edge.get("fromEntity")), self._find_ref(edge.get("toEntity"))
+            details = copy.deepcopy(dict(edge.get("lineageDetails") or {}))
+            if details.get("pipeline") is not None:
+                details["pipeline"] = ref(self._find_ref(details["pipeline"]))
+            for mapping in details.get("columnsLineage") or []:
+                for column in mapping.get("fromColumns") or []:
+                    self._check_column(source, column)
+                if mapping.get("toColumn") is not None:
+                    self._check_column(target, mapping["toColumn"])
+            self._edges[(source["id"], target["id"])] = {
+                "fromEntity": ref(source, with_name=False),
+                "toEntity": ref(target, with_name=False),
+                "lineageDetails": details,
+            }
+
+    @staticmethod
+    def _check_column(entity: Entity, column: object) -> None:
+        # Exact, case-sensitive FQN match, as OpenMetadata does; only tables have columns to check here.
+        if entity["_type"] == "table" and column not in set(_column_fqns(entity.get("columns") or [])):
+            raise ApiError(400, f"Invalid column name {column}")
+
+    def edges(self) -> list[Entity]:
+        with self.lock:
+            return copy.deepcopy(list(self._edges.values()))
+
+    def lineage(self, entity_type: str, fqn: str, upstream_depth: int = 1, downstream_depth: int = 1) -> Entity:
+        """The entity's lineage graph, one hop each way (any depth above 1 answers as 1)."""
+        with self.lock:
+            entity = self._find(entity_type, fqn)
+            edges = self._edges.values()
+            upstream = [e for e in edges if e["toEntity"]["id"] == entity["id"]] if upstream_depth > 0 else []
+            downstream = [e for e in edges if e["fromEntity"]["id"] == entity["id"]] if downstream_depth > 0 else []
+            neighbours = [e["fromEntity"]["id"] for e in upstream] + [e["toEntity"]["id"] for e in downstream]
+            nodes = [ref(node) for node_id in dict.fromkeys(neighbours) if (node := self._by_id(node_id))]
+            return {
+                "entity": ref(entity),
+                "nodes": nodes,
+                "upstreamEdges": [_edge_wire(e) for e in upstream],
+                "downstreamEdges": [_edge_wire(e) for e in downstream],
+            }
+
+    # -- search --------------------------------------------------------------------------------------------------
+
+    def search(self, index: str, query: str, start: int = 0, size: int = 10) -> Entity:
+        """Elasticsearch-shaped hits: entities whose name or FQN contains the query, ignoring case."""
+        entity_type = SEARCH_INDEXES.get(index)
+        if entity_type is None:
+            raise ApiError(400, f"unknown search index {index!r}; known: {', '.join(SEARCH_INDEXES)}")
+        term = query.strip()
+        for field in ("name:", "fullyQualifiedName:"):
+            term = term.removeprefix(field)
+        if len(term) >= 2 and term[0] == term[-1] and term[0] in "\"'":
+            term = term[1:-1]
+        term = term.strip("*").casefold()  # "*" alone: everything
+        with self.lock:
+            entities = sorted(self._entities.get(entity_type, {}).values(), key=lambda e: e["fullyQualifiedName"])
+            matches = [
+                e for e in entities if term in e["name"].casefold() or term in e["fullyQualifiedName"].casefold()
+            ]
+            hits = [{"_index": index, "_id": e["id"], "_source": self._view(e)} for e in matches[start : start + size]]
+        return {"hits": {"total": {"value": len(matches), "relation": "eq"}, "hits": hits}}
