@@ -34,6 +34,17 @@ def test_openmetadata_workflow_maps_onto_the_translator() -> None:
     assert config.include_lineage is False
 
 
+def test_openmetadata_workflow_names_the_openmetadata_sink_with_its_server() -> None:
+    server = {"hostPort": "http://localhost:8585/api", "authProvider": "openmetadata",
+              "securityConfig": {"jwtToken": "t"}}
+    settings = configfile.settings_from({
+        "source": {"type": "openlineage", "serviceConnection": {"config": {"type": "OpenLineage"}}},
+        "sink": {"type": "metadata-rest", "config": {}},
+        "workflowConfig": {"openMetadataServerConfig": server},
+    })
+    assert settings.sink == {"type": "openmetadata", "openMetadataServerConfig": server}
+
+
 def test_short_form_reads_every_key() -> None:
     settings = configfile.settings_from({"translate": {
         "pipelineService": "svc", "case": "lower", "platformServices": {"s3": "lake"},

@@ -160,7 +160,20 @@ def _openmetadata_form(data: Mapping[str, Any], source: Mapping[str, Any]) -> Se
     mapping = _str_map(connection.get("namespaceToServiceMapping") or {},
                        "source.serviceConnection.config.namespaceToServiceMapping")
     translator = TranslatorConfig(naming=NamingConfig(namespace_to_service=mapping), **values)
-    return Settings(translator, source, _mapping(data.get("sink"), "sink"), openmetadata_form=True)
+    return Settings(translator, source, _openmetadata_sink(data), openmetadata_form=True)
+
+
+def _openmetadata_sink(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """OpenMetadata's ``sink: {type: metadata-rest}`` with the server from ``workflowConfig``: our ``openmetadata``
+    sink (an ol-om sink named there, such as ``dry-run``, is taken as it is)."""
+    sink = _mapping(data.get("sink"), "sink")
+    kind = sink.get("type", "metadata-rest")
+    if kind != "metadata-rest":
+        return sink
+    workflow = _mapping(data.get("workflowConfig"), "workflowConfig")
+    server = _mapping(workflow.get("openMetadataServerConfig"), "workflowConfig.openMetadataServerConfig")
+    return {**_mapping(sink.get("config"), "sink.config"), "type": "openmetadata",
+            "openMetadataServerConfig": server}
 
 
 def _filter(value: Any, path: str) -> FilterPattern:

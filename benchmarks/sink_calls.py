@@ -1,0 +1,92 @@
+"""Benchmark of the OpenMetadata sink (a command, not a test): ./dev bench sink [--replays N] [--latency S]
+
+The whole-event corpus, replayed N times through parse + translate + the sink into the OpenMetadata stand-in
+(every dataset the events name exists in it, as in a catalogued warehouse), in batches as a consumer would poll.
+
+1. Calls per event. "same runs": the same events again (redelivery after a crash, a replayed topic) — the
+   steady state is what passes 2..N cost. "new runs": each replay is a new run of every job (fresh run ids), the
+   steady state of a live stream. Target <= 0.5 calls per event in the steady state.
+2. Events/s with the stand-in answering every call after ``--latency`` seconds (10 ms by default). Target >= 500.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from ol_om_core.parse import parse
+from ol_om_core.runtime.runner import Runner
+from ol_om_core.runtime.sources import Record
+from ol_om_core.translate import Translator
+from ol_om_sink import OpenMetadataSink
+from ol_om_sink.config import load
+from ol_om_sink.testing.standin import OpenMetadataStandIn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from core_throughput import CORPUS, whole_events, with_fresh_run_ids
+
+
+def seed_datasets(om: OpenMetadataStandIn, events: list[bytes]) -> None:
+    """Create every table, topic and container the events' lineage names, as a catalogued estate holds them."""
+    translator = Translator()
+    for data in events:
+        for op in translator.translate(parse(data)).operations:
+            for hint in op.entities:
+                columns = [name for name, _ in hint.columns]
+                if hint.type == "table":
+                    om.seed_table(hint.fqn, columns)
+                elif hint.type == "topic":
+                    om.seed_topic(hint.fqn)
+                else:
+                    om.seed_container(hint.fqn)
+
+
+def run(events: list[bytes], replays: int, fresh_runs: bool, latency: float, batch: int) -> dict[str, float]:
+    with OpenMetadataStandIn(token=None, validate=False) as om:
+        seed_datasets(om, events)
+        om.faults.latency(latency)
+        sink = OpenMetadataSink(load({"hostPort": om.url, "authProvider": "no-auth", "concurrency": 16}, environ={}))
+        sink.start()
+        runner = Runner(Translator(), sink)
+        stream = with_fresh_run_ids(events, replays) if fresh_runs else events * replays
+        first_pass_calls = 0
+        started = time.perf_counter()
+        for offset in range(0, len(stream), batch):
+            if offset >= len(events) and not first_pass_calls:
+                first_pass_calls = sink.counters.calls()
+            chunk = stream[offset:offset + batch]
+            runner.run_batch([Record(f"bench:{offset + n}", value) for n, value in enumerate(chunk)])
+        elapsed = time.perf_counter() - started
+        total = sink.counters.calls()
+        sink.close()
+    steady_events = len(stream) - len(events)
+    return {"events": len(stream), "calls": total, "per_event": total / len(stream),
+            "steady_per_event": (total - first_pass_calls) / steady_events if steady_events else 0.0,
+            "events_per_s": len(stream) / elapsed, "dead_letters": runner.progress.dead_letters}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replays", type=int, default=10)
+    parser.add_argument("--latency", type=float, default=0.010, help="seconds the stand-in waits per call")
+    parser.add_argument("--batch", type=int, default=500, help="events per delivery (a consumer's poll)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    if not CORPUS.is_dir():
+        sys.exit(f"the corpus folder {CORPUS} is absent (set OL_OM_CORPUS)")
+    events = whole_events()
+    print(f"{len(events)} whole events from {CORPUS}, replayed {args.replays}x, batches of {args.batch}, "
+          f"stand-in latency {args.latency * 1000:.0f} ms")
+    for label, fresh in (("same runs", False), ("new runs", True)):
+        figures = run(events, args.replays, fresh, args.latency, args.batch)
+        print(f"  {label:9}  {figures['events']:6} events  {figures['calls']:6} calls  "
+              f"{figures['per_event']:.3f} calls/event overall  {figures['steady_per_event']:.3f} in the steady "
+              f"state (target <= 0.5)  {figures['events_per_s']:7.0f} events/s (target >= 500)  "
+              f"dead letters {figures['dead_letters']}")
+
+
+if __name__ == "__main__":
+    main()
