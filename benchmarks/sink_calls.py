@@ -12,9 +12,11 @@ The whole-event corpus, replayed N times through parse + translate + the sink in
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ol_om_core.parse import parse
@@ -26,6 +28,8 @@ from ol_om_sink.config import load
 from ol_om_sink.testing.standin import OpenMetadataStandIn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import contextlib
+
 from core_throughput import CORPUS, whole_events, with_fresh_run_ids
 
 
@@ -44,6 +48,31 @@ def seed_datasets(om: OpenMetadataStandIn, events: list[bytes]) -> None:
                     om.seed_container(hint.fqn)
 
 
+def new_runs(events: list[bytes], replays: int) -> list[bytes]:
+    """Each replay a new run of every job, a day later: fresh run ids and times (a run's status is keyed by time)."""
+    stream = with_fresh_run_ids(events, replays)
+    return [_shifted(data, timedelta(days=n // len(events))) for n, data in enumerate(stream)]
+
+
+def _shifted(data: bytes, offset: timedelta) -> bytes:
+    event = json.loads(data)
+    _shift(event, offset)
+    return json.dumps(event).encode()
+
+
+def _shift(node: object, offset: timedelta) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("eventTime", "nominalStartTime", "nominalEndTime") and isinstance(value, str):
+                with contextlib.suppress(ValueError):
+                    node[key] = (datetime.fromisoformat(value.replace("Z", "+00:00")) + offset).isoformat()
+            else:
+                _shift(value, offset)
+    elif isinstance(node, list):
+        for item in node:
+            _shift(item, offset)
+
+
 def run(events: list[bytes], replays: int, fresh_runs: bool, latency: float, batch: int) -> dict[str, float]:
     with OpenMetadataStandIn(token=None, validate=False) as om:
         seed_datasets(om, events)
@@ -51,7 +80,7 @@ def run(events: list[bytes], replays: int, fresh_runs: bool, latency: float, bat
         sink = OpenMetadataSink(load({"hostPort": om.url, "authProvider": "no-auth", "concurrency": 16}, environ={}))
         sink.start()
         runner = Runner(Translator(), sink)
-        stream = with_fresh_run_ids(events, replays) if fresh_runs else events * replays
+        stream = new_runs(events, replays) if fresh_runs else events * replays
         first_pass_calls = 0
         started = time.perf_counter()
         for offset in range(0, len(stream), batch):

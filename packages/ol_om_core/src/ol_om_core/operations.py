@@ -24,6 +24,9 @@ class Operation:
     key: int = field(default=0, compare=False)
     """The translator's de-duplication key (see ``Translator.forget``); by default the hash of ``json``."""
     entities: tuple[EntityHint, ...] = field(default=(), compare=False, repr=False)
+    whole: bool = field(default=False, compare=False, repr=False)
+    """The body says all there is about its subject (a run status built from the run's first event on): the sink
+    need not merge it with what OpenMetadata holds."""
     """What the sink needs to find (or create) each entity the body names by FQN; not part of the call."""
     json: str = field(init=False, repr=False, compare=False)
     """The call as one line of JSON (the dry-run format), rendered once: it is also the fingerprint."""

@@ -53,6 +53,8 @@ class PipelineRun:
     own: TaskRun = field(default_factory=TaskRun)
     """The pipeline job's own events (a DAG run, a Spark application)."""
     tasks: dict[str, TaskRun] = field(default_factory=dict)
+    from_start: bool = False
+    """The first event seen of this run was its own START: no earlier state of it can exist elsewhere."""
 
     def execution_status(self) -> str:
         # The pipeline job's own word first; a failed task still marks the run Failed.

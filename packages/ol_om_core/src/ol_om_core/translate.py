@@ -173,12 +173,13 @@ class Translator:
         parent = event.run.parent
         run_id = event.run.run_id if own_run or parent is None else parent.run_id
         run = self._pipeline_runs.get((key.fqn, run_id), lambda: PipelineRun(
-            run_id, run_timestamp(run_id, event.run.nominal_start, event.event_time)))
+            run_id, run_timestamp(run_id, event.run.nominal_start, event.event_time),
+            from_start=own_run and event.event_type == "START"))
         if own_run:
             run.own.record(event.event_type, event.event_time)
         if task is not None:
             run.tasks.setdefault(task, TaskRun()).record(event.event_type, event.event_time)
-        return Operation("pipeline_status", "PUT", key.status_path, run.body())
+        return Operation("pipeline_status", "PUT", key.status_path, run.body(), whole=run.from_start)
 
     # -- lineage --------------------------------------------------------------------------------------------
 

@@ -279,8 +279,8 @@ class OpenMetadataSink:
         key = (pipeline_fqn, timestamp)
         with self._lock:
             held = self._statuses.get(key)
-        if held is None:
-            # First sight of this run here (a restart, a rebalance): merge with what OpenMetadata already has.
+        if held is None and not op.whole:
+            # Joining a run midway (a restart, a rebalance): merge with what OpenMetadata already has.
             answer = self.client.call("GET", op.path, params={"startTs": timestamp, "endTs": timestamp},
                                       label="pipeline status")
             data = answer.body.get("data") if answer.status == 200 and isinstance(answer.body, Mapping) else None
