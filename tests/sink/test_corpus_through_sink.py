@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import TOKEN, make_sink
+from builders import TOKEN, make_sink
 from corpus import corpus_events
 from ol_om_core.errors import InvalidEvent
 from ol_om_core.parse import parse

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import TOKEN, etl_events, make_sink, seed_pg, works
+from builders import TOKEN, etl_events, make_sink, seed_pg, works
 from ol_om_core.runtime.delivery import SinkError
 from ol_om_core.runtime.runner import Runner
 from ol_om_core.runtime.sources import Record

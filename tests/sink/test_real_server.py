@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from conftest import event, works
+from builders import event, works
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.translate import Translator
 from ol_om_sink import OpenMetadataSink

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from conftest import PG, dataset, etl_events, event, make_sink, seed_pg, works
+from builders import PG, dataset, etl_events, event, make_sink, seed_pg, works
 from ol_om_core.runtime.delivery import Work
 from ol_om_core.translate import Translator
 
