@@ -173,6 +173,7 @@ def test_a_batch_sends_each_entity_once(om, sink):
     assert puts.count("/api/v1/pipelines") == 1  # three pipeline bodies in the batch, the last sent
     assert puts.count("/api/v1/pipelines/openlineage.airflow-shop_dag/status") == 1  # five status bodies
     assert puts.count("/api/v1/services/pipelineServices") == 1
+    assert "cache hit rate" in sink.counters.summary() and "1 PUT pipeline," in sink.counters.summary()
     # The run was seen from its START: its status is ours whole, with nothing to read back first.
     assert not [path for method, path, _ in om.requests if method == "GET" and path.endswith("/status")]
 

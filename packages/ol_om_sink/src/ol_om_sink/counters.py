@@ -27,3 +27,13 @@ class Counters:
         """Requests sent to OpenMetadata, retries included."""
         with self._lock:
             return sum(n for name, n in self._counts.items() if name.split(" ")[0] in ("GET", "PUT", "POST"))
+
+    def summary(self) -> str:
+        """One line for people: calls by kind, the cache hit rate, retries, dead letters."""
+        counts = self.snapshot()
+        calls = ", ".join(f"{n} {name}" for name, n in counts.items() if name.split(" ")[0] in ("GET", "PUT", "POST"))
+        lookups = counts.get("cache hits", 0) + counts.get("cache misses", 0)
+        rate = f"{100 * counts.get('cache hits', 0) / lookups:.0f}%" if lookups else "n/a"
+        return (f"{self.calls()} OpenMetadata calls ({calls or 'none'}); cache hit rate {rate}; "
+                f"{counts.get('retries', 0)} retries; {counts.get('dead-letters', 0)} dead letters; "
+                f"{counts.get('unchanged', 0)} unchanged; {counts.get('edges skipped', 0)} edges skipped")

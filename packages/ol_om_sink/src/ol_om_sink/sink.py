@@ -125,6 +125,7 @@ class OpenMetadataSink:
         return version
 
     def close(self) -> None:
+        log.info("OpenMetadata sink: %s", self.counters.summary())
         self._closing.set()
         self._pool.shutdown(wait=True)
         self.client.close()

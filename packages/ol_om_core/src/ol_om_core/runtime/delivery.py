@@ -61,3 +61,30 @@ class Sink(Protocol):
     def deliver(self, batch: Sequence[Work]) -> Outcome: ...
 
     def close(self) -> None: ...
+
+
+class MemorySink:
+    """The in-memory fake of the contract, for tests of sources and runners: it keeps every operation it is
+    given, and can be told to answer "pending" (OpenMetadata down) for the next few deliveries."""
+
+    def __init__(self) -> None:
+        self.operations: list[Operation] = []
+        self.acknowledged: list[str] = []
+        self.outages = 0
+
+    def hold(self, deliveries: int = 1, retry_after: float = 0.01) -> None:
+        """Answer the next ``deliveries`` deliveries with everything pending."""
+        self.outages = deliveries
+        self._retry_after = retry_after
+
+    def deliver(self, batch: Sequence[Work]) -> Outcome:
+        if self.outages:
+            self.outages -= 1
+            return Outcome(pending=list(batch), retry_after=self._retry_after)
+        for work in batch:
+            self.operations.extend(work.operations)
+            self.acknowledged.append(work.position)
+        return Outcome(acknowledged=[work.position for work in batch])
+
+    def close(self) -> None:
+        pass
