@@ -47,3 +47,21 @@ def test_a_stop_while_held_returns_without_acknowledging() -> None:
     runner = Runner(Translator(), sink, stop=stop)
     assert runner.run_batch([Record("f:1", GOOD)]) is False
     assert sink.acknowledged == []
+
+
+def test_a_translator_bug_dead_letters_the_event_and_the_stream_goes_on(tmp_path: Path) -> None:
+    class Broken(Translator):
+        def translate(self, event):  # type: ignore[no-untyped-def]
+            if event.job.name == "bad":
+                raise KeyError("boom")
+            return super().translate(event)
+
+    bad = GOOD.replace(b'"name": "job"', b'"name": "bad"')
+    sink = MemorySink()
+    letters = DeadLetterFile(tmp_path / "dead.jsonl")
+    runner = Runner(Broken(), sink, letters)
+    assert runner.run_batch([Record("f:1", bad), Record("f:2", GOOD)])
+    letters.close()
+    [letter] = [json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
+    assert letter["position"] == "f:1" and "internal error" in letter["reason"] and "boom" in letter["reason"]
+    assert sink.acknowledged == ["f:2"]

@@ -85,7 +85,13 @@ class Runner:
                 self.progress.rejected += 1
                 self._dead_letter(DeadLetter(record.position, f"not a usable OpenLineage event: {exc}"), values)
                 continue
-            result = self.translator.translate(event)
+            try:
+                result = self.translator.translate(event)
+            except Exception as exc:  # a bug of ours: the event is kept with the cause, the stream goes on
+                log.exception("translating %s failed", record.position)
+                self._dead_letter(DeadLetter(record.position, f"internal error translating the event: "
+                                                              f"{type(exc).__name__}: {exc}"), values)
+                continue
             for item in result.unresolved:
                 self._notice(Notice(record.position, f"{item.identity.namespace} {item.identity.name}: "
                                                      f"{item.reason}"))
