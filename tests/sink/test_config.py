@@ -47,3 +47,19 @@ def test_errors_name_the_key(section, path, words):
 
 def test_no_auth_needs_no_token():
     assert load({"hostPort": "http://x/api", "authProvider": "no-auth"}, environ={}).token is None
+
+
+def test_a_copied_workflow_server_config_with_ingestion_only_keys_is_accepted():
+    config = load({"openMetadataServerConfig": {
+        **SERVER, "type": "OpenMetadata", "clusterName": "openmetadata", "storeServiceConnection": True,
+        "enableVersionValidation": False, "includeTables": True, "secretsManagerProvider": "db",
+        "extraHeaders": {"X-Proxy-Auth": "proxy-secret"}, "apiVersion": "v1"}}, environ={})
+    assert config.enable_version_validation is False
+    assert config.extra_headers["X-Proxy-Auth"].get_secret_value() == "proxy-secret"
+    assert "proxy-secret" not in repr(config)
+
+
+def test_sso_providers_are_refused_with_the_choices():
+    with pytest.raises(ConfigError) as error:
+        load({**SERVER, "authProvider": "google"}, environ={})
+    assert error.value.path == "sink.authProvider" and "openmetadata" in error.value.reason

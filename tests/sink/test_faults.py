@@ -157,3 +157,13 @@ def test_secrets_never_appear_in_reprs_logs_or_errors(om, caplog):
     for text in texts:
         assert TOKEN not in text
     sink.close()
+
+
+def test_an_old_server_is_refused_unless_version_validation_is_off():
+    with OpenMetadataStandIn(version="1.3.4") as om:
+        strict = OpenMetadataSink(load({"hostPort": om.url, "authProvider": "no-auth"}, environ={}))
+        with pytest.raises(SinkError, match=r"1\.3\.4 is older than 1\.5"):
+            strict.start()
+        lenient = OpenMetadataSink(load({"hostPort": om.url, "authProvider": "no-auth",
+                                         "enableVersionValidation": False}, environ={}))
+        assert lenient.start() == "1.3.4"

@@ -59,7 +59,8 @@ class Client:
     def __init__(self, config: SinkConfig, counters: Counters | None = None) -> None:
         self.base = config.host_port
         self.counters = counters or Counters()
-        self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        self._headers = {name: value.get_secret_value() for name, value in config.extra_headers.items()}
+        self._headers.update({"Content-Type": "application/json", "Accept": "application/json"})
         if config.token:
             self._headers["Authorization"] = f"Bearer {config.token}"
         self._timeout = urllib3.Timeout(connect=min(config.timeout, 10.0), read=config.timeout)

@@ -18,6 +18,17 @@ from ol_om_core.errors import ConfigError
 ENV_HOST_PORT = "OPENMETADATA_HOST_PORT"
 ENV_JWT_TOKEN = "OPENMETADATA_JWT_TOKEN"
 
+# Keys of OpenMetadata's openMetadataServerConfig that steer its own ingestion framework, not a REST client: a
+# workflow file copied as it is may hold them, and they mean nothing here.
+IGNORED_KEYS = frozenset({
+    "clusterName", "type", "secretsManagerProvider", "secretsManagerLoader", "includeTopics", "includeTables",
+    "includeDashboards", "includePipelines", "includeMlModels", "includeUsers", "includeTeams",
+    "includeGlossaryTerms", "includeTags", "includePolicy", "includeMessagingServices", "includeDatabaseServices",
+    "includePipelineServices", "limitRecords", "forceEntityOverwriting", "storeServiceConnection",
+    "elasticsSearch", "schemaFilterPattern", "tableFilterPattern", "databaseFilterPattern",
+    "supportsDataInsightExtraction", "supportsElasticSearchReindexingExtraction", "supportsMetadataExtraction",
+})
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -52,9 +63,15 @@ class CacheConfig(_Model):
 class SinkConfig(_Model):
     host_port: str = Field(alias="hostPort")
     auth_provider: Literal["openmetadata", "no-auth"] = Field("openmetadata", alias="authProvider")
+    """A bot's JWT, or none. OpenMetadata's SSO providers (google, okta...) are for people: give ol-om a bot."""
     security_config: SecurityConfig = Field(default_factory=SecurityConfig, alias="securityConfig")
     verify_ssl: Literal["validate", "ignore", "no-ssl"] = Field("validate", alias="verifySSL")
     ssl_config: SSLConfig = Field(default_factory=SSLConfig, alias="sslConfig")
+    extra_headers: dict[str, SecretStr] = Field(default_factory=dict, alias="extraHeaders")
+    """Sent with every call (a proxy's own header, say); treated as secrets."""
+    api_version: Literal["v1"] = Field("v1", alias="apiVersion")
+    enable_version_validation: bool = Field(True, alias="enableVersionValidation")
+    """``false``: an OpenMetadata older than ol-om supports is only warned about."""
     timeout: float = Field(30.0, gt=0)
     concurrency: int = Field(8, ge=1, le=64)
     retry: RetryConfig = Field(default_factory=RetryConfig)
@@ -85,6 +102,7 @@ def load(section: Mapping[str, Any], environ: Mapping[str, str] | None = None, p
     if isinstance(nested, Mapping):
         data = {**nested, **data}
         path = f"{path}.openMetadataServerConfig"
+    data = {k: v for k, v in data.items() if k not in IGNORED_KEYS}
     if environ.get(ENV_HOST_PORT):
         data["hostPort"] = environ[ENV_HOST_PORT]
     if environ.get(ENV_JWT_TOKEN):

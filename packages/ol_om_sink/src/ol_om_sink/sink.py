@@ -118,8 +118,11 @@ class OpenMetadataSink:
                             f"answered {answer.status}); hostPort usually ends in /api")
         numbers = tuple(int(p) for p in version.split("-")[0].split(".")[:2] if p.isdigit())
         if numbers < MIN_VERSION:
-            raise SinkError(f"OpenMetadata {version} is older than {'.'.join(map(str, MIN_VERSION))}, "
-                            "the oldest release ol-om writes to")
+            problem = (f"OpenMetadata {version} is older than {'.'.join(map(str, MIN_VERSION))}, the oldest release "
+                       "ol-om writes to")
+            if self.config.enable_version_validation:
+                raise SinkError(f"{problem} (enableVersionValidation: false to try anyway)")
+            log.warning("%s; going on as enableVersionValidation is false", problem)
         self.server_version = version
         log.info("OpenMetadata %s at %s", version, self.config.host_port)
         return version
