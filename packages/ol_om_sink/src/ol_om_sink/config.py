@@ -54,8 +54,9 @@ class RetryConfig(_Model):
 
 
 class CacheConfig(_Model):
-    size: int = Field(100_000, gt=0)
-    """Entities remembered (found, or known to be missing), per kind."""
+    size: int = Field(20_000, gt=0)
+    """Entities remembered (found, or known to be missing), and pipelines and runs written. A table costs its
+    column index (~100 bytes a column), so 20,000 wide tables stay within a few hundred MB."""
     negative_ttl: float = Field(300.0, alias="negativeTtl", ge=0)
     """Seconds a 'not in OpenMetadata' answer is trusted, so an entity created later is found."""
 

@@ -158,7 +158,8 @@ class Directory:
             return None
         entity_fqn = str(entity.get("fullyQualifiedName") or entity.get("name") or "")
         columns = column_index(entity_fqn, _columns(entity))
-        found = Found(entity["id"], entity_type, entity_fqn, entity, columns)
+        # Only a pipeline's body is needed later (its tasks, to merge); a table's is mostly columns, kept indexed.
+        found = Found(entity["id"], entity_type, entity_fqn, entity if entity_type == "pipeline" else {}, columns)
         self._cache.put((entity_type, entity_fqn), found)
         return found
 
