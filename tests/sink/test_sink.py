@@ -245,3 +245,14 @@ def test_topics_and_containers(om, policy):
         assert om.edges() == []
         assert any("container s3.lake.raw.orders is not in OpenMetadata" in n.reason for n in outcome.notices)
     sink.close()
+
+
+def test_the_entity_cache_is_bounded(om):
+    sink = make_sink(om, cache={"size": 2})
+    for name in ("a", "b", "c"):
+        om.seed_table(f"postgres.shop.public.{name}", ["id"])
+    for name in ("a", "b", "c", "a"):
+        sink.directory.get("table", f"postgres.shop.public.{name}")
+    gets = [p for m, p, _ in om.requests if m == "GET" and p.startswith("/api/v1/tables/name/")]
+    assert gets.count("/api/v1/tables/name/postgres.shop.public.a") == 2  # evicted by b and c, read again
+    sink.close()
