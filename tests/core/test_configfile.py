@@ -45,6 +45,21 @@ def test_openmetadata_workflow_names_the_openmetadata_sink_with_its_server() -> 
     assert settings.sink == {"type": "openmetadata", "openMetadataServerConfig": server}
 
 
+def test_openmetadata_broker_config_becomes_our_source_run_like_a_workflow() -> None:
+    broker = {"brokersUrl": "b:9092", "topicName": "ol", "consumerGroupName": "om", "sessionTimeout": 30}
+    settings = configfile.settings_from({
+        "source": {"type": "openlineage", "serviceConnection": {"config": {"brokerConfig": broker}}}})
+    assert settings.source == {"type": "kafka", "mode": "batch", **broker}
+    kinesis = {"streamName": "ol", "awsConfig": {"awsRegion": "eu-west-1"}}
+    settings = configfile.settings_from({
+        "source": {"type": "openlineage", "serviceConnection": {"config": {"brokerConfig": kinesis}}}})
+    assert settings.source["type"] == "kinesis"
+    with pytest.raises(ConfigError) as error:
+        configfile.settings_from({
+            "source": {"type": "openlineage", "serviceConnection": {"config": {"brokerConfig": {"x": 1}}}}})
+    assert error.value.path == "source.serviceConnection.config.brokerConfig"
+
+
 def test_short_form_reads_every_key() -> None:
     settings = configfile.settings_from({"translate": {
         "pipelineService": "svc", "case": "lower", "platformServices": {"s3": "lake"},

@@ -65,3 +65,37 @@ def test_a_translator_bug_dead_letters_the_event_and_the_stream_goes_on(tmp_path
     [letter] = [json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
     assert letter["position"] == "f:1" and "internal error" in letter["reason"] and "boom" in letter["reason"]
     assert sink.acknowledged == ["f:2"]
+
+
+class _Source:
+    """A source that records what it was told: acknowledgements, holds."""
+
+    def __init__(self, batches: list[list[Record]]) -> None:
+        self._batches = batches
+        self.acknowledged: list[str] = []
+        self.holds: list[float] = []
+
+    def batches(self):  # type: ignore[no-untyped-def]
+        yield from self._batches
+
+    def acknowledge(self, records) -> None:  # type: ignore[no-untyped-def]
+        self.acknowledged += [r.position for r in records]
+
+    def hold(self, seconds: float) -> bool:
+        self.holds.append(seconds)
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def test_run_acknowledges_each_batch_once_durable_and_holds_the_source_while_pending(tmp_path: Path) -> None:
+    source = _Source([[Record("a:1", GOOD), Record("a:2", b"[]", problem="too large")], [], [Record("a:3", GOOD)]])
+    sink = MemorySink()
+    sink.hold(deliveries=1, retry_after=0.25)
+    letters = DeadLetterFile(tmp_path / "d.jsonl")
+    progress = Runner(Translator(), sink, letters).run(source)
+    assert source.acknowledged == ["a:1", "a:2", "a:3"]
+    assert source.holds == [0.25]  # the source, not a sleep, waited out the outage
+    assert (progress.events, progress.rejected) == (3, 1)
+    assert json.loads((tmp_path / "d.jsonl").read_text())["reason"] == "too large"

@@ -2,6 +2,7 @@
 
 ``ol-om translate [--config FILE] [EVENTS.jsonl|-]``  dry-run: OpenMetadata calls as JSON lines on stdout,
                                                      rejected events and unresolved datasets on stderr.
+``ol-om run --config FILE``                           consume the configured source into the configured sink.
 ``ol-om demo``                                       the dry-run over the example events shipped with ol-om.
 """
 
@@ -9,9 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import signal
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from importlib.resources import files
 from io import StringIO
 from typing import Any, TextIO
@@ -20,13 +25,16 @@ from urllib.parse import unquote
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.errors import ConfigError, InvalidEvent
 from ol_om_core.parse import parse
-from ol_om_core.runtime import configfile
+from ol_om_core.runtime import configfile, plugins
+from ol_om_core.runtime.delivery import SinkError
 from ol_om_core.runtime.dryrun import DryRunSink
+from ol_om_core.runtime.runner import DeadLetterFile, DeadLetterWriter, Runner
 from ol_om_core.runtime.sources import FileSource, Record, StdinSource
 from ol_om_core.translate import Translator
 
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
+EXIT_SINK = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,6 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     translate = commands.add_parser("translate", help="dry-run: print the OpenMetadata calls events become")
     translate.add_argument("events", nargs="?", default="-", help="JSON-lines file of events, or - for stdin")
     translate.add_argument("--config", help="OpenMetadata workflow YAML, or ol-om's own form (YAML/JSON/TOML)")
+    run = commands.add_parser("run", help="consume the configured source into the configured sink")
+    run.add_argument("--config", required=True, help="OpenMetadata workflow YAML, or ol-om's own form")
+    run.add_argument("--dead-letters", default="ol-om-dead-letters.jsonl",
+                     help="JSON-lines file for events that cannot be written (unless the source has its own)")
+    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     demo = commands.add_parser("demo", help="run the dry-run over the example events shipped with ol-om")
     demo.add_argument("--json", action="store_true", help="print the calls as JSON lines instead of a summary")
     args = parser.parse_args(argv)
@@ -46,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sink = DryRunSink()
             run_dry(source.records(), Translator(config), sink)
             return EXIT_REJECTED if sink.rejected else 0
+        if args.command == "run":
+            return run_command(args.config, args.dead_letters, args.log_level)
         return demo_command(as_json=args.json)
     except ConfigError as exc:
         print(f"ol-om: configuration error: {exc}", file=sys.stderr)
@@ -53,6 +68,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"ol-om: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def run_command(config_path: str, dead_letter_path: str, log_level: str) -> int:
+    """``ol-om run``: until the source ends (batch mode) or SIGTERM/SIGINT (drain, commit, exit 0)."""
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = configfile.load(config_path)
+    if not settings.source.get("type"):
+        raise ConfigError("source.type", f"names no source; installed: {', '.join(plugins.installed(plugins.SOURCES))}")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    sink_section = settings.sink or {"type": "dry-run"}
+    log = logging.getLogger("ol_om")
+    with ExitStack() as cleanup:
+        try:
+            sink = plugins.load(plugins.SINKS, str(sink_section.get("type")))(sink_section)
+            cleanup.callback(sink.close)
+            source = plugins.load(plugins.SOURCES, str(settings.source["type"]))(settings.source, stop)
+            cleanup.callback(source.close)
+            own = getattr(source, "dead_letter_writer", None)
+            letters: DeadLetterWriter = (own() if own else None) or DeadLetterFile(dead_letter_path)
+            cleanup.callback(letters.close)
+            Runner(Translator(settings.translator), sink, letters, stop).run(source)
+        except SinkError as exc:
+            log.error("stopping: %s", exc)
+            return EXIT_SINK
+    return 0
 
 
 def run_dry(records: Iterable[Record], translator: Translator, sink: DryRunSink) -> None:

@@ -160,7 +160,24 @@ def _openmetadata_form(data: Mapping[str, Any], source: Mapping[str, Any]) -> Se
     mapping = _str_map(connection.get("namespaceToServiceMapping") or {},
                        "source.serviceConnection.config.namespaceToServiceMapping")
     translator = TranslatorConfig(naming=NamingConfig(namespace_to_service=mapping), **values)
-    return Settings(translator, source, _openmetadata_sink(data), openmetadata_form=True)
+    return Settings(translator, _openmetadata_source(connection), _openmetadata_sink(data), openmetadata_form=True)
+
+
+def _openmetadata_source(connection: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``brokerConfig`` as our ``kafka`` or ``kinesis`` source, run like OpenMetadata's workflow: until the stream
+    has been quiet for ``sessionTimeout`` seconds (``mode: service`` there keeps it running)."""
+    where = "source.serviceConnection.config.brokerConfig"
+    broker = _mapping(connection.get("brokerConfig"), where)
+    if not broker:
+        return {}
+    if "brokersUrl" in broker or "topicName" in broker:
+        kind = "kafka"
+    elif "streamName" in broker:
+        kind = "kinesis"
+    else:
+        raise ConfigError(where, "must hold a Kafka (brokersUrl, topicName) or Kinesis (streamName, awsConfig) "
+                                 "broker configuration")
+    return {"type": kind, "mode": "batch", **broker}
 
 
 def _openmetadata_sink(data: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -1,7 +1,8 @@
 """Sources and sinks are found through entry points; the built-ins are registered the same way as plugins.
 
-A sink's entry point names a factory: ``factory(section) -> Sink``, where ``section`` is the ``sink`` mapping of
-the configuration file (see ``ol_om_core.runtime.delivery``).
+A sink's entry point names a factory ``factory(section) -> Sink`` (see ``ol_om_core.runtime.delivery``); a
+source's, ``factory(section, stop) -> Source`` (see ``ol_om_core.runtime.sources``), where ``section`` is the
+``sink`` or ``source`` mapping of the configuration file and ``stop`` a ``threading.Event`` set on shutdown.
 """
 
 from __future__ import annotations

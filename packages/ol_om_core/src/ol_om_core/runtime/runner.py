@@ -1,15 +1,18 @@
-"""The loop that joins a source's records, the translator and a sink, batch by batch.
+"""The loop that joins a source, the translator and a sink, batch by batch — written once for every source.
 
-A batch is done when every event in it is acknowledged: written, or dead-lettered with its reason. Pending work
-(OpenMetadata down or throttling) is handed back to the sink after the wait it asks for, so the batch, and the
-source behind it, is held rather than skipped.
+A batch is done when every event in it is acknowledged: written, or dead-lettered with its reason (and the dead
+letter flushed to disk or topic). Only then is the source told, so it never commits past an event whose
+effect is not durable. Pending work (OpenMetadata down or throttling) is handed back to the sink after the wait
+it asks for, while the source holds still (a Kafka consumer keeps polling, paused, to stay in its group).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +21,7 @@ from typing import Any, Protocol, TextIO
 from ol_om_core.errors import InvalidEvent
 from ol_om_core.parse import parse
 from ol_om_core.runtime.delivery import DeadLetter, Notice, Sink, Work
-from ol_om_core.runtime.sources import Record
+from ol_om_core.runtime.sources import Record, Source
 from ol_om_core.translate import Translator
 
 log = logging.getLogger("ol_om")
@@ -26,6 +29,12 @@ log = logging.getLogger("ol_om")
 
 class DeadLetterWriter(Protocol):
     def write(self, position: str, reason: str, value: bytes | None, operation: dict[str, Any] | None) -> None: ...
+
+    def flush(self) -> None:
+        """Make everything written durable; raise if it cannot be (the batch is then not acknowledged)."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class DeadLetterFile:
@@ -45,7 +54,11 @@ class DeadLetterFile:
         if operation is not None:
             record["operation"] = operation
         self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._stream.flush()
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            self._stream.flush()
+            os.fsync(self._stream.fileno())
 
     def close(self) -> None:
         if self._stream is not None:
@@ -61,6 +74,12 @@ class Progress:
     retries: int = 0
     notes: list[str] = field(default_factory=list)
     """The last notices, for people (bounded)."""
+    started: float = field(default_factory=time.monotonic)
+
+    def line(self) -> str:
+        rate = self.events / max(time.monotonic() - self.started, 1e-9)
+        return (f"{self.events} events ({rate:.0f}/s), {self.rejected} rejected, {self.dead_letters} dead-lettered, "
+                f"{self.notices} notices, {self.retries} waits for OpenMetadata")
 
 
 class Runner:
@@ -73,12 +92,39 @@ class Runner:
         self._wait = wait or self.stop.wait
         self.progress = Progress()
 
+    def run(self, source: Source, report_every: float = 30.0) -> Progress:
+        """Every batch of ``source`` until it ends or ``stop`` is set; each batch acknowledged once it is durable."""
+        last_report = time.monotonic()
+        wait = self._wait
+        self._wait = source.hold  # a held batch keeps the source alive (and paused) rather than sleeping
+        try:
+            for batch in source.batches():
+                if batch and not self.run_batch(batch):
+                    break  # stopped while OpenMetadata was away: nothing more is acknowledged
+                if batch:
+                    if self.dead_letters is not None:
+                        self.dead_letters.flush()
+                    source.acknowledge(batch)
+                if time.monotonic() - last_report >= report_every:
+                    last_report = time.monotonic()
+                    log.info("progress: %s", self.progress.line())
+                if self.stop.is_set():
+                    break
+        finally:
+            self._wait = wait
+        log.info("done: %s", self.progress.line())
+        return self.progress
+
     def run_batch(self, records: Sequence[Record]) -> bool:
         """Translate and deliver ``records``; ``True`` once all are acknowledged, ``False`` if stopped first."""
         values = {record.position: record.value for record in records}
         work = []
         for record in records:
             self.progress.events += 1
+            if record.problem is not None:
+                self.progress.rejected += 1
+                self._dead_letter(DeadLetter(record.position, record.problem), values)
+                continue
             try:
                 event = parse(record.value)
             except InvalidEvent as exc:

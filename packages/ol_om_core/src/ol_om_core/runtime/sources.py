@@ -1,12 +1,19 @@
-"""Built-in sources: a JSON-lines file and standard input. Each record keeps its position for reports."""
+"""The source contract, and the built-in sources: a JSON-lines file and standard input.
+
+A source yields batches of records, holds still while the sink waits for OpenMetadata, and is told which
+records are acknowledged (all their operations written or dead-lettered) so it may commit past them.
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, Protocol
+
+from ol_om_core.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,28 +21,93 @@ class Record:
     position: str
     """Where the record came from, e.g. ``events.jsonl:12`` or ``orders-topic/3@1042``."""
     value: bytes
+    problem: str | None = None
+    """Why the source already knows the record is unusable (too large, no value): it goes to the dead letters."""
+    ref: Any = None
+    """The source's own handle on the record (a Kafka topic, partition and offset), for acknowledging it."""
 
 
-class FileSource:
+class Source(Protocol):
+    def batches(self) -> Iterator[Sequence[Record]]:
+        """Batches of records in stream order; may yield empty batches while idle; ends when the source does."""
+        ...
+
+    def acknowledge(self, records: Sequence[Record]) -> None:
+        """Every one of ``records`` is written or dead-lettered: the source may commit past them."""
+        ...
+
+    def hold(self, seconds: float) -> bool:
+        """Wait (the sink cannot deliver yet) without losing the source's place; ``True`` if asked to stop."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class _LineSource:
+    batch_size = 500
+
+    def __init__(self, stop: threading.Event | None = None) -> None:
+        self.stop = stop or threading.Event()
+
+    def _stream(self) -> Iterator[tuple[BinaryIO, str]]:
+        raise NotImplementedError
+
+    def records(self) -> Iterator[Record]:
+        for stream, name in self._stream():
+            for number, line in enumerate(stream, start=1):
+                if line.strip():
+                    yield Record(f"{name}:{number}", line)
+
+    def batches(self) -> Iterator[Sequence[Record]]:
+        batch: list[Record] = []
+        for record in self.records():
+            batch.append(record)
+            if len(batch) >= self.batch_size:
+                yield batch
+                batch = []
+            if self.stop.is_set():
+                break
+        if batch:
+            yield batch
+
+    def acknowledge(self, records: Sequence[Record]) -> None:
+        pass  # a file has no offsets to commit
+
+    def hold(self, seconds: float) -> bool:
+        return self.stop.wait(seconds)
+
+    def close(self) -> None:
+        pass
+
+
+class FileSource(_LineSource):
     """One OpenLineage event per line (JSON lines); blank lines are skipped."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, stop: threading.Event | None = None) -> None:
+        super().__init__(stop)
         self.path = Path(path)
 
-    def records(self) -> Iterator[Record]:
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any], stop: threading.Event) -> FileSource:
+        """The ``file`` entry point: ``{type: file, path: events.jsonl}``."""
+        path = section.get("path")
+        if not isinstance(path, str) or not path:
+            raise ConfigError("source.path", "the file source needs the path of a JSON-lines file of events")
+        return cls(path, stop)
+
+    def _stream(self) -> Iterator[tuple[BinaryIO, str]]:
         with self.path.open("rb") as stream:
-            yield from _lines(stream, str(self.path))
+            yield stream, str(self.path)
 
 
-class StdinSource:
-    def __init__(self, stream: BinaryIO | None = None) -> None:
+class StdinSource(_LineSource):
+    def __init__(self, stream: BinaryIO | None = None, stop: threading.Event | None = None) -> None:
+        super().__init__(stop)
         self.stream = stream if stream is not None else sys.stdin.buffer
 
-    def records(self) -> Iterator[Record]:
-        yield from _lines(self.stream, "<stdin>")
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any], stop: threading.Event) -> StdinSource:
+        return cls(stop=stop)
 
-
-def _lines(stream: BinaryIO, name: str) -> Iterator[Record]:
-    for number, line in enumerate(stream, start=1):
-        if line.strip():
-            yield Record(f"{name}:{number}", line)
+    def _stream(self) -> Iterator[tuple[BinaryIO, str]]:
+        yield self.stream, "<stdin>"
