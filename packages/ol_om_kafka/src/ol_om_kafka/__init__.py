@@ -1,1 +1,10 @@
-"""ol-om-kafka: skeleton; the implementation arrives with its own issue."""
+"""ol-om-kafka: OpenLineage events from Kafka, committed only once OpenMetadata has them.
+
+``KafkaSource`` is registered as ``kafka`` in the ``ol_om.sources`` entry-point group; its settings mirror
+OpenMetadata's ``KafkaBrokerConfig``. ``ol_om_kafka.testing`` starts a real Kafka-compatible broker (Tansu).
+"""
+
+from ol_om_kafka.config import KafkaSourceConfig
+from ol_om_kafka.source import KafkaSource
+
+__all__ = ["KafkaSource", "KafkaSourceConfig"]

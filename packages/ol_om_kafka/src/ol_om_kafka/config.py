@@ -1,0 +1,109 @@
+"""The Kafka source's settings: OpenMetadata's ``KafkaBrokerConfig``, exactly, plus a few of ol-om's own.
+
+``consumerConfig`` passes librdkafka properties through (``fetch.max.bytes``, ``client.id``...), except the ones
+ol-om's delivery guarantee rests on. Certificates and keys are file paths or PEM text. Passwords and keys are
+secrets: in no repr, log or error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from ol_om_core.errors import ConfigError
+
+# Properties that would break "never commit past an unacknowledged event" if a user set them.
+_MANAGED = frozenset({"enable.auto.commit", "enable.auto.offset.store", "group.id", "bootstrap.servers"})
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class SSLConfig(_Model):
+    ca_certificate: str | None = Field(None, alias="caCertificate")
+    ssl_certificate: str | None = Field(None, alias="sslCertificate")
+    ssl_key: SecretStr | None = Field(None, alias="sslKey")
+
+
+class SASLConfig(_Model):
+    sasl_mechanism: Literal["PLAIN", "GSSAPI", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"] = Field(
+        "PLAIN", alias="saslMechanism")
+    sasl_username: str | None = Field(None, alias="saslUsername")
+    sasl_password: SecretStr | None = Field(None, alias="saslPassword")
+
+
+class KafkaSourceConfig(_Model):
+    # OpenMetadata's KafkaBrokerConfig
+    brokers_url: str = Field(alias="brokersUrl")
+    topic_name: str = Field(alias="topicName")
+    consumer_group_name: str = Field("ol-om", alias="consumerGroupName")
+    consumer_offsets: Literal["earliest", "latest"] = Field("earliest", alias="consumerOffsets")
+    pool_timeout: float = Field(1.0, alias="poolTimeout", gt=0)
+    """Seconds one poll waits for messages."""
+    session_timeout: int = Field(30, alias="sessionTimeout", gt=0)
+    """Batch mode: stop after this many seconds without a message (as OpenMetadata's workflow does)."""
+    security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SSL", "SASL_SSL"] = Field(
+        "PLAINTEXT", alias="securityProtocol")
+    ssl_config: SSLConfig = Field(default_factory=SSLConfig, alias="sslConfig")
+    sasl_config: SASLConfig = Field(default_factory=SASLConfig, alias="saslConfig")
+    # ol-om's own
+    mode: Literal["batch", "service"] = "service"
+    """``service``: run until SIGTERM/SIGINT. ``batch``: stop once the topic is quiet (for schedulers)."""
+    batch_size: int = Field(500, alias="batchSize", ge=1, le=100_000)
+    """Messages per delivery to OpenMetadata: larger batches coalesce more calls."""
+    max_event_bytes: int = Field(16 * 1024 * 1024, alias="maxEventBytes", gt=0)
+    """Larger messages go to the dead letters unread."""
+    dead_letter_topic: str | None = Field(None, alias="deadLetterTopic")
+    """Unusable events go here (original bytes, reason in headers); unset: the runner's dead-letter file."""
+    consumer_config: dict[str, str | int | float | bool] = Field(default_factory=dict, alias="consumerConfig")
+
+    @field_validator("consumer_config")
+    @classmethod
+    def _not_managed(cls, value: dict[str, Any]) -> dict[str, Any]:
+        clash = sorted(_MANAGED & set(value))
+        if clash:
+            raise ValueError(f"{clash[0]} is set by ol-om (commits follow acknowledgements; use brokersUrl and "
+                             "consumerGroupName)")
+        return value
+
+    def client_properties(self) -> dict[str, Any]:
+        """librdkafka properties shared by the consumer and the dead-letter producer: brokers and security."""
+        props: dict[str, Any] = {"bootstrap.servers": self.brokers_url, "security.protocol": self.security_protocol}
+        ssl = self.ssl_config
+        for name, value in (("ssl.ca", ssl.ca_certificate), ("ssl.certificate", ssl.ssl_certificate),
+                            ("ssl.key", ssl.ssl_key.get_secret_value() if ssl.ssl_key else None)):
+            if value:
+                props[f"{name}.pem" if value.lstrip().startswith("-----BEGIN") else f"{name}.location"] = value
+        if self.security_protocol.startswith("SASL"):
+            sasl = self.sasl_config
+            props["sasl.mechanism"] = sasl.sasl_mechanism
+            if sasl.sasl_username is not None:
+                props["sasl.username"] = sasl.sasl_username
+            if sasl.sasl_password is not None:
+                props["sasl.password"] = sasl.sasl_password.get_secret_value()
+        return props
+
+    def consumer_properties(self) -> dict[str, Any]:
+        return {
+            **self.client_properties(),
+            "group.id": self.consumer_group_name,
+            "auto.offset.reset": self.consumer_offsets,
+            "enable.auto.commit": False,
+            "enable.auto.offset.store": False,
+            "enable.partition.eof": False,
+            **self.consumer_config,
+        }
+
+
+def load(section: Mapping[str, Any], path: str = "source") -> KafkaSourceConfig:
+    data = {k: v for k, v in section.items() if k != "type"}
+    try:
+        return KafkaSourceConfig.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join([path, *(str(p) for p in error["loc"])])
+        secret = any(str(p) in ("saslPassword", "sslKey") for p in error["loc"])
+        raise ConfigError(where, "invalid value" if secret else error["msg"]) from None
