@@ -139,7 +139,8 @@ def test_a_refused_token_stops_the_sink_with_a_clear_message(om, caplog):
 def test_an_unreachable_server_is_a_clear_fatal_error():
     with OpenMetadataStandIn() as om:
         url = om.url
-    sink = OpenMetadataSink(load({"hostPort": url, "authProvider": "no-auth", "timeout": 1}, environ={}))
+    sink = OpenMetadataSink(load({"hostPort": url, "authProvider": "no-auth", "timeout": 1,
+                                  "retry": {"initialDelay": 0.05, "maxElapsed": 0.3}}, environ={}))
     with pytest.raises(SinkError, match=r"cannot reach OpenMetadata at http://127\.0\.0\.1"):
         sink.start()
 
@@ -167,3 +168,11 @@ def test_an_old_server_is_refused_unless_version_validation_is_off():
         lenient = OpenMetadataSink(load({"hostPort": om.url, "authProvider": "no-auth",
                                          "enableVersionValidation": False}, environ={}))
         assert lenient.start() == "1.3.4"
+
+
+def test_a_server_still_starting_is_waited_for(om):
+    om.faults.fail(status=503, times=3, path="/v1/system/version")
+    sink = make_sink(om)  # retries within retry.maxElapsed
+    assert sink.server_version
+    assert sink.counters["GET version"] == 4
+    sink.close()

@@ -62,7 +62,7 @@ class KafkaSource:
             messages = self._consumer.consume(self.config.batch_size, self.config.pool_timeout)
             self._raise_fatal()
             records = [self._record(m) for m in messages if not self._skipped(m)]
-            if records:
+            if records or not self._assigned:  # quiet means no message while partitions are ours
                 quiet_since = time.monotonic()
             elif self.config.mode == "batch" and time.monotonic() - quiet_since >= self.config.session_timeout:
                 log.info("no message for %ss: the batch run is over", self.config.session_timeout)

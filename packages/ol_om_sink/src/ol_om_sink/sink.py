@@ -105,13 +105,23 @@ class OpenMetadataSink:
 
     def start(self) -> str:
         """Check the server answers, is recent enough, and accepts the token; returns its version."""
-        try:
-            answer = self.client.call("GET", "/v1/system/version", label="version")
-            self.client.call("GET", "/v1/users/loggedInUser", label="user")  # the version needs no token
-        except Transient as exc:
-            raise SinkError(f"cannot reach OpenMetadata at {self.config.host_port}: {exc.reason}") from None
-        except Rejected as exc:
-            raise SinkError(f"OpenMetadata at {self.config.host_port} answered {exc.status}: {exc.reason}") from None
+        deadline = self._clock() + self.config.retry.max_elapsed
+        attempt = 0
+        while True:
+            try:
+                answer = self.client.call("GET", "/v1/system/version", label="version")
+                self.client.call("GET", "/v1/users/loggedInUser", label="user")  # the version needs no token
+                break
+            except Transient as exc:
+                # A server restarting (or a service started before it) is waited for, up to retry.maxElapsed.
+                delay = min(self.config.retry.max_delay, self.config.retry.initial_delay * 2 ** attempt)
+                attempt += 1
+                if self._clock() + delay > deadline or self._closing.wait(delay):
+                    raise SinkError(f"cannot reach OpenMetadata at {self.config.host_port}: {exc.reason}") from None
+                log.warning("OpenMetadata not ready (%s); trying again in %.1fs", exc.reason, delay)
+            except Rejected as exc:
+                raise SinkError(f"OpenMetadata at {self.config.host_port} answered {exc.status}: {exc.reason}") \
+                    from None
         version = str((answer.body or {}).get("version", "")) if isinstance(answer.body, Mapping) else ""
         if answer.status != 200 or not version:
             raise SinkError(f"{self.config.host_port} does not look like OpenMetadata's API (GET /v1/system/version "
