@@ -403,6 +403,12 @@ def test_snowflake_column_upper_cased() -> None:
         pytest.param(NamingConfig(), "postgres://h", "a.b.c.d", ["4 part"], id="four-parts"),
         pytest.param(NamingConfig(), "postgres://h", "a..c", ["empty part"], id="empty-part"),
         pytest.param(NamingConfig(), "mysql://h", "", ["empty name"], id="empty-name"),
+        pytest.param(NamingConfig(), " ", "db.t", ["blank namespace", "'db.t'"], id="blank-namespace"),
+        pytest.param(NamingConfig(), "", "db.t", ["empty namespace"], id="empty-namespace"),
+        pytest.param(NamingConfig(), "\t", "t", ["blank namespace"], id="tab-namespace"),
+        pytest.param(NamingConfig(), "mysql://h", " ", ["blank name", "'mysql://h'"], id="blank-table-name"),
+        pytest.param(NamingConfig(), "kafka://b:9092", "\n", ["blank name"], id="blank-topic-name"),
+        pytest.param(NamingConfig(), "s3://bkt", "  ", ["blank name"], id="blank-object-key"),
         pytest.param(NamingConfig(), "pubsub", "subscription:p:sub", ["topics only"], id="pubsub-subscription"),
         pytest.param(
             NamingConfig(namespace_to_service={"hive://x": "gl"}, service_types={"gl": "Glue"}),
@@ -425,3 +431,10 @@ def test_unresolved_reason(config: NamingConfig, namespace: str, name: str, word
     answer = unresolved(Resolver(config).resolve_name(namespace, name))
     assert all(word in answer.reason for word in words), answer.reason
     assert isinstance(answer.identity, DatasetIdentity)
+
+
+def test_an_empty_object_key_names_the_bucket_but_a_blank_one_names_nothing() -> None:
+    resolver = Resolver(NamingConfig())
+    assert ref(resolver.resolve_name("s3://bkt", "")).fqn == "s3.bkt"
+    assert ref(resolver.resolve_name("s3://bkt", "/")).fqn == "s3.bkt"
+    assert "blank name" in unresolved(resolver.resolve_name("s3://bkt", " ")).reason

@@ -44,8 +44,8 @@ def _schema_columns(dataset: Dataset) -> tuple[tuple[str, str], ...]:
     fields = schema.get("fields") if isinstance(schema, Mapping) else None
     if not isinstance(fields, list):
         return ()
-    return tuple((str(f["name"]), str(f.get("type") or "")) for f in fields
-                 if isinstance(f, Mapping) and isinstance(f.get("name"), str))
+    return tuple((f["name"], str(f.get("type") or "")) for f in fields
+                 if isinstance(f, Mapping) and isinstance(f.get("name"), str) and f["name"].strip())
 
 
 def columns_lineage(
@@ -59,12 +59,16 @@ def columns_lineage(
 
     Field-level entries map straight across. Dataset-level entries (filters, joins, group-by…: columns that
     shape every output row) apply to each output column, with their transformation as the ``function``.
+    A column with an empty or blank name (the spec allows one) cannot be named in OpenMetadata: it is left out,
+    as is an input whose dataset does not resolve.
     """
     if lineage is None:
         return []
     entries: dict[tuple[str, str | None], list[str]] = {}
 
     def add(to_column: str, field: InputField) -> None:
+        if not to_column.strip() or not field.field.strip():
+            return
         ref = resolve_name(field.namespace, field.name)
         if not isinstance(ref, EntityRef) or ref.fqn != source.fqn:
             return

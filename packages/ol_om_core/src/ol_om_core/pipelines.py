@@ -14,7 +14,7 @@ from typing import Any
 
 from ol_om_core import fqn
 from ol_om_core.config import TranslatorConfig
-from ol_om_core.model import Job, JobRef, Owner, RunEvent, Tag
+from ol_om_core.model import Job, JobEvent, JobRef, Owner, ParentRun, RunEvent, Tag
 from ol_om_core.operations import Operation, entity_ref, fqn_path
 
 # jobType.integration -> the OpenMetadata pipeline service type for "{integration}_openlineage" services
@@ -68,9 +68,18 @@ class TaskSpec:
     downstream: tuple[str, ...]
 
 
+def parent_of(event: RunEvent | JobEvent) -> ParentRun | None:
+    """The run's parent, unless its job has an empty or blank name (the spec allows one): a parent that names
+    no pipeline is no parent, and the job is its own pipeline."""
+    parent = event.run.parent if isinstance(event, RunEvent) else None
+    if parent is None or not parent.job.name.strip():
+        return None
+    return parent
+
+
 def pipeline_job(event: RunEvent) -> JobRef:
     """The job that names the pipeline: the parent when there is one, else the job itself."""
-    parent = event.run.parent
+    parent = parent_of(event)
     return parent.job if parent else event.job.ref
 
 
@@ -202,13 +211,20 @@ def owner_ref(owner: Owner) -> dict[str, str]:
 
 
 def tag_labels(tags: tuple[Tag, ...], classification: str) -> list[dict[str, str]]:
-    """``{key, value}`` -> tag ``key.value`` (the key names the classification); a bare value goes under
-    ``classification``."""
+    """``{key, value}`` -> tag ``key.value`` (the key names the classification); a bare key or value (the other
+    empty, blank or the same) goes under ``classification``; a tag with neither is left out."""
     labels = {}
     for tag in tags:
         if tag.field:  # a column tag, not the job's
             continue
-        parts = (tag.key, tag.value) if tag.value and tag.value != tag.key else (classification, tag.key)
+        key = tag.key if tag.key.strip() else ""
+        value = tag.value if tag.value.strip() and tag.value != key else ""
+        if key and value:
+            parts = (key, value)
+        elif key or value:
+            parts = (classification, key or value)
+        else:
+            continue
         tag_fqn = fqn.build(*parts)
         if len(tag_fqn) > _MAX_TAG_FQN:
             continue

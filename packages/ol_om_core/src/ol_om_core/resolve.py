@@ -182,7 +182,7 @@ class Resolver:
         entry = self._answers.get(key)
         if entry is None:
             identity = normalize(namespace, name)
-            entry = (identity, self._resolve(identity, namespace, catalog))
+            entry = (identity, _blank(identity, namespace, name) or self._resolve(identity, namespace, catalog))
             self._answers.put(key, entry)
         identity, answer = entry
         remembered = None if catalog else self._table_at.get(identity)
@@ -295,6 +295,17 @@ class Resolver:
         database = self._config.database_names.get(service, "default")
         table_fqn = fqn.build(service, database, parts[0], "/".join(parts[1:]))
         return EntityRef("table", table_fqn, service, inferred, identity)
+
+
+def _blank(identity: DatasetIdentity, namespace: str, name: str) -> Unresolved | None:
+    """An empty or blank namespace, or a blank name (white space only: the spec allows both), names nothing. An
+    empty name is left to the platform's rule: a store's bucket, else unresolved."""
+    if not namespace.strip():
+        blank = "a blank" if namespace else "an empty"
+        return Unresolved(identity, f"the dataset {name!r} has {blank} namespace: it names no platform or service")
+    if name and not name.strip():
+        return Unresolved(identity, f"the dataset in namespace {namespace!r} has a blank name")
+    return None
 
 
 def column_fqn(ref: EntityRef, column: str) -> str:

@@ -16,7 +16,16 @@ from typing import Generic, TypeVar
 
 from ol_om_core import lineage, pipelines
 from ol_om_core.config import TranslatorConfig
-from ol_om_core.model import TERMINAL_EVENT_TYPES, Dataset, DatasetEvent, Event, JobEvent, JobRef, RunEvent
+from ol_om_core.model import (
+    TERMINAL_EVENT_TYPES,
+    Dataset,
+    DatasetEvent,
+    Event,
+    JobEvent,
+    JobRef,
+    ParentRun,
+    RunEvent,
+)
 from ol_om_core.operations import Operation
 from ol_om_core.pipelines import PipelineKey, TaskSpec
 from ol_om_core.resolve import EntityRef, Resolver, Unresolved
@@ -116,7 +125,7 @@ class Translator:
         if isinstance(event, DatasetEvent):
             return Translation((), skipped="a DatasetEvent carries no pipeline or lineage to write")
         own = event.job
-        parent = event.run.parent if isinstance(event, RunEvent) else None
+        parent = pipelines.parent_of(event)
         pipeline_job = own.ref if parent is None or pipelines.is_orchestration(own) else parent.job
         if not self._included(pipeline_job.name):
             return Translation((), skipped=f"pipeline {pipeline_job.name!r} is excluded by pipelineFilterPattern")
@@ -132,7 +141,7 @@ class Translator:
             pipelines.pipeline_operation, key, pipeline.info, list(pipeline.tasks.values()),
             self.config.tag_classification)))
         if isinstance(event, RunEvent):
-            status = self._status(key, event, task, own_run=parent is None or pipeline_job == own.ref)
+            status = self._status(key, event, parent, task, own_run=parent is None or pipeline_job == own.ref)
             plan.append((status.json, lambda key: status))
 
         unresolved: list[Unresolved] = []
@@ -169,8 +178,8 @@ class Translator:
             pipeline.tasks[spec.name], pipeline.version = task, pipeline.version + 1
         return spec.name
 
-    def _status(self, key: PipelineKey, event: RunEvent, task: str | None, own_run: bool) -> Operation:
-        parent = event.run.parent
+    def _status(self, key: PipelineKey, event: RunEvent, parent: ParentRun | None, task: str | None,
+                own_run: bool) -> Operation:
         run_id = event.run.run_id if own_run or parent is None else parent.run_id
         run = self._pipeline_runs.get((key.fqn, run_id), lambda: PipelineRun(
             run_id, run_timestamp(run_id, event.run.nominal_start, event.event_time),
