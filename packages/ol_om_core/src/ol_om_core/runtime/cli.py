@@ -48,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--dead-letters", default="ol-om-dead-letters.jsonl",
                      help="JSON-lines file for events that cannot be written (unless the source has its own)")
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    run.add_argument("--report-every", type=float, default=30.0, metavar="SECONDS",
+                     help="log a progress line (events/s, lag, rejected, dead-lettered) this often")
     demo = commands.add_parser("demo", help="run the dry-run over the example events shipped with ol-om")
     demo.add_argument("--json", action="store_true", help="print the calls as JSON lines instead of a summary")
     args = parser.parse_args(argv)
@@ -60,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_dry(source.records(), Translator(config), sink)
             return EXIT_REJECTED if sink.rejected else 0
         if args.command == "run":
-            return run_command(args.config, args.dead_letters, args.log_level)
+            return run_command(args.config, args.dead_letters, args.log_level, args.report_every)
         return demo_command(as_json=args.json)
     except ConfigError as exc:
         print(f"ol-om: configuration error: {exc}", file=sys.stderr)
@@ -70,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def run_command(config_path: str, dead_letter_path: str, log_level: str) -> int:
+def run_command(config_path: str, dead_letter_path: str, log_level: str, report_every: float = 30.0) -> int:
     """``ol-om run``: until the source ends (batch mode) or SIGTERM/SIGINT (drain, commit, exit 0)."""
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = configfile.load(config_path)
@@ -90,7 +92,7 @@ def run_command(config_path: str, dead_letter_path: str, log_level: str) -> int:
             own = getattr(source, "dead_letter_writer", None)
             letters: DeadLetterWriter = (own() if own else None) or DeadLetterFile(dead_letter_path)
             cleanup.callback(letters.close)
-            Runner(Translator(settings.translator), sink, letters, stop).run(source)
+            Runner(Translator(settings.translator), sink, letters, stop).run(source, report_every)
         except SinkError as exc:
             log.error("stopping: %s", exc)
             return EXIT_SINK

@@ -74,12 +74,20 @@ class Progress:
     retries: int = 0
     notes: list[str] = field(default_factory=list)
     """The last notices, for people (bounded)."""
-    started: float = field(default_factory=time.monotonic)
+    busy_since: float | None = None
+    """When the first event arrived; with ``last_done``, the rate ignores waiting for a stream to start or end."""
+    last_done: float = 0.0
+    lag: int | None = None
+
+    def rate(self) -> float:
+        if self.busy_since is None or self.last_done <= self.busy_since:
+            return 0.0
+        return self.events / (self.last_done - self.busy_since)
 
     def line(self) -> str:
-        rate = self.events / max(time.monotonic() - self.started, 1e-9)
-        return (f"{self.events} events ({rate:.0f}/s), {self.rejected} rejected, {self.dead_letters} dead-lettered, "
-                f"{self.notices} notices, {self.retries} waits for OpenMetadata")
+        lag = "" if self.lag is None else f", lag {self.lag}"
+        return (f"{self.events} events ({self.rate():.0f}/s){lag}, {self.rejected} rejected, {self.dead_letters} "
+                f"dead-lettered, {self.notices} notices, {self.retries} waits for OpenMetadata")
 
 
 class Runner:
@@ -98,15 +106,20 @@ class Runner:
         wait = self._wait
         self._wait = source.hold  # a held batch keeps the source alive (and paused) rather than sleeping
         try:
+            lag = getattr(source, "lag", None)
             for batch in source.batches():
-                if batch and not self.run_batch(batch):
-                    break  # stopped while OpenMetadata was away: nothing more is acknowledged
                 if batch:
+                    if self.progress.busy_since is None:
+                        self.progress.busy_since = time.monotonic()
+                    if not self.run_batch(batch):
+                        break  # stopped while OpenMetadata was away: nothing more is acknowledged
                     if self.dead_letters is not None:
                         self.dead_letters.flush()
                     source.acknowledge(batch)
+                    self.progress.last_done = time.monotonic()
                 if time.monotonic() - last_report >= report_every:
                     last_report = time.monotonic()
+                    self.progress.lag = lag() if lag is not None else None
                     log.info("progress: %s", self.progress.line())
                 if self.stop.is_set():
                     break

@@ -480,3 +480,34 @@ class OpenMetadataStandIn:
             if errors:
                 raise ApiError(400, errors[0])
         return body
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m ol_om_sink.testing.standin``: a stand-in in its own process (benchmarks, demos), printing its
+    URL on the first line of standard output and serving until SIGTERM or SIGINT."""
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--token", help="require this Bearer token")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds every request waits")
+    parser.add_argument("--no-validate", action="store_true", help="skip JSON-schema validation of bodies")
+    parser.add_argument("--tables", help='JSON file: [{"fqn": "svc.db.schema.t", "columns": ["a"]}, ...] to seed')
+    args = parser.parse_args(argv)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    with OpenMetadataStandIn(token=args.token, validate=not args.no_validate, port=args.port) as standin:
+        if args.tables:
+            with open(args.tables, encoding="utf-8") as file:
+                for table in json.load(file):
+                    standin.seed_table(table["fqn"], table.get("columns", ()))
+        if args.latency:
+            standin.faults.latency(args.latency)
+        print(standin.url, flush=True)
+        stop.wait()
+
+
+if __name__ == "__main__":
+    main()
