@@ -2,11 +2,17 @@
 
 One pass over the envelope and the standard facets the translation uses; unknown facets are kept untouched.
 :class:`~ol_om_core.errors.InvalidEvent` is the only exception that leaves :func:`parse`.
+
+Strings with a lone UTF-16 surrogate (a JSON ``\\ud800`` escape that is not half of a pair) are rejected: they
+have no UTF-8 form, so nothing made of them could be sent to OpenMetadata. The check is cheap: JSON text is
+searched once (in C) for such an escape, and only a hit walks the parsed value to name the path; a mapping or
+object is not walked, only the strings of the parsed event are checked (the raw facet maps it keeps are not).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -47,14 +53,21 @@ def parse(raw: bytes | bytearray | memoryview | str | Mapping[str, Any] | object
     try:
         if isinstance(raw, bytes | bytearray | memoryview | str):
             data = loads(raw)
-        elif isinstance(raw, Mapping):
+            return _event(data)
+        if isinstance(raw, Mapping):
             # JSON objects are dicts from here on (fast checks); other mappings are copied into dicts.
             data = raw if isinstance(raw, dict) else _from_attrs(raw)
         elif hasattr(raw, "__attrs_attrs__"):
             data = _from_attrs(raw)
         else:
             raise InvalidEvent("$", f"cannot read an event from a {type(raw).__name__}")
-        return _event(data)
+        event = _event(data)
+        # No JSON text to search: check the strings the event carries (walking all of ``data`` costs too much).
+        texts = _texts(event)
+        if not "".join(texts).isascii() and any(map(_SURROGATE.search, texts)):
+            _reject_lone_surrogates(data)
+            raise InvalidEvent("$", "a string holds a lone UTF-16 surrogate: it has no UTF-8 form")
+        return event
     except InvalidEvent:
         raise
     except RecursionError:
@@ -64,17 +77,59 @@ def parse(raw: bytes | bytearray | memoryview | str | Mapping[str, Any] | object
 
 
 def loads(raw: bytes | bytearray | memoryview | str) -> Any:
-    """``json.loads`` with the failure turned into :class:`InvalidEvent`."""
+    """``json.loads`` with the failure turned into :class:`InvalidEvent`, and strings with a lone surrogate
+    (which cannot be encoded as UTF-8) rejected."""
     try:
         text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidEvent("$", f"not UTF-8: {exc.reason} at byte {exc.start}") from None
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidEvent("$", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise InvalidEvent("$", "not usable JSON: nested too deeply") from None
+    # Decoded UTF-8 holds no surrogate; a str may hold one as such, and either may escape one.
+    if _LONE_SURROGATE_ESCAPE.search(text) or (text is raw and not text.isascii() and _SURROGATE.search(text)):
+        _reject_lone_surrogates(data)
+    return data
+
+
+# A JSON escape of a UTF-16 surrogate that is not half of a pair: a high one not followed by a low one, or a low
+# one not preceded by a high one. The search starts on a literal, so it runs at substring-search speed. It may
+# match text that only looks like an escape (``\\\\ud800`` is an escaped backslash, then ``ud800``), never miss
+# a real one: a backslash that no other backslash precedes always opens an escape. A match only costs a walk.
+_HEX2 = "[0-9a-fA-F]{2}"
+_LONE_SURROGATE_ESCAPE = re.compile(
+    rf"\\u[dD](?:[89abAB]{_HEX2}(?!\\u[dD][c-fC-F]{_HEX2})"
+    rf"|(?<!(?<!\\)\\u[dD][89abAB]{_HEX2}\\u[dD])[c-fC-F]{_HEX2})"
+)
+# In a decoded string every surrogate is a lone one: JSON decoding joins the halves of a pair.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _reject_lone_surrogates(data: Any) -> None:
+    """Raise :class:`InvalidEvent` at the first string (key or value, in document order) of ``data`` that holds
+    a lone surrogate; return if there is none."""
+    stack: list[tuple[Any, str, Any]] = [(data, "$", None)]
+    while stack:
+        value, path, key = stack.pop()
+        for what, text in (("key", key), ("string", value)):
+            found = _SURROGATE.search(text) if isinstance(text, str) else None
+            if found:
+                # Only the last step of the path can hold one: a bad key is met before anything under it.
+                raise InvalidEvent(_printable(path), (
+                    f"the {what} {text[:60]!r} holds a lone UTF-16 surrogate (U+{ord(found.group()):04X}, half "
+                    "of a pair without the other half): it has no UTF-8 form, so it cannot be sent to OpenMetadata"))
+        if isinstance(value, dict):
+            stack.extend((v, f"{path}.{k}", k) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((v, f"{path}[{i}]", None) for i, v in reversed(list(enumerate(value))))
+
+
+def _printable(text: str) -> str:
+    """``text`` with each lone surrogate written as its ``\\udXXX`` escape, so that it can be encoded."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _from_attrs(obj: object) -> Any:
@@ -335,3 +390,70 @@ def _run_id(value: Any, path: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidEvent(path, f"must be a non-empty string, not {_kind(value)}")
     return value
+
+
+# -- the strings a parsed event carries (checked when there was no JSON text to search) -----------------------
+
+
+def _texts(event: Event) -> list[str]:
+    """Every string of the typed event, and those of the raw facets the translator reads (Airflow's downstream
+    task ids, schema field types); not the rest of the raw facet maps. An absent one is ``""``."""
+    out = [event.producer, event.schema_url]
+    if isinstance(event, DatasetEvent):
+        _dataset_texts(event.dataset, out)
+        return out
+    job = event.job
+    out += (job.namespace, job.name, job.description or "", job.source_url or "", job.sql or "")
+    if job.job_type is not None:
+        out += (job.job_type.processing_type, job.job_type.integration, job.job_type.job_type or "")
+    for owner in job.owners:
+        out += (owner.name, owner.type or "")
+    _tag_texts(job.tags, out)
+    if isinstance(event, RunEvent):
+        run = event.run
+        out += (run.run_id, run.error_message or "")
+        _tag_texts(run.tags, out)
+        parent = run.parent
+        if parent is not None:
+            out += (parent.job.namespace, parent.job.name, parent.run_id, parent.root_run_id or "")
+            if parent.root_job is not None:
+                out += (parent.root_job.namespace, parent.root_job.name)
+        airflow = run.facets.get("airflow")
+        if isinstance(airflow, dict):
+            task = airflow.get("task")
+            ids = task.get("downstream_task_ids") if isinstance(task, dict) else None
+            out += [i for i in (ids if isinstance(ids, list) else (ids,)) if isinstance(i, str)]
+    for dataset in event.inputs:
+        _dataset_texts(dataset, out)
+    for dataset in event.outputs:
+        _dataset_texts(dataset, out)
+    return out
+
+
+def _dataset_texts(dataset: Dataset, out: list[str]) -> None:
+    out += (dataset.namespace, dataset.name)
+    out += dataset.columns
+    for symlink in dataset.symlinks:
+        out += (symlink.namespace, symlink.name, symlink.type)
+    schema = dataset.facets.get("schema")
+    if _live(schema):
+        out += [f.get("type") or "" for f in schema.get("fields") or ()]
+    lineage = dataset.column_lineage
+    if lineage is not None:
+        for column, inputs in lineage.fields:
+            out.append(column)
+            _input_texts(inputs, out)
+        _input_texts(lineage.dataset, out)
+
+
+def _input_texts(inputs: tuple[InputField, ...], out: list[str]) -> None:
+    for field in inputs:
+        out += (field.namespace, field.name, field.field)
+        for t in field.transformations:
+            out += (t.type, t.subtype or "", t.description or "")
+
+
+def _tag_texts(tags: tuple[Tag, ...], out: list[str]) -> None:
+    for tag in tags:
+        out += (tag.key, tag.value)
+        out += [t for t in (tag.source, tag.field) if isinstance(t, str)]  # not type-checked by the facet schema
