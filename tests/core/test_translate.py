@@ -90,6 +90,19 @@ def test_airflow_dag_is_the_pipeline_and_its_tasks_are_tasks() -> None:
     assert last["tasks"][0]["displayName"] == "etl.extract"
 
 
+@pytest.mark.parametrize("ids", [
+    "['load', '', ' ', 'l\\ud800']",  # printed: the last escapes a lone surrogate once read back
+    ["load", "", " "],
+])
+def test_airflow_downstream_task_ids_that_name_no_task_are_left_out(ids: Any) -> None:
+    out = ops(Translator(), run_event("START", "etl.extract", rid(), job_facets=AIRFLOW_TASK,
+                                      run_facets={"airflow": facet(task={"downstream_task_ids": ids})}))
+    (pipeline,) = of_kind(out, "pipeline")
+    assert pipeline["tasks"][0]["downstreamTasks"] == ["load"]
+    for op in out:
+        op.json.encode("utf-8")
+
+
 def test_job_without_parent_is_its_own_pipeline_with_one_task() -> None:
     out = ops(Translator(), run_event("COMPLETE", "nightly_job", rid()))
     (pipeline,) = of_kind(out, "pipeline")

@@ -123,7 +123,9 @@ def task_spec(job: Job, pipeline: JobRef, event: RunEvent | None) -> TaskSpec:
 
 
 def _airflow_downstream(event: RunEvent) -> tuple[str, ...]:
-    """Airflow's run facet lists the task's downstream task ids (a list, or a list printed as a string)."""
+    """Airflow's run facet lists the task's downstream task ids (a list, or a list printed as a string).
+    Blank ids name no task and are left out, as are ids the printed list escapes into lone surrogates (parse
+    rejected those in the event itself, but not ``\\ud800`` text inside a string)."""
     airflow = event.run.facets.get("airflow")
     task = airflow.get("task") if isinstance(airflow, dict) else None
     ids = task.get("downstream_task_ids") if isinstance(task, dict) else None
@@ -134,7 +136,15 @@ def _airflow_downstream(event: RunEvent) -> tuple[str, ...]:
             return ()
     if not isinstance(ids, list):
         return ()
-    return tuple(sorted(str(i) for i in ids))
+    return tuple(sorted(i for i in map(str, ids) if i.strip() and (i.isascii() or _encodable(i))))
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # -- operations --------------------------------------------------------------------------------------------
