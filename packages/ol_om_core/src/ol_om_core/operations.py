@@ -24,17 +24,24 @@ class Operation:
     key: int = field(default=0, compare=False)
     """The translator's de-duplication key (see ``Translator.forget``); by default the hash of ``json``."""
     entities: tuple[EntityHint, ...] = field(default=(), compare=False, repr=False)
+    """What the sink needs to find (or create) each entity the body names by FQN; not part of the call."""
     whole: bool = field(default=False, compare=False, repr=False)
     """The body says all there is about its subject (a run status built from the run's first event on): the sink
     need not merge it with what OpenMetadata holds."""
-    """What the sink needs to find (or create) each entity the body names by FQN; not part of the call."""
-    json: str = field(init=False, repr=False, compare=False)
-    """The call as one line of JSON (the dry-run format), rendered once: it is also the fingerprint."""
+    _json: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "json", json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")))
         if not self.key:
             object.__setattr__(self, "key", hash(self.json))
+
+    @property
+    def json(self) -> str:
+        """The call as one line of JSON (the dry-run format), rendered on first use only: a stream's run statuses
+        mostly supersede each other within a batch and are never rendered at all."""
+        if self._json is None:
+            object.__setattr__(self, "_json", json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")))
+        assert self._json is not None
+        return self._json
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "path": self.path, "body": self.body}

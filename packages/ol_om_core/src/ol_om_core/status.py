@@ -64,6 +64,11 @@ class PipelineRun:
                 status = later(status, "Failed")
         return status
 
+    def state(self) -> tuple[Any, ...]:
+        """Everything ``body`` says, as a cheap hashable value: equal states make equal bodies."""
+        return (self.timestamp, self.execution_status(), self.own.status, self.own.end,
+                tuple((name, t.status, t.start, t.end) for name, t in sorted(self.tasks.items())))
+
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
             "timestamp": self.timestamp,

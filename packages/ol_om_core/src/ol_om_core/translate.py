@@ -141,8 +141,8 @@ class Translator:
             pipelines.pipeline_operation, key, pipeline.info, list(pipeline.tasks.values()),
             self.config.tag_classification)))
         if isinstance(event, RunEvent):
-            status = self._status(key, event, parent, task, own_run=parent is None or pipeline_job == own.ref)
-            plan.append((status.json, lambda key: status))
+            run = self._status(key, event, parent, task, own_run=parent is None or pipeline_job == own.ref)
+            plan.append(((key.status_path, run.state()), partial(_status_operation, key, run)))
 
         unresolved: list[Unresolved] = []
         if self.config.include_lineage:
@@ -179,7 +179,8 @@ class Translator:
         return spec.name
 
     def _status(self, key: PipelineKey, event: RunEvent, parent: ParentRun | None, task: str | None,
-                own_run: bool) -> Operation:
+                own_run: bool) -> PipelineRun:
+        """The run's status, with what this event says recorded."""
         run_id = event.run.run_id if own_run or parent is None else parent.run_id
         run = self._pipeline_runs.get((key.fqn, run_id), lambda: PipelineRun(
             run_id, run_timestamp(run_id, event.run.nominal_start, event.event_time),
@@ -188,7 +189,7 @@ class Translator:
             run.own.record(event.event_type, event.event_time)
         if task is not None:
             run.tasks.setdefault(task, TaskRun()).record(event.event_type, event.event_time)
-        return Operation("pipeline_status", "PUT", key.status_path, run.body(), whole=run.from_start)
+        return run
 
     # -- lineage --------------------------------------------------------------------------------------------
 
@@ -259,6 +260,10 @@ class Translator:
             return False
         return not any(p.match(name) for p in self._excludes)
 
+
+
+def _status_operation(pipeline: PipelineKey, run: PipelineRun, *, key: int) -> Operation:
+    return Operation("pipeline_status", "PUT", pipeline.status_path, run.body(), key, whole=run.from_start)
 
 
 def translate_all(events: Iterable[Event], config: TranslatorConfig | None = None) -> list[Operation]:

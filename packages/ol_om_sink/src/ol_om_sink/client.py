@@ -12,7 +12,6 @@ import logging
 import ssl
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,12 +24,24 @@ from ol_om_sink.counters import Counters
 log = logging.getLogger("ol_om_sink")
 
 _TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+_UNPARSED = object()
 
 
-@dataclass(frozen=True, slots=True)
 class Response:
-    status: int
-    body: Any
+    """A status and a JSON body, parsed only if read (a status PUT answers with the whole pipeline)."""
+
+    __slots__ = ("_body", "_data", "status")
+
+    def __init__(self, status: int, data: bytes) -> None:
+        self.status = status
+        self._data = data
+        self._body: Any = _UNPARSED
+
+    @property
+    def body(self) -> Any:
+        if self._body is _UNPARSED:
+            self._body = _json(self._data)
+        return self._body
 
 
 class Transient(Exception):
@@ -98,11 +109,10 @@ class Client:
         except urllib3.exceptions.HTTPError as exc:
             # The reason names the failure, never the request (whose headers carry the token).
             raise Transient(f"{method} {path}: {type(exc).__name__}: {_cause(exc)}") from None
-        payload = _json(answer.data)
         status = answer.status
         if status < 300 or status == 404:
-            return Response(status, payload)
-        message = _message(payload, answer.data)
+            return Response(status, answer.data)
+        message = _message(_json(answer.data), answer.data)
         if status in (401, 403):
             raise AuthError(f"OpenMetadata at {self.base} refused the credentials ({status} on {method} {path}): "
                             f"{message}. Check securityConfig.jwtToken: the bot's token, not expired, with a role "

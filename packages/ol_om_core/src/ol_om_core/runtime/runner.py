@@ -14,13 +14,14 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from ol_om_core.errors import InvalidEvent
 from ol_om_core.parse import parse
-from ol_om_core.runtime.delivery import DeadLetter, Notice, Sink, Work
+from ol_om_core.runtime.delivery import DeadLetter, Notice, Outcome, Sink, Work
 from ol_om_core.runtime.sources import Record, Source
 from ol_om_core.translate import Translator
 
@@ -90,6 +91,13 @@ class Progress:
                 f"dead-lettered, {self.notices} notices, {self.retries} waits for OpenMetadata")
 
 
+@dataclass(frozen=True, slots=True)
+class _InFlight:
+    batch: Sequence[Record]
+    values: dict[str, bytes]
+    outcome: Future[Outcome]
+
+
 class Runner:
     def __init__(self, translator: Translator, sink: Sink, dead_letters: DeadLetterWriter | None = None,
                  stop: threading.Event | None = None, wait: Callable[[float], bool] | None = None) -> None:
@@ -101,35 +109,56 @@ class Runner:
         self.progress = Progress()
 
     def run(self, source: Source, report_every: float = 30.0) -> Progress:
-        """Every batch of ``source`` until it ends or ``stop`` is set; each batch acknowledged once it is durable."""
+        """Every batch of ``source`` until it ends or ``stop`` is set; each batch acknowledged once it is durable.
+
+        Batch N is delivered on a second thread while batch N+1 is read and translated: the CPU work overlaps
+        OpenMetadata's answers. Deliveries stay one at a time and in order, and a batch that must wait for
+        OpenMetadata is held on this thread, where the source lives.
+        """
         last_report = time.monotonic()
-        wait = self._wait
-        self._wait = source.hold  # a held batch keeps the source alive (and paused) rather than sleeping
-        try:
-            lag = getattr(source, "lag", None)
+        lag = getattr(source, "lag", None)
+        in_flight: _InFlight | None = None
+        with ThreadPoolExecutor(1, thread_name_prefix="ol-om-deliver") as delivery:
             for batch in source.batches():
                 if batch:
                     if self.progress.busy_since is None:
                         self.progress.busy_since = time.monotonic()
-                    if not self.run_batch(batch):
+                    work, values = self._translate(batch)
+                    if in_flight is not None and not self._finish(in_flight, source):
+                        in_flight = None
                         break  # stopped while OpenMetadata was away: nothing more is acknowledged
-                    if self.dead_letters is not None:
-                        self.dead_letters.flush()
-                    source.acknowledge(batch)
-                    self.progress.last_done = time.monotonic()
+                    in_flight = _InFlight(batch, values, delivery.submit(self.sink.deliver, work))
+                elif in_flight is not None:  # the stream is quiet: acknowledge what was delivered, now
+                    finished, in_flight = self._finish(in_flight, source), None
+                    if not finished:
+                        break
                 if time.monotonic() - last_report >= report_every:
                     last_report = time.monotonic()
                     self.progress.lag = lag() if lag is not None else None
                     log.info("progress: %s", self.progress.line())
                 if self.stop.is_set():
                     break
-        finally:
-            self._wait = wait
+            if in_flight is not None:
+                self._finish(in_flight, source)
         log.info("done: %s", self.progress.line())
         return self.progress
 
     def run_batch(self, records: Sequence[Record]) -> bool:
         """Translate and deliver ``records``; ``True`` once all are acknowledged, ``False`` if stopped first."""
+        work, values = self._translate(records)
+        return self._deliver(self.sink.deliver(work), values, self._wait)
+
+    def _finish(self, in_flight: _InFlight, source: Source) -> bool:
+        """Wait for a batch's delivery (holding the source while OpenMetadata is away), then acknowledge it."""
+        if not self._deliver(in_flight.outcome.result(), in_flight.values, source.hold):
+            return False
+        if self.dead_letters is not None:
+            self.dead_letters.flush()
+        source.acknowledge(in_flight.batch)
+        self.progress.last_done = time.monotonic()
+        return True
+
+    def _translate(self, records: Sequence[Record]) -> tuple[list[Work], dict[str, bytes]]:
         values = {record.position: record.value for record in records}
         work = []
         for record in records:
@@ -155,19 +184,23 @@ class Runner:
                 self._notice(Notice(record.position, f"{item.identity.namespace} {item.identity.name}: "
                                                      f"{item.reason}"))
             work.append(Work(record.position, result.operations))
-        while work:
-            outcome = self.sink.deliver(work)
+        return work, values
+
+    def _deliver(self, outcome: Outcome, values: dict[str, bytes], wait: Callable[[float], bool]) -> bool:
+        """Record an outcome; deliver what is pending again after the wait it asks for, until none is left."""
+        while True:
             for letter in outcome.dead_letters:
                 self._dead_letter(letter, values)
             for notice in outcome.notices:
                 self._notice(notice)
-            work = outcome.pending
-            if work:
-                self.progress.retries += 1
-                log.warning("%d events wait for OpenMetadata; retrying in %.1fs", len(work), outcome.retry_after)
-                if self._wait(outcome.retry_after):
-                    return False
-        return True
+            if not outcome.pending:
+                return True
+            self.progress.retries += 1
+            log.warning("%d events wait for OpenMetadata; retrying in %.1fs", len(outcome.pending),
+                        outcome.retry_after)
+            if wait(outcome.retry_after):
+                return False
+            outcome = self.sink.deliver(outcome.pending)
 
     def _dead_letter(self, letter: DeadLetter, values: dict[str, bytes]) -> None:
         self.progress.dead_letters += 1
