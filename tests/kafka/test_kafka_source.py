@@ -261,3 +261,24 @@ def _read_all(broker, topic: str) -> list[tuple[bytes, dict[str, str]]]:
     finally:
         consumer.close()
     return out
+
+
+def test_sigterm_drains_commits_and_exits_0(broker, topic, om, tmp_path):
+    seed_outputs(om, 5)
+    produce_with_openlineage(broker.bootstrap, topic, runs(5))
+    config = tmp_path / "ol-om.json"
+    config.write_text(json.dumps({"source": _section(broker, topic, "sigterm", mode="service"), "sink": {
+        "type": "openmetadata", "hostPort": om.url, "securityConfig": {"jwtToken": TOKEN}}}))
+    service = subprocess.Popen([sys.executable, "-m", "ol_om_core.runtime.cli", "run", "--config", str(config),
+                                "--dead-letters", str(tmp_path / "dead.jsonl")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: len(om.edges()) == 5, timeout=60, what="the events written")
+        time.sleep(1)
+        assert service.poll() is None  # a service keeps running on a quiet topic
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(30) == 0, service.stderr.read().decode()[-2000:] if service.stderr else ""
+    finally:
+        if service.poll() is None:
+            service.kill()
+    assert caught_up(broker, topic, "sigterm")
