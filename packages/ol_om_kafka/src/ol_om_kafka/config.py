@@ -94,6 +94,9 @@ class KafkaSourceConfig(_Model):
             "enable.auto.commit": False,
             "enable.auto.offset.store": False,
             "enable.partition.eof": False,
+            # librdkafka prefetches up to 64 MB per partition by default: bounded, but more than a consumer that
+            # waits on OpenMetadata needs. consumerConfig may raise it.
+            "queued.max.messages.kbytes": 16384,
             **self.consumer_config,
         }
 
