@@ -19,7 +19,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka.admin import AdminClient
 
+from ol_om_core.runtime.check import Check
 from ol_om_core.runtime.sources import Record
 from ol_om_kafka import config as kafka_config
 from ol_om_kafka.config import KafkaSourceConfig
@@ -53,6 +55,25 @@ class KafkaSource:
 
     def __repr__(self) -> str:
         return f"KafkaSource({self.config.brokers_url!r}, {self.config.topic_name!r})"
+
+    @classmethod
+    def check(cls, section: Mapping[str, Any], services: Sequence[str]) -> list[Check]:
+        """``ol-om check``: the brokers answer with these credentials, and the topics exist."""
+        config = kafka_config.load(section)
+        admin = AdminClient(config.client_properties())
+        try:
+            metadata = admin.list_topics(timeout=10)
+        except KafkaException as exc:
+            return [Check("kafka brokers", False, f"{config.brokers_url}: {exc.args[0].str()}")]
+        rows = [Check("kafka brokers", True, f"{len(metadata.brokers)} broker(s) at {config.brokers_url}")]
+        for role, name in (("topic", config.topic_name), ("dead-letter topic", config.dead_letter_topic)):
+            if name is None:
+                continue
+            topic = metadata.topics.get(name)
+            found = topic is not None and topic.error is None
+            rows.append(Check(f"kafka {role}", found, f"{name}: {len(topic.partitions)} partition(s)"
+                              if found and topic is not None else f"{name}: not found"))
+        return rows
 
     # -- the source contract --------------------------------------------------------------------------------
 

@@ -25,7 +25,8 @@ from ol_om_sink.counters import Counters
 
 COLLECTIONS = {"table": "tables", "topic": "topics", "container": "containers", "pipeline": "pipelines",
                "user": "users", "team": "teams", "tag": "tags", "databaseSchema": "databaseSchemas",
-               "messagingService": "services/messagingServices", "storageService": "services/storageServices"}
+               "databaseService": "services/databaseServices", "messagingService": "services/messagingServices",
+               "storageService": "services/storageServices"}
 _FIELDS = {"table": "columns", "container": "dataModel", "pipeline": "tasks,owners,tags"}
 _SEARCH_INDEX = {"table": "table_search_index", "topic": "topic_search_index",
                  "container": "container_search_index", "pipeline": "pipeline_search_index"}

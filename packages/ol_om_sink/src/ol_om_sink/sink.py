@@ -26,6 +26,7 @@ from urllib.parse import unquote
 
 from ol_om_core import fqn as fqns
 from ol_om_core.operations import EntityHint, Operation
+from ol_om_core.runtime.check import Check
 from ol_om_core.runtime.delivery import DeadLetter, Notice, Outcome, SinkError, Work
 from ol_om_core.status import later
 from ol_om_sink import config as sink_config
@@ -39,6 +40,7 @@ log = logging.getLogger("ol_om_sink")
 
 MIN_VERSION = (1, 5)  # owners as lists (``owners``) arrived in OpenMetadata 1.5
 _PHASES = (("pipeline_service",), ("pipeline",), ("pipeline_status", "lineage"))
+_SERVICE_KINDS = ("databaseService", "messagingService", "storageService")
 _TASK_FIELDS = ("name", "displayName", "description", "taskType", "downstreamTasks", "sourceUrl", "taskSQL",
                 "owners", "tags")
 
@@ -102,6 +104,25 @@ class OpenMetadataSink:
 
     def __repr__(self) -> str:
         return f"OpenMetadataSink({self.config.host_port!r})"
+
+    @classmethod
+    def check(cls, section: Mapping[str, Any], services: Sequence[str]) -> list[Check]:
+        """``ol-om check``: reachable, authenticated, recent enough; the configured services present."""
+        config = sink_config.load(section)
+        sink = cls(config.model_copy(update={"retry": config.retry.model_copy(update={"max_elapsed": 5.0})}))
+        try:
+            try:
+                version = sink.start()
+            except SinkError as exc:
+                return [Check("openmetadata", False, str(exc))]
+            rows = [Check("openmetadata", True, f"{version} at {config.host_port}, token accepted")]
+            for name in services:
+                kinds = [kind for kind in _SERVICE_KINDS if sink.directory.get(kind, name) is not None]
+                rows.append(Check(f"service {name}", bool(kinds), ", ".join(kinds) if kinds else
+                                  "not in OpenMetadata (looked among database, messaging and storage services)"))
+            return rows
+        finally:
+            sink.close()
 
     def start(self) -> str:
         """Check the server answers, is recent enough, and accepts the token; returns its version."""

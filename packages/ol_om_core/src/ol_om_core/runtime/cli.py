@@ -26,6 +26,7 @@ from ol_om_core.config import TranslatorConfig
 from ol_om_core.errors import ConfigError, InvalidEvent
 from ol_om_core.parse import parse
 from ol_om_core.runtime import configfile, plugins
+from ol_om_core.runtime.check import print_table, run_checks
 from ol_om_core.runtime.delivery import SinkError
 from ol_om_core.runtime.dryrun import DryRunSink
 from ol_om_core.runtime.runner import DeadLetterFile, DeadLetterWriter, Runner
@@ -50,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.add_argument("--report-every", type=float, default=30.0, metavar="SECONDS",
                      help="log a progress line (events/s, lag, rejected, dead-lettered) this often")
+    check = commands.add_parser("check", help="test the connections: broker, topic, OpenMetadata, services")
+    check.add_argument("--config", required=True, help="OpenMetadata workflow YAML, or ol-om's own form")
     demo = commands.add_parser("demo", help="run the dry-run over the example events shipped with ol-om")
     demo.add_argument("--json", action="store_true", help="print the calls as JSON lines instead of a summary")
     args = parser.parse_args(argv)
@@ -61,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             sink = DryRunSink()
             run_dry(source.records(), Translator(config), sink)
             return EXIT_REJECTED if sink.rejected else 0
+        if args.command == "check":
+            checks = run_checks(configfile.load(args.config), args.config)
+            print_table(checks, sys.stdout)
+            return 0 if all(c.ok for c in checks) else EXIT_REJECTED
         if args.command == "run":
             return run_command(args.config, args.dead_letters, args.log_level, args.report_every)
         return demo_command(as_json=args.json)

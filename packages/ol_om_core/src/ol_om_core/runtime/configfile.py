@@ -46,6 +46,8 @@ class Settings:
     source: Mapping[str, Any] = field(default_factory=dict)
     sink: Mapping[str, Any] = field(default_factory=dict)
     openmetadata_form: bool = False
+    lineage_services: tuple[str, ...] = ()
+    """The workflow's ``sourceConfig.config.lineageInformation.dbServiceNames``: services ``ol-om check`` tests."""
 
 
 def load(path: str | Path) -> Settings:
@@ -160,7 +162,12 @@ def _openmetadata_form(data: Mapping[str, Any], source: Mapping[str, Any]) -> Se
     mapping = _str_map(connection.get("namespaceToServiceMapping") or {},
                        "source.serviceConnection.config.namespaceToServiceMapping")
     translator = TranslatorConfig(naming=NamingConfig(namespace_to_service=mapping), **values)
-    return Settings(translator, _openmetadata_source(connection), _openmetadata_sink(data), openmetadata_form=True)
+    lineage = _mapping(source_config.get("lineageInformation"), "source.sourceConfig.config.lineageInformation")
+    names = lineage.get("dbServiceNames") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ConfigError("source.sourceConfig.config.lineageInformation.dbServiceNames", "must be a list of names")
+    return Settings(translator, _openmetadata_source(connection), _openmetadata_sink(data), openmetadata_form=True,
+                    lineage_services=tuple(names))
 
 
 def _openmetadata_source(connection: Mapping[str, Any]) -> Mapping[str, Any]:
