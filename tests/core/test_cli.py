@@ -92,7 +92,7 @@ def test_a_bad_config_names_the_key_and_exits_two(tmp_path: Path, capsys: pytest
 
 
 def test_demo_summarises_what_openmetadata_would_hold(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo"]) == 0
+    assert main(["demo", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "airflow_openlineage.airflow-prod-orders_etl  (aggregate, clean, notify)" in out
     assert "Failed  [aggregate=Successful, clean=Successful, notify=Failed]" in out

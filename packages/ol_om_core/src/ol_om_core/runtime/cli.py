@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from importlib.resources import files
+from importlib.util import find_spec
 from io import StringIO
 from typing import Any, TextIO
 from urllib.parse import unquote
@@ -53,8 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                      help="log a progress line (events/s, lag, rejected, dead-lettered) this often")
     check = commands.add_parser("check", help="test the connections: broker, topic, OpenMetadata, services")
     check.add_argument("--config", required=True, help="OpenMetadata workflow YAML, or ol-om's own form")
-    demo = commands.add_parser("demo", help="run the dry-run over the example events shipped with ol-om")
+    demo = commands.add_parser("demo", help="example events: broker -> ol-om -> an OpenMetadata stand-in")
     demo.add_argument("--json", action="store_true", help="print the calls as JSON lines instead of a summary")
+    demo.add_argument("--dry-run", action="store_true",
+                      help="only translate the example events (the default when ol-om-kafka is not installed)")
     args = parser.parse_args(argv)
 
     try:
@@ -70,6 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0 if all(c.ok for c in checks) else EXIT_REJECTED
         if args.command == "run":
             return run_command(args.config, args.dead_letters, args.log_level, args.report_every)
+        if not (args.json or args.dry_run) and find_spec("ol_om_kafka") is not None:
+            try:
+                from ol_om_kafka.demo import run as full_demo  # broker + stand-in + ol-om, on loopback
+            except ImportError as exc:
+                print(f"ol-om: {exc.name} is missing for the full demo (pip install 'ol-om-kafka[demo]'); "
+                      "showing the dry-run instead", file=sys.stderr)
+            else:
+                return int(full_demo())
         return demo_command(as_json=args.json)
     except ConfigError as exc:
         print(f"ol-om: configuration error: {exc}", file=sys.stderr)

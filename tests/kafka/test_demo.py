@@ -1,0 +1,20 @@
+"""``ol-om demo``, the README's first command: broker, stand-in and ol-om, end to end, on loopback."""
+
+from __future__ import annotations
+
+import time
+
+from ol_om_core.runtime.cli import main
+
+
+def test_the_demo_shows_what_openmetadata_holds(capsys, broker):  # broker: skips where Tansu is absent
+    started = time.monotonic()
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert time.monotonic() - started < 60
+    assert "emitted 18 OpenLineage events with openlineage-python's KafkaTransport" in out
+    assert "airflow_openlineage.airflow-prod-orders_etl  [aggregate, clean, notify]" in out
+    assert "Failed (aggregate=Successful, clean=Successful, notify=Failed)" in out
+    assert "s3.datalake.raw.sales -> hive.default.analytics.sales" in out
+    assert "column mappings" in out and 'kafka."clicks.raw" -> kafka."clicks.sessions"' in out
+    assert "'yesterday at noon' is not an ISO 8601 date-time" in out  # the malformed event, dead-lettered
