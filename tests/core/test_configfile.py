@@ -42,14 +42,15 @@ def test_openmetadata_workflow_names_the_openmetadata_sink_with_its_server() -> 
         "sink": {"type": "metadata-rest", "config": {}},
         "workflowConfig": {"openMetadataServerConfig": server},
     })
-    assert settings.sink == {"type": "openmetadata", "openMetadataServerConfig": server}
+    assert settings.sink == {"type": "openmetadata", "openMetadataServerConfig": server, "_path": "workflowConfig"}
 
 
 def test_openmetadata_broker_config_becomes_our_source_run_like_a_workflow() -> None:
     broker = {"brokersUrl": "b:9092", "topicName": "ol", "consumerGroupName": "om", "sessionTimeout": 30}
     settings = configfile.settings_from({
         "source": {"type": "openlineage", "serviceConnection": {"config": {"brokerConfig": broker}}}})
-    assert settings.source == {"type": "kafka", "mode": "batch", **broker}
+    assert settings.source == {"type": "kafka", "mode": "batch", **broker,
+                               "_path": "source.serviceConnection.config.brokerConfig"}
     kinesis = {"streamName": "ol", "awsConfig": {"awsRegion": "eu-west-1"}}
     settings = configfile.settings_from({
         "source": {"type": "openlineage", "serviceConnection": {"config": {"brokerConfig": kinesis}}}})

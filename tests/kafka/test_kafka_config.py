@@ -44,3 +44,12 @@ def test_errors_name_the_key(section, path, words):
         load(section)
     assert error.value.path == path and words in error.value.reason
     assert "hunter2" not in str(error.value)
+
+
+def test_errors_in_a_workflow_file_name_the_key_where_it_is_in_that_file():
+    from ol_om_core.runtime import configfile
+    settings = configfile.settings_from({"source": {"type": "openlineage", "serviceConnection": {"config": {
+        "brokerConfig": {"brokersUrl": "b:9092", "topicName": "t", "consumerOffsets": "newest"}}}}})
+    with pytest.raises(ConfigError) as error:
+        load(settings.source)
+    assert error.value.path == "source.serviceConnection.config.brokerConfig.consumerOffsets"

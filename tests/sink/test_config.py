@@ -63,3 +63,14 @@ def test_sso_providers_are_refused_with_the_choices():
     with pytest.raises(ConfigError) as error:
         load({**SERVER, "authProvider": "google"}, environ={})
     assert error.value.path == "sink.authProvider" and "openmetadata" in error.value.reason
+
+
+def test_errors_in_a_workflow_file_name_the_key_where_it_is_in_that_file():
+    from ol_om_core.runtime import configfile
+    settings = configfile.settings_from({
+        "source": {"type": "openlineage", "serviceConnection": {"config": {}}},
+        "sink": {"type": "metadata-rest", "config": {}},
+        "workflowConfig": {"openMetadataServerConfig": {**SERVER, "verifySSL": "maybe"}}})
+    with pytest.raises(ConfigError) as error:
+        load(settings.sink, environ={})
+    assert error.value.path == "workflowConfig.openMetadataServerConfig.verifySSL"

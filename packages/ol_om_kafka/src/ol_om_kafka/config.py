@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from ol_om_core.errors import ConfigError
+from ol_om_core.runtime.configfile import PATH_KEY, section_path
 
 # Properties that would break "never commit past an unacknowledged event" if a user set them.
 _MANAGED = frozenset({"enable.auto.commit", "enable.auto.offset.store", "group.id", "bootstrap.servers"})
@@ -101,8 +102,9 @@ class KafkaSourceConfig(_Model):
         }
 
 
-def load(section: Mapping[str, Any], path: str = "source") -> KafkaSourceConfig:
-    data = {k: v for k, v in section.items() if k != "type"}
+def load(section: Mapping[str, Any]) -> KafkaSourceConfig:
+    path = section_path(section, "source")
+    data = {k: v for k, v in section.items() if k not in ("type", PATH_KEY)}
     try:
         return KafkaSourceConfig.model_validate(data)
     except ValidationError as exc:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from ol_om_core.errors import ConfigError
+from ol_om_core.runtime.configfile import PATH_KEY, section_path
 
 ENV_HOST_PORT = "OPENMETADATA_HOST_PORT"
 ENV_JWT_TOKEN = "OPENMETADATA_JWT_TOKEN"
@@ -95,10 +96,11 @@ class SinkConfig(_Model):
         return secret.get_secret_value() if secret is not None and self.auth_provider == "openmetadata" else None
 
 
-def load(section: Mapping[str, Any], environ: Mapping[str, str] | None = None, path: str = "sink") -> SinkConfig:
+def load(section: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> SinkConfig:
     """The sink settings from a config section (flat or ``openMetadataServerConfig``), environment first."""
     environ = os.environ if environ is None else environ
-    data = {k: v for k, v in section.items() if k not in ("type", "openMetadataServerConfig", "config")}
+    path = section_path(section, "sink")
+    data = {k: v for k, v in section.items() if k not in ("type", "openMetadataServerConfig", "config", PATH_KEY)}
     nested = section.get("openMetadataServerConfig")
     if isinstance(nested, Mapping):
         data = {**nested, **data}

@@ -37,6 +37,14 @@ from typing import Any
 from ol_om_core.config import FilterPattern, NamingConfig, TranslatorConfig
 from ol_om_core.errors import ConfigError
 
+PATH_KEY = "_path"
+"""Added to a plugin's section where it does not sit at ``source`` / ``sink`` in the file: errors name the real
+key path (``source.serviceConnection.config.brokerConfig.topicName``)."""
+
+
+def section_path(section: Mapping[str, Any], default: str) -> str:
+    return str(section.get(PATH_KEY) or default)
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -184,7 +192,7 @@ def _openmetadata_source(connection: Mapping[str, Any]) -> Mapping[str, Any]:
     else:
         raise ConfigError(where, "must hold a Kafka (brokersUrl, topicName) or Kinesis (streamName, awsConfig) "
                                  "broker configuration")
-    return {"type": kind, "mode": "batch", **broker}
+    return {"type": kind, "mode": "batch", **broker, PATH_KEY: where}
 
 
 def _openmetadata_sink(data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -197,6 +205,7 @@ def _openmetadata_sink(data: Mapping[str, Any]) -> Mapping[str, Any]:
     workflow = _mapping(data.get("workflowConfig"), "workflowConfig")
     server = _mapping(workflow.get("openMetadataServerConfig"), "workflowConfig.openMetadataServerConfig")
     return {**_mapping(sink.get("config"), "sink.config"), "type": "openmetadata",
+            PATH_KEY: "workflowConfig",
             "openMetadataServerConfig": server}
 
 
