@@ -53,3 +53,10 @@ def test_errors_in_a_workflow_file_name_the_key_where_it_is_in_that_file():
     with pytest.raises(ConfigError) as error:
         load(settings.source)
     assert error.value.path == "source.serviceConnection.config.brokerConfig.consumerOffsets"
+
+
+def test_the_environment_overrides_credentials():
+    config = load({**BROKER, "securityProtocol": "SASL_SSL", "saslConfig": {"saslUsername": "file-user"}},
+                  environ={"OL_OM_KAFKA_SASL_USERNAME": "env-user", "OL_OM_KAFKA_SASL_PASSWORD": "env-secret"})
+    props = config.consumer_properties()
+    assert (props["sasl.username"], props["sasl.password"]) == ("env-user", "env-secret")

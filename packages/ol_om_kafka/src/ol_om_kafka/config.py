@@ -7,6 +7,7 @@ secrets: in no repr, log or error.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -102,9 +103,20 @@ class KafkaSourceConfig(_Model):
         }
 
 
-def load(section: Mapping[str, Any]) -> KafkaSourceConfig:
+ENV_SECRETS = {"OL_OM_KAFKA_SASL_USERNAME": ("saslConfig", "saslUsername"),
+               "OL_OM_KAFKA_SASL_PASSWORD": ("saslConfig", "saslPassword"),
+               "OL_OM_KAFKA_SSL_KEY": ("sslConfig", "sslKey")}
+"""Environment variables that override the file, so credentials need not be written in it."""
+
+
+def load(section: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> KafkaSourceConfig:
+    environ = os.environ if environ is None else environ
     path = section_path(section, "source")
     data = {k: v for k, v in section.items() if k not in ("type", PATH_KEY)}
+    for variable, (group, key) in ENV_SECRETS.items():
+        if environ.get(variable):
+            current = data.get(group)
+            data[group] = {**(current if isinstance(current, Mapping) else {}), key: environ[variable]}
     try:
         return KafkaSourceConfig.model_validate(data)
     except ValidationError as exc:
