@@ -32,6 +32,7 @@ def test_openmetadata_workflow_maps_onto_the_translator() -> None:
     assert config.pipeline_filter.includes == ("etl.*",)  # the source config's pattern wins
     assert config.pipeline_filter.excludes == ("tmp",)
     assert config.include_lineage is False
+    assert settings.mark_deleted_pipelines is True
 
 
 def test_openmetadata_workflow_names_the_openmetadata_sink_with_its_server() -> None:

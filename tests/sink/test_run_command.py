@@ -33,3 +33,4 @@ def test_run_stops_with_a_clear_status_on_a_refused_token(tmp_path, om, caplog):
                  "--dead-letters", str(tmp_path / "d.jsonl")])
     assert code == EXIT_SINK
     assert "refused the credentials" in caplog.text and "nope" not in caplog.text
+

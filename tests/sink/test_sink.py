@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from builders import PG, dataset, etl_events, event, make_sink, seed_pg, works
+from ol_om_core.config import TranslatorConfig
 from ol_om_core.runtime.delivery import Work
 from ol_om_core.translate import Translator
 
@@ -256,3 +257,18 @@ def test_the_entity_cache_is_bounded(om):
     gets = [p for m, p, _ in om.requests if m == "GET" and p.startswith("/api/v1/tables/name/")]
     assert gets.count("/api/v1/tables/name/postgres.shop.public.a") == 2  # evicted by b and c, read again
     sink.close()
+
+
+def test_mark_deleted_soft_deletes_the_services_pipelines_a_run_did_not_see(om, sink):
+    seed_pg(om)
+    sink.deliver(works([event("gone", "START"), event("kept", "START")]))
+    sink.deliver(works([event("elsewhere", "START")], Translator(TranslatorConfig(pipeline_service="other"))))
+    deleted = sink.mark_deleted({"openlineage.airflow-kept"})
+    assert deleted == ["openlineage.airflow-gone"]
+    gone = om.entity("pipeline", "openlineage.airflow-gone")
+    assert gone["deleted"] is True  # soft-deleted, as OpenMetadata's connector does
+    assert om.entity("pipeline", "openlineage.airflow-kept")["deleted"] is False
+    assert om.entity("pipeline", "other.airflow-elsewhere")["deleted"] is False  # another service: not this run's
+    sink.deliver(works([event("gone", "COMPLETE")], Translator()))  # written again: back, with the same id
+    again = om.entity("pipeline", "openlineage.airflow-gone")
+    assert again["deleted"] is False and again["id"] == gone["id"]

@@ -18,7 +18,7 @@ import random
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,6 +157,30 @@ class OpenMetadataSink:
         self.server_version = version
         log.info("OpenMetadata %s at %s", version, self.config.host_port)
         return version
+
+    def mark_deleted(self, seen: Set[str]) -> list[str]:
+        """OpenMetadata's ``markDeletedPipelines``: soft-delete the pipelines of the services this run wrote to
+        that the run did not see. Returns their FQNs. (A soft-deleted pipeline comes back if written again.)"""
+        deleted = []
+        for service in sorted({fqns.split(pipeline)[0] for pipeline in seen}):
+            after: str | None = None
+            stale = []
+            while True:
+                params = {"service": service, "limit": 100, **({"after": after} if after else {})}
+                page = self.client.call("GET", "/v1/pipelines", params=params, label="pipelines").body or {}
+                stale += [p for p in page.get("data", ()) if p.get("fullyQualifiedName") not in seen]
+                after = (page.get("paging") or {}).get("after")
+                if not after:
+                    break
+            for pipeline in stale:  # after the listing: deleting while paging would shift the pages
+                self.client.call("DELETE", f"/v1/pipelines/{pipeline['id']}", params={"hardDelete": "false"},
+                                 label="pipeline")
+                self.directory.forget("pipeline", pipeline["fullyQualifiedName"])
+                with self._lock:
+                    self._pipelines.pop(pipeline["fullyQualifiedName"], None)
+                deleted.append(str(pipeline["fullyQualifiedName"]))
+        log.info("markDeletedPipelines: %d pipelines not seen in this run marked deleted", len(deleted))
+        return deleted
 
     def close(self) -> None:
         log.info("OpenMetadata sink: %s", self.counters.summary())

@@ -54,6 +54,9 @@ class Settings:
     source: Mapping[str, Any] = field(default_factory=dict)
     sink: Mapping[str, Any] = field(default_factory=dict)
     openmetadata_form: bool = False
+    mark_deleted_pipelines: bool = False
+    """``sourceConfig.config.markDeletedPipelines``: after a batch run, soft-delete the pipelines of the services
+    it wrote to that it did not see, as OpenMetadata's connector does. Off unless the workflow says ``true``."""
     lineage_services: tuple[str, ...] = ()
     """The workflow's ``sourceConfig.config.lineageInformation.dbServiceNames``: services ``ol-om check`` tests."""
 
@@ -174,8 +177,10 @@ def _openmetadata_form(data: Mapping[str, Any], source: Mapping[str, Any]) -> Se
     names = lineage.get("dbServiceNames") or []
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ConfigError("source.sourceConfig.config.lineageInformation.dbServiceNames", "must be a list of names")
+    mark_deleted = _typed(source_config.get("markDeletedPipelines", False), bool,
+                          "source.sourceConfig.config.markDeletedPipelines")
     return Settings(translator, _openmetadata_source(connection), _openmetadata_sink(data), openmetadata_form=True,
-                    lineage_services=tuple(names))
+                    mark_deleted_pipelines=mark_deleted, lineage_services=tuple(names))
 
 
 def _openmetadata_source(connection: Mapping[str, Any]) -> Mapping[str, Any]:

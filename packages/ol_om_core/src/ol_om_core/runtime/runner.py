@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from ol_om_core import fqn
 from ol_om_core.errors import InvalidEvent
+from ol_om_core.operations import Operation
 from ol_om_core.parse import parse
 from ol_om_core.runtime.delivery import DeadLetter, Notice, Outcome, Sink, Work
 from ol_om_core.runtime.sources import Record, Source
@@ -79,6 +81,8 @@ class Progress:
     """When the first event arrived; with ``last_done``, the rate ignores waiting for a stream to start or end."""
     last_done: float = 0.0
     lag: int | None = None
+    pipelines: set[str] = field(default_factory=set)
+    """FQNs of the pipelines this run wrote (for ``markDeletedPipelines``)."""
 
     def rate(self) -> float:
         if self.busy_since is None or self.last_done <= self.busy_since:
@@ -183,6 +187,7 @@ class Runner:
             for item in result.unresolved:
                 self._notice(Notice(record.position, f"{item.identity.namespace} {item.identity.name}: "
                                                      f"{item.reason}"))
+            self.progress.pipelines.update(_pipeline_fqn(op) for op in result.operations if op.kind == "pipeline")
             work.append(Work(record.position, result.operations))
         return work, values
 
@@ -214,3 +219,7 @@ class Runner:
         log.info("%s: %s", notice.position, notice.reason)
         self.progress.notes.append(f"{notice.position}: {notice.reason}")
         del self.progress.notes[:-100]
+
+
+def _pipeline_fqn(op: Operation) -> str:
+    return fqn.build(str(op.body["service"]), str(op.body["name"]))

@@ -457,6 +457,11 @@ class OpenMetadataStandIn:
                     return _Answer(200, {"data": data, "paging": {"total": len(data)}})
             elif not rest and method == "PUT":
                 return self._put(collection, raw)
+            elif not rest and method == "GET":
+                service = query.get("service", [None])[0]
+                return _Answer(200, self._store.listing(collection.type, service, arg("limit", 10), arg("after", 0)))
+            elif len(rest) == 1 and method == "DELETE":
+                return _Answer(200, self._store.soft_delete(collection.type, rest[0]))
             elif len(rest) == 2 and rest[0] == "name" and method == "GET":  # ?fields=... : always everything
                 return _Answer(200, self._store.get(collection.type, rest[1]))
             elif len(rest) == 1 and method == "GET":

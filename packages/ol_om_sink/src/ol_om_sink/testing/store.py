@@ -124,7 +124,7 @@ class Store:
 
     def _find(self, entity_type: str, fqn: object) -> Entity:
         entity = self._entities.get(entity_type, {}).get(fqn) if isinstance(fqn, str) else None
-        if entity is None:
+        if entity is None or entity.get("deleted"):  # soft-deleted: gone unless asked for (include=deleted)
             raise not_found(entity_type, fqn)
         return entity
 
@@ -209,6 +209,26 @@ class Store:
             self._statuses.pop(entity["id"], None)
             self._edges = {ends: edge for ends, edge in self._edges.items() if entity["id"] not in ends}
             return True
+
+    def soft_delete(self, entity_type: str, entity_id: str) -> Entity:
+        """``DELETE /v1/{kind}/{id}`` without ``hardDelete``: the entity stays, marked deleted (a PUT restores it)."""
+        with self.lock:
+            entity = self._find_ref({"id": entity_id, "type": entity_type})
+            if entity.get("deleted"):
+                raise not_found(entity_type, entity_id)
+            entity["deleted"], entity["version"] = True, round(entity["version"] + 0.1, 1)
+            return self._view(entity)
+
+    def listing(self, entity_type: str, service: str | None, limit: int, after: int) -> dict[str, Any]:
+        """``GET /v1/{kind}?service=...&limit=...&after=...``: live entities, a page at a time."""
+        with self.lock:
+            live = [e for e in self._entities.get(entity_type, {}).values() if not e.get("deleted")
+                    and (service is None or (e.get("service") or {}).get("fullyQualifiedName") == service)]
+            page = [self._view(e) for e in live[after:after + limit]]
+        paging: dict[str, Any] = {"total": len(live)}
+        if after + limit < len(live):
+            paging["after"] = str(after + limit)
+        return {"data": page, "paging": paging}
 
     def find(self, entity_type: str, fqn: str) -> Entity | None:
         with self.lock:
