@@ -3,6 +3,10 @@
 ``ol-om translate [--config FILE] [EVENTS.jsonl|-]``  dry-run: OpenMetadata calls as JSON lines on stdout,
                                                      rejected events and unresolved datasets on stderr.
 ``ol-om run --config FILE``                           consume the configured source into the configured sink.
+``ol-om serve --config FILE``                         the same, with the ``http`` source unless one is named:
+                                                     OpenLineage's HTTP transport posts to it, no broker.
+``ol-om graph [--output FILE.html|.dot|.mmd] [INPUT|-]``  the lineage of events or of a dry-run's calls, drawn:
+                                                     Mermaid, Graphviz DOT or a self-contained HTML page.
 ``ol-om demo``                                       the dry-run over the example events shipped with ol-om.
 """
 
@@ -15,18 +19,21 @@ import signal
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from importlib.resources import files
 from importlib.util import find_spec
 from io import StringIO
+from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import unquote
 
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.errors import ConfigError, InvalidEvent
+from ol_om_core.operations import Operation
 from ol_om_core.parse import parse
-from ol_om_core.runtime import configfile, plugins
+from ol_om_core.runtime import configfile, graph, plugins
 from ol_om_core.runtime.check import print_table, run_checks
 from ol_om_core.runtime.delivery import SinkError
 from ol_om_core.runtime.dryrun import DryRunSink
@@ -52,8 +59,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.add_argument("--report-every", type=float, default=30.0, metavar="SECONDS",
                      help="log a progress line (events/s, lag, rejected, dead-lettered) this often")
+    commands.add_parser("serve", parents=[run], add_help=False,
+                        help="run with the http source (POST /api/v1/lineage) unless the config names one")
     check = commands.add_parser("check", help="test the connections: broker, topic, OpenMetadata, services")
     check.add_argument("--config", required=True, help="OpenMetadata workflow YAML, or ol-om's own form")
+    draw = commands.add_parser("graph", help="draw the lineage of events or of a dry-run: Mermaid, DOT or HTML")
+    draw.add_argument("input", nargs="?", default="-",
+                      help="JSON lines of OpenLineage events or of dry-run calls (ol-om translate), or - for stdin")
+    draw.add_argument("--config", help="as for translate: how events name their datasets")
+    draw.add_argument("--format", choices=graph.FORMATS,
+                      help="default: from --output's extension (.html, .dot/.gv, .mmd/.md), else mermaid")
+    draw.add_argument("--output", help="file to write (default: stdout)")
     demo = commands.add_parser("demo", help="example events: broker -> ol-om -> an OpenMetadata stand-in")
     demo.add_argument("--json", action="store_true", help="print the calls as JSON lines instead of a summary")
     demo.add_argument("--dry-run", action="store_true",
@@ -71,8 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             checks = run_checks(configfile.load(args.config), args.config)
             print_table(checks, sys.stdout)
             return 0 if all(c.ok for c in checks) else EXIT_REJECTED
-        if args.command == "run":
-            return run_command(args.config, args.dead_letters, args.log_level, args.report_every)
+        if args.command == "graph":
+            return graph_command(args.input, args.config, args.format, args.output)
+        if args.command in ("run", "serve"):
+            http = {"type": "http"} if args.command == "serve" else None
+            return run_command(args.config, args.dead_letters, args.log_level, args.report_every, http)
         if not (args.json or args.dry_run) and find_spec("ol_om_kafka") is not None:
             try:
                 from ol_om_kafka.demo import run as full_demo  # broker + stand-in + ol-om, on loopback
@@ -90,10 +109,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def run_command(config_path: str, dead_letter_path: str, log_level: str, report_every: float = 30.0) -> int:
-    """``ol-om run``: until the source ends (batch mode) or SIGTERM/SIGINT (drain, commit, exit 0)."""
+def run_command(config_path: str, dead_letter_path: str, log_level: str, report_every: float = 30.0,
+                default_source: Mapping[str, Any] | None = None) -> int:
+    """``ol-om run``: until the source ends (batch mode) or SIGTERM/SIGINT (drain, commit, exit 0).
+    ``default_source`` (``ol-om serve``) fills in a source section that names no type."""
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = configfile.load(config_path)
+    if default_source is not None and not settings.source.get("type"):
+        settings = replace(settings, source={**default_source, **settings.source})
     if not settings.source.get("type"):
         raise ConfigError("source.type", f"names no source; installed: {', '.join(plugins.installed(plugins.SOURCES))}")
     stop = threading.Event()
@@ -110,7 +133,11 @@ def run_command(config_path: str, dead_letter_path: str, log_level: str, report_
             own = getattr(source, "dead_letter_writer", None)
             letters: DeadLetterWriter = (own() if own else None) or DeadLetterFile(dead_letter_path)
             cleanup.callback(letters.close)
-            progress = Runner(Translator(settings.translator), sink, letters, stop).run(source, report_every)
+            runner = Runner(Translator(settings.translator), sink, letters, stop)
+            attach = getattr(source, "attach_progress", None)  # a source serving metrics shows the runner's too
+            if attach is not None:
+                attach(runner.progress)
+            progress = runner.run(source, report_every)
             mark_deleted = getattr(sink, "mark_deleted", None)
             if settings.mark_deleted_pipelines and mark_deleted is not None:
                 if stop.is_set():  # a stopped run has not seen everything it would have
@@ -134,6 +161,36 @@ def run_dry(records: Iterable[Record], translator: Translator, sink: DryRunSink)
         sink.write(record.position, result.operations)
         if result.unresolved:
             sink.unresolved(record.position, result.unresolved)
+
+
+def graph_command(input_path: str, config_path: str | None, fmt: str | None, output: str | None) -> int:
+    """``ol-om graph``: events are translated as ``translate`` does; lines that are already calls are taken as is."""
+    config = configfile.load(config_path).translator if config_path else TranslatorConfig()
+    source = StdinSource() if input_path == "-" else FileSource(input_path)
+    translator, sink = Translator(config), _CallList()
+    for record in source.records():
+        call = graph.read_call(record.value)
+        if call is None:
+            run_dry([record], translator, sink)
+        else:
+            sink.calls_seen.append(call)
+    text = graph.render(graph.build_graph(sink.calls_seen), fmt or graph.format_for(output))
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_REJECTED if sink.rejected else 0
+
+
+class _CallList(DryRunSink):
+    """The dry-run sink, keeping the calls (in the dry-run format) instead of printing them; problems go to stderr."""
+
+    def __init__(self) -> None:
+        super().__init__(out=StringIO())
+        self.calls_seen: list[dict[str, Any]] = []
+
+    def write(self, position: str, operations: Iterable[Operation]) -> None:
+        self.calls_seen.extend(json.loads(op.json) for op in operations)
 
 
 def example_events() -> list[Record]:
