@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -99,12 +100,77 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def start_ol_om(work: Path, n: int = 0) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "ol_om_core.runtime.cli", "run", "--config",
+                             str(work / "config.json"), "--dead-letters", str(work / f"dead-{n}.jsonl"),
+                             "--report-every", "2"], stderr=subprocess.PIPE, text=True)
+
+
+def single(work: Path, events: int) -> int:
+    """One ol-om: its busy rate, calls per event, RSS along the run, CPU per event."""
+    run = start_ol_om(work)
+    peak, rate, lines = 0, 0, []
+    assert run.stderr is not None
+    for line in run.stderr:
+        lines.append(line)
+        match = _PROGRESS.search(line)
+        if match:
+            rss = rss_kb(run.pid) if run.poll() is None else 0
+            peak = max(peak, rss)
+            rate = int(match.group(2))
+            if rss:
+                print(f"  {int(match.group(1)):9} events  {rate:6}/s  ol-om RSS {rss / 1024:6.0f} MB")
+    cpu = _cpu_seconds(run.pid)
+    run.wait()
+    print(f"ol-om CPU: {cpu:.1f}s = {cpu / events * 1e6:.0f} us per event (all its threads)")
+    summary = next((ln for ln in reversed(lines) if "OpenMetadata calls" in ln), "")
+    calls = re.search(r"(\d+) OpenMetadata calls", summary)
+    print(f"events/s while busy: {rate} (target >= 5,000 at zero latency); peak RSS {peak / 1024:.0f} MB")
+    if calls:
+        print(f"OpenMetadata calls: {calls.group(1)} = {int(calls.group(1)) / events:.3f} per event")
+    if run.returncode:
+        print("".join(lines[-20:]))
+    return run.returncode
+
+
+def several(work: Path, events: int, instances: int) -> int:
+    """Several ol-om processes in one group: the combined rate, from the first event any of them took to the
+    moment all of them together had taken every event (progress lines every 2 s bound the error)."""
+    runs = [start_ol_om(work, n) for n in range(instances)]
+    counts = [0] * instances
+    first: list[float] = []
+    done: list[float] = []
+
+    def follow(n: int) -> None:
+        assert runs[n].stderr is not None
+        for line in runs[n].stderr:
+            match = _PROGRESS.search(line)
+            if match:
+                counts[n] = int(match.group(1))
+                if counts[n] and not first:
+                    first.append(time.monotonic() - 2.0)  # it started within the last report interval
+                if sum(counts) >= events and not done:
+                    done.append(time.monotonic())
+
+    threads = [threading.Thread(target=follow, args=(n,)) for n in range(instances)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    codes = [run.wait() for run in runs]
+    if first and done:
+        print(f"{instances} instances: {events / (done[0] - first[0]):.0f} events/s combined "
+              f"(each took {', '.join(map(str, counts))} events)")
+    return max(codes)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds the stand-in waits per call")
     parser.add_argument("--batch", type=int, default=2000, help="batchSize: messages per delivery")
     parser.add_argument("--concurrency", type=int, default=16, help="the sink's calls in flight")
+    parser.add_argument("--instances", type=int, default=1, help="ol-om processes in one consumer group")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ol-om-bench-"))
     tables = [{"fqn": f"postgres.dw.public.t_{d}_{i}", "columns": ["id"]}
@@ -116,7 +182,7 @@ def main() -> None:
     try:
         url = standin.stdout.readline().strip() if standin.stdout else ""
         with TansuBroker() as broker:
-            topic = broker.create_topic("openlineage", partitions=3)
+            topic = broker.create_topic("openlineage", partitions=max(3, args.instances))
             started = time.monotonic()
             produce(broker.bootstrap, topic, args.events)
             print(f"produced {args.events} events ({DAGS} DAGs, runs of {2 + 2 * TASKS} events) in "
@@ -127,31 +193,9 @@ def main() -> None:
                       "sink": {"type": "openmetadata", "hostPort": url, "authProvider": "no-auth",
                                "concurrency": args.concurrency}}
             (work / "config.json").write_text(json.dumps(config))
-            run = subprocess.Popen([sys.executable, "-m", "ol_om_core.runtime.cli", "run", "--config",
-                                    str(work / "config.json"), "--dead-letters", str(work / "dead.jsonl"),
-                                    "--report-every", "2"], stderr=subprocess.PIPE, text=True)
-            peak, rate, lines = 0, 0, []
-            assert run.stderr is not None
-            for line in run.stderr:
-                lines.append(line)
-                match = _PROGRESS.search(line)
-                if match:
-                    rss = rss_kb(run.pid) if run.poll() is None else 0
-                    peak = max(peak, rss)
-                    rate = int(match.group(2))
-                    if rss:
-                        print(f"  {int(match.group(1)):9} events  {rate:6}/s  ol-om RSS {rss / 1024:6.0f} MB")
-            cpu = _cpu_seconds(run.pid)
-            run.wait()
-            print(f"ol-om CPU: {cpu:.1f}s = {cpu / args.events * 1e6:.0f} us per event (all its threads)")
-            summary = next((ln for ln in reversed(lines) if "OpenMetadata calls" in ln), "")
-            calls = re.search(r"(\d+) OpenMetadata calls", summary)
-            print(f"events/s while busy: {rate} (target >= 5,000 at zero latency); peak RSS {peak / 1024:.0f} MB")
-            if calls:
-                print(f"OpenMetadata calls: {calls.group(1)} = {int(calls.group(1)) / args.events:.3f} per event")
-            if run.returncode:
-                print("".join(lines[-20:]))
-                sys.exit(run.returncode)
+            if args.instances == 1:
+                sys.exit(single(work, args.events))
+            sys.exit(several(work, args.events, args.instances))
     finally:
         standin.terminate()
         standin.wait(10)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from ol_om_core.runtime.cli import main
 
@@ -18,3 +19,5 @@ def test_the_demo_shows_what_openmetadata_holds(capsys, broker):  # broker: skip
     assert "s3.datalake.raw.sales -> hive.default.analytics.sales" in out
     assert "column mappings" in out and 'kafka."clicks.raw" -> kafka."clicks.sessions"' in out
     assert "'yesterday at noon' is not an ISO 8601 date-time" in out  # the malformed event, dead-lettered
+    page = out.rsplit("The lineage, drawn (open it in a browser): ", 1)[1].strip()
+    assert "<svg" in Path(page).read_text(encoding="utf-8")

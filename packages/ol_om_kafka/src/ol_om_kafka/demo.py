@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from openlineage.client.transport.kafka import KafkaConfig, KafkaTransport
 
 from ol_om_core.parse import parse
+from ol_om_core.runtime import graph
 from ol_om_core.runtime.runner import DeadLetterFile, Runner
 from ol_om_core.translate import Translator
 from ol_om_kafka.source import KafkaSource
@@ -104,7 +105,21 @@ def run(out: TextIO = sys.stdout) -> int:
         if progress.notes:
             out.write("\nNotices (written anyway; what OpenMetadata lacks):\n")
             out.writelines(f"  {note}\n" for note in progress.notes)
+        page = write_graph(events, work / "lineage.html")
+        out.write(f"\nThe lineage, drawn (open it in a browser): {page}\n")
     return 0
+
+
+def write_graph(events: list[bytes], path: Path) -> Path:
+    """The same events' lineage as one offline HTML page (what ``ol-om graph`` draws)."""
+    translator, calls = Translator(), []
+    for data in events:
+        try:
+            calls += [op.to_dict() for op in translator.translate(parse(data)).operations]
+        except ValueError:  # the malformed event: it has nothing to draw
+            continue
+    path.write_text(graph.to_html(graph.build_graph(calls)), encoding="utf-8")
+    return path
 
 
 def report(om: OpenMetadataStandIn, dead_letters: Path, out: TextIO) -> None:
