@@ -72,7 +72,16 @@ def seed_datasets(om: OpenMetadataStandIn, events: list[bytes]) -> None:
 
 def run(out: TextIO = sys.stdout) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("ol_om").setLevel(logging.CRITICAL)  # the report below lists the dead letter and notices
+    runner_log = logging.getLogger("ol_om")
+    level = runner_log.level
+    runner_log.setLevel(logging.CRITICAL)  # the report below lists the dead letter and notices
+    try:
+        return _run(out)
+    finally:
+        runner_log.setLevel(level)
+
+
+def _run(out: TextIO) -> int:
     events = example_events()
     work = Path(tempfile.mkdtemp(prefix="ol-om-demo-"))
     with TansuBroker() as broker, OpenMetadataStandIn(token=TOKEN) as om:
