@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from builders import TOKEN, etl_events, seed_pg
 from ol_om_core.runtime.cli import EXIT_SINK, main
@@ -29,6 +30,7 @@ def test_run_writes_a_file_of_events_and_dead_letters_the_broken_one(tmp_path, o
 
 
 def test_run_stops_with_a_clear_status_on_a_refused_token(tmp_path, om, caplog):
+    caplog.set_level(logging.INFO, logger="ol_om")
     code = main(["run", "--config", str(_config(tmp_path, om, token="nope")),
                  "--dead-letters", str(tmp_path / "d.jsonl")])
     assert code == EXIT_SINK
