@@ -3,6 +3,8 @@
 ``ol-om translate [--config FILE] [EVENTS.jsonl|-]``  dry-run: OpenMetadata calls as JSON lines on stdout,
                                                      rejected events and unresolved datasets on stderr.
 ``ol-om run --config FILE``                           consume the configured source into the configured sink.
+``ol-om serve --config FILE``                         the same, with the ``http`` source unless one is named:
+                                                     OpenLineage's HTTP transport posts to it, no broker.
 ``ol-om graph [--output FILE.html|.dot|.mmd] [INPUT|-]``  the lineage of events or of a dry-run's calls, drawn:
                                                      Mermaid, Graphviz DOT or a self-contained HTML page.
 ``ol-om demo``                                       the dry-run over the example events shipped with ol-om.
@@ -17,8 +19,9 @@ import signal
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from importlib.resources import files
 from importlib.util import find_spec
 from io import StringIO
@@ -56,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.add_argument("--report-every", type=float, default=30.0, metavar="SECONDS",
                      help="log a progress line (events/s, lag, rejected, dead-lettered) this often")
+    commands.add_parser("serve", parents=[run], add_help=False,
+                        help="run with the http source (POST /api/v1/lineage) unless the config names one")
     check = commands.add_parser("check", help="test the connections: broker, topic, OpenMetadata, services")
     check.add_argument("--config", required=True, help="OpenMetadata workflow YAML, or ol-om's own form")
     draw = commands.add_parser("graph", help="draw the lineage of events or of a dry-run: Mermaid, DOT or HTML")
@@ -84,8 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0 if all(c.ok for c in checks) else EXIT_REJECTED
         if args.command == "graph":
             return graph_command(args.input, args.config, args.format, args.output)
-        if args.command == "run":
-            return run_command(args.config, args.dead_letters, args.log_level, args.report_every)
+        if args.command in ("run", "serve"):
+            http = {"type": "http"} if args.command == "serve" else None
+            return run_command(args.config, args.dead_letters, args.log_level, args.report_every, http)
         if not (args.json or args.dry_run) and find_spec("ol_om_kafka") is not None:
             try:
                 from ol_om_kafka.demo import run as full_demo  # broker + stand-in + ol-om, on loopback
@@ -103,10 +109,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def run_command(config_path: str, dead_letter_path: str, log_level: str, report_every: float = 30.0) -> int:
-    """``ol-om run``: until the source ends (batch mode) or SIGTERM/SIGINT (drain, commit, exit 0)."""
+def run_command(config_path: str, dead_letter_path: str, log_level: str, report_every: float = 30.0,
+                default_source: Mapping[str, Any] | None = None) -> int:
+    """``ol-om run``: until the source ends (batch mode) or SIGTERM/SIGINT (drain, commit, exit 0).
+    ``default_source`` (``ol-om serve``) fills in a source section that names no type."""
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = configfile.load(config_path)
+    if default_source is not None and not settings.source.get("type"):
+        settings = replace(settings, source={**default_source, **settings.source})
     if not settings.source.get("type"):
         raise ConfigError("source.type", f"names no source; installed: {', '.join(plugins.installed(plugins.SOURCES))}")
     stop = threading.Event()
@@ -123,7 +133,11 @@ def run_command(config_path: str, dead_letter_path: str, log_level: str, report_
             own = getattr(source, "dead_letter_writer", None)
             letters: DeadLetterWriter = (own() if own else None) or DeadLetterFile(dead_letter_path)
             cleanup.callback(letters.close)
-            progress = Runner(Translator(settings.translator), sink, letters, stop).run(source, report_every)
+            runner = Runner(Translator(settings.translator), sink, letters, stop)
+            attach = getattr(source, "attach_progress", None)  # a source serving metrics shows the runner's too
+            if attach is not None:
+                attach(runner.progress)
+            progress = runner.run(source, report_every)
             mark_deleted = getattr(sink, "mark_deleted", None)
             if settings.mark_deleted_pipelines and mark_deleted is not None:
                 if stop.is_set():  # a stopped run has not seen everything it would have
