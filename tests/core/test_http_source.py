@@ -264,6 +264,7 @@ def test_healthz_and_metrics(receiver: Callable[..., HttpSource]) -> None:
     source = receiver()
     running = Running(source)
     source.attach_progress(running.runner.progress)
+    source.attach_sink_counters(lambda: {"PUT lineage": 3, "GET table": 2, "cache hits": 5, "retries": 1})
     assert post(source, [event("a"), {"eventType": "START"}])[0] == 400
     running.delivered(1)
     running.wait_for(lambda: source.lag() == 0)
@@ -279,6 +280,8 @@ def test_healthz_and_metrics(receiver: Callable[..., HttpSource]) -> None:
     assert values["ol_om_spool_pending_events"] == "0"
     assert int(values["ol_om_spool_written_bytes_total"]) > 100
     assert values["ol_om_runner_events_total"] == "1"
+    assert values['ol_om_sink_calls_total{call="PUT lineage"}'] == "3"
+    assert values["ol_om_sink_cache_hits_total"] == "5" and values["ol_om_sink_retries_total"] == "1"
     assert "# TYPE ol_om_spool_pending_events gauge" in text
 
 

@@ -137,6 +137,10 @@ def run_command(config_path: str, dead_letter_path: str, log_level: str, report_
             attach = getattr(source, "attach_progress", None)  # a source serving metrics shows the runner's too
             if attach is not None:
                 attach(runner.progress)
+            counters = getattr(sink, "counters", None)  # ... and the sink's: calls, cache hits, retries
+            attach_sink = getattr(source, "attach_sink_counters", None)
+            if attach_sink is not None and counters is not None:
+                attach_sink(counters.snapshot)
             progress = runner.run(source, report_every)
             mark_deleted = getattr(sink, "mark_deleted", None)
             if settings.mark_deleted_pipelines and mark_deleted is not None:

@@ -106,6 +106,7 @@ class HttpSource:
         self.stop = stop or threading.Event()
         self.spool = Spool(settings.spool_dir, settings.segment_bytes)
         self.progress: Progress | None = None
+        self._sink_counters: Callable[[], Mapping[str, int]] | None = None
         self._lock = threading.Lock()
         self._answers: Counter[int] = Counter()
         self._accepted = self._rejected = 0
@@ -170,6 +171,10 @@ class HttpSource:
         """Show the runner's counters on ``/metrics`` as well."""
         self.progress = progress
 
+    def attach_sink_counters(self, snapshot: Callable[[], Mapping[str, int]]) -> None:
+        """Show the sink's counters on ``/metrics`` too: calls by kind, cache hits and misses, retries."""
+        self._sink_counters = snapshot
+
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
@@ -223,7 +228,24 @@ class HttpSource:
                 ("waits", "Waits for OpenMetadata (down or throttling).", progress.retries),
             ):
                 lines += _metric(f"ol_om_runner_{name}_total", "counter", text, [("", value)])
+        if self._sink_counters is not None:
+            lines += _sink_metrics(self._sink_counters())
         return "\n".join(lines) + "\n"
+
+
+def _sink_metrics(counts: Mapping[str, int]) -> list[str]:
+    """``PUT lineage`` -> ``ol_om_sink_calls_total{call="PUT lineage"}``; ``cache hits`` ->
+    ``ol_om_sink_cache_hits_total``."""
+    calls = [(f'{{call="{name}"}}', n) for name, n in counts.items() if name.split(" ")[0] in _HTTP_METHODS]
+    lines = _metric("ol_om_sink_calls_total", "counter", "Calls made to OpenMetadata, by kind.", calls)
+    for name, value in counts.items():
+        if name.split(" ")[0] not in _HTTP_METHODS:
+            metric = "ol_om_sink_" + re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") + "_total"
+            lines += _metric(metric, "counter", f"The sink's {name!r} counter.", [("", value)])
+    return lines
+
+
+_HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "PATCH"})
 
 
 def _metric(name: str, kind: str, text: str, samples: Sequence[tuple[str, int]]) -> list[str]:
