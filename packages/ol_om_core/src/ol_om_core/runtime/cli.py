@@ -33,7 +33,7 @@ from ol_om_core.config import TranslatorConfig
 from ol_om_core.errors import ConfigError, InvalidEvent
 from ol_om_core.operations import Operation
 from ol_om_core.parse import parse
-from ol_om_core.runtime import configfile, graph, plugins
+from ol_om_core.runtime import configfile, graph, plugins, replay
 from ol_om_core.runtime.check import print_table, run_checks
 from ol_om_core.runtime.delivery import SinkError
 from ol_om_core.runtime.dryrun import DryRunSink
@@ -61,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                      help="log a progress line (events/s, lag, rejected, dead-lettered) this often")
     commands.add_parser("serve", parents=[run], add_help=False,
                         help="run with the http source (POST /api/v1/lineage) unless the config names one")
+    again = commands.add_parser("replay", help="run dead-lettered events again, once the cause is fixed")
+    again.add_argument("dead_letters", help="a dead-letter file written by ol-om run")
+    again.add_argument("--config", required=True, help="the configuration whose sink to write to")
+    again.add_argument("--remaining", help="where what still fails goes (default: DEAD_LETTERS.remaining.jsonl)")
     check = commands.add_parser("check", help="test the connections: broker, topic, OpenMetadata, services")
     check.add_argument("--config", required=True, help="OpenMetadata workflow YAML, or ol-om's own form")
     draw = commands.add_parser("graph", help="draw the lineage of events or of a dry-run: Mermaid, DOT or HTML")
@@ -83,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sink = DryRunSink()
             run_dry(source.records(), Translator(config), sink)
             return EXIT_REJECTED if sink.rejected else 0
+        if args.command == "replay":
+            return replay_command(args.dead_letters, args.config, args.remaining)
         if args.command == "check":
             checks = run_checks(configfile.load(args.config), args.config)
             print_table(checks, sys.stdout)
@@ -152,6 +158,25 @@ def run_command(config_path: str, dead_letter_path: str, log_level: str, report_
             log.error("stopping: %s", exc)
             return EXIT_SINK
     return 0
+
+
+def replay_command(dead_letters: str, config_path: str, remaining: str | None) -> int:
+    """``ol-om replay``: exit 0 when every dead-lettered event is now written, 1 when some still fail."""
+    logging.basicConfig(level="WARNING", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = configfile.load(config_path)
+    section = settings.sink or {"type": "dry-run"}
+    target = remaining or str(Path(dead_letters).with_suffix("")) + ".remaining.jsonl"
+    try:
+        sink = plugins.load(plugins.SINKS, str(section.get("type")))(section)
+        try:
+            result = replay.replay(dead_letters, Translator(settings.translator), sink, target)
+        finally:
+            sink.close()
+    except SinkError as exc:
+        logging.getLogger("ol_om").error("stopping: %s", exc)
+        return EXIT_SINK
+    replay.report(result, sys.stdout)
+    return EXIT_REJECTED if result.still_failing else 0
 
 
 def run_dry(records: Iterable[Record], translator: Translator, sink: DryRunSink) -> None:
