@@ -7,7 +7,10 @@
                                                      OpenLineage's HTTP transport posts to it, no broker.
 ``ol-om graph [--output FILE.html|.dot|.mmd] [INPUT|-]``  the lineage of events or of a dry-run's calls, drawn:
                                                      Mermaid, Graphviz DOT or a self-contained HTML page.
-``ol-om demo``                                       the dry-run over the example events shipped with ol-om.
+``ol-om check --config FILE``                         test the connections, as OpenMetadata's "Test Connection".
+``ol-om replay DEAD_LETTERS --config FILE``           dead-lettered events again, once the cause is fixed.
+``ol-om demo [--dry-run]``                           the example events through a broker and ol-om into an
+                                                     OpenMetadata stand-in (or only translated).
 """
 
 from __future__ import annotations
