@@ -176,3 +176,17 @@ def test_a_server_still_starting_is_waited_for(om):
     assert sink.server_version
     assert sink.counters["GET version"] == 4
     sink.close()
+
+
+def test_a_pending_service_holds_its_pipelines_statuses_and_edges_too(om, events):
+    seed_pg(om)
+    sink = make_sink(om, retry={"initialDelay": 0.01, "maxDelay": 0.02, "maxElapsed": 0})
+    om.faults.fail(status=503, times=None, path="/v1/services")  # only the service call fails
+    outcome = sink.deliver(works(events))
+    assert not outcome.dead_letters  # nothing after it may be refused for want of its parent
+    assert outcome.acknowledged == [] and {op.kind for w in outcome.pending for op in w.operations} == {
+        "pipeline_service", "pipeline", "pipeline_status", "lineage"}
+    assert not [r for r in om.requests if r[0] == "PUT" and "/status" in r[1]]  # not even tried
+    om.faults.clear()
+    assert sink.deliver(outcome.pending).acknowledged
+    sink.close()

@@ -206,8 +206,10 @@ class OpenMetadataSink:
                 if blocker is None:
                     ready.append(call)
                 else:
-                    results[id(call)] = _Result(blocker.state, f"{call.depends_on} was not written: "
-                                                f"{blocker.reason}", blocker.retry_after)
+                    results[id(call)] = result = _Result(blocker.state, f"{call.depends_on} was not written: "
+                                                         f"{blocker.reason}", blocker.retry_after)
+                    if call.op.kind == "pipeline":  # its statuses and edges wait (or fail) with it, in turn
+                        failed[_subject(call.op)] = result
             if "lineage" in kinds:
                 self._prefetch(ready)
             for call, result in zip(ready, self._pool.map(lambda c: self._send(c, deadline), ready), strict=True):
