@@ -1,0 +1,132 @@
+"""The Kinesis settings: OpenMetadata's ``KinesisBrokerConfig`` (with its ``awsConfig``), exactly, plus
+``AT_TIMESTAMP`` and its ``timestamp``.
+
+With no access key configured, credentials come from the default AWS chain (environment, profile, instance or
+task role), as boto3 does by itself. The secret key and session token are secrets: in no repr, log or error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+from ol_om_core.errors import ConfigError
+from ol_om_core.runtime.configfile import PATH_KEY, section_path
+
+_SECRET_KEYS = frozenset({"awsSecretAccessKey", "awsSessionToken"})
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class AWSCredentials(_Model):
+    """OpenMetadata's ``awsCredentials.json``."""
+
+    aws_region: str = Field(alias="awsRegion", min_length=1)
+    aws_access_key_id: str | None = Field(None, alias="awsAccessKeyId")
+    aws_secret_access_key: SecretStr | None = Field(None, alias="awsSecretAccessKey")
+    aws_session_token: SecretStr | None = Field(None, alias="awsSessionToken")
+    end_point_url: str | None = Field(None, alias="endPointURL")
+    """Another endpoint than AWS's (a VPC endpoint, or an emulator in tests)."""
+    profile_name: str | None = Field(None, alias="profileName")
+    assume_role_arn: str | None = Field(None, alias="assumeRoleArn")
+    assume_role_session_name: str = Field("OpenMetadataSession", alias="assumeRoleSessionName")
+    assume_role_source_identity: str | None = Field(None, alias="assumeRoleSourceIdentity")
+
+    @field_validator("end_point_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _key_pair(self) -> AWSCredentials:
+        if (self.aws_access_key_id is None) != (self.aws_secret_access_key is None):
+            raise ValueError("awsAccessKeyId and awsSecretAccessKey go together (or neither, for the default "
+                             "AWS credential chain)")
+        return self
+
+
+class KinesisSourceConfig(_Model):
+    # OpenMetadata's KinesisBrokerConfig
+    stream_name: str = Field(alias="streamName", min_length=1)
+    aws_config: AWSCredentials = Field(alias="awsConfig")
+    consumer_offsets: Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"] = Field(
+        "TRIM_HORIZON", alias="consumerOffsets")
+    """Where a shard with no checkpoint starts."""
+    pool_timeout: float = Field(1.0, alias="poolTimeout", gt=0)
+    """Seconds between reads of a shard that had nothing new."""
+    session_timeout: int = Field(30, alias="sessionTimeout", gt=0)
+    """Batch mode: stop after this many seconds without a record (as OpenMetadata's workflow does)."""
+    # ol-om's own
+    timestamp: datetime | None = None
+    """``AT_TIMESTAMP``: the first records read are those that arrived at or after this time (ISO 8601)."""
+
+    @model_validator(mode="after")
+    def _timestamp(self) -> KinesisSourceConfig:
+        if (self.consumer_offsets == "AT_TIMESTAMP") != (self.timestamp is not None):
+            raise ValueError("timestamp is required with consumerOffsets AT_TIMESTAMP, and only with it")
+        return self
+
+    def boto3_session_kwargs(self) -> dict[str, Any]:
+        """Arguments for ``boto3.Session``: only what is configured, so the default chain supplies the rest."""
+        aws = self.aws_config
+        kwargs: dict[str, Any] = {"region_name": aws.aws_region}
+        if aws.profile_name:
+            kwargs["profile_name"] = aws.profile_name
+        if aws.aws_access_key_id and aws.aws_secret_access_key:
+            kwargs["aws_access_key_id"] = aws.aws_access_key_id
+            kwargs["aws_secret_access_key"] = aws.aws_secret_access_key.get_secret_value()
+            if aws.aws_session_token:
+                kwargs["aws_session_token"] = aws.aws_session_token.get_secret_value()
+        return kwargs
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Arguments for ``session.client("kinesis", ...)`` beyond the session's."""
+        return {"endpoint_url": self.aws_config.end_point_url} if self.aws_config.end_point_url else {}
+
+    def assume_role_kwargs(self) -> dict[str, Any] | None:
+        """Arguments for STS ``AssumeRole`` when a role is configured, else ``None``."""
+        aws = self.aws_config
+        if not aws.assume_role_arn:
+            return None
+        kwargs = {"RoleArn": aws.assume_role_arn, "RoleSessionName": aws.assume_role_session_name}
+        if aws.assume_role_source_identity:
+            kwargs["SourceIdentity"] = aws.assume_role_source_identity
+        return kwargs
+
+    def __repr__(self) -> str:  # pydantic's would show the region and keys; the stream is what people look for
+        return f"KinesisSourceConfig(stream_name={self.stream_name!r}, region={self.aws_config.aws_region!r})"
+
+    __str__ = __repr__
+
+
+ENV_SECRETS = {"OL_OM_KINESIS_AWS_ACCESS_KEY_ID": "awsAccessKeyId",
+               "OL_OM_KINESIS_AWS_SECRET_ACCESS_KEY": "awsSecretAccessKey",
+               "OL_OM_KINESIS_AWS_SESSION_TOKEN": "awsSessionToken"}
+"""Environment variables that override ``awsConfig`` in the file, so credentials need not be written in it."""
+
+
+def load(section: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> KinesisSourceConfig:
+    environ = os.environ if environ is None else environ
+    path = section_path(section, "source")
+    data = {k: v for k, v in section.items() if k not in ("type", PATH_KEY)}
+    for variable, key in ENV_SECRETS.items():
+        if environ.get(variable):
+            current = data.get("awsConfig")
+            data["awsConfig"] = {**(current if isinstance(current, Mapping) else {}), key: environ[variable]}
+    try:
+        return KinesisSourceConfig.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = [str(p) for p in error["loc"]]
+        where = ".".join([path, *loc])
+        # pydantic's message may quote the input; a secret's value is never echoed.
+        message = "invalid value" if _SECRET_KEYS & set(loc) else error["msg"].removeprefix("Value error, ")
+        raise ConfigError(where, message) from None
