@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -286,13 +288,20 @@ def test_sigterm_drains_commits_and_exits_0(broker, topic, om, tmp_path):
     config = tmp_path / "ol-om.json"
     config.write_text(json.dumps({"source": _section(broker, topic, "sigterm", mode="service"), "sink": {
         "type": "openmetadata", "hostPort": om.url, "securityConfig": {"jwtToken": TOKEN}}}))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     service = subprocess.Popen([sys.executable, "-m", "ol_om_core.runtime.cli", "run", "--config", str(config),
-                                "--dead-letters", str(tmp_path / "dead.jsonl")],
+                                "--dead-letters", str(tmp_path / "dead.jsonl"), "--metrics-port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for(lambda: len(om.edges()) == 5, timeout=60, what="the events written")
         time.sleep(1)
         assert service.poll() is None  # a service keeps running on a quiet topic
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+            metrics = answer.read().decode()
+        assert "ol_om_runner_events_total 10" in metrics
+        assert 'ol_om_sink_calls_total{call="PUT lineage"} 5' in metrics
         service.send_signal(signal.SIGTERM)
         assert service.wait(30) == 0, service.stderr.read().decode()[-2000:] if service.stderr else ""
     finally:

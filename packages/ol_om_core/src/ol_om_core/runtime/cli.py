@@ -40,6 +40,7 @@ from ol_om_core.runtime import configfile, graph, plugins, replay
 from ol_om_core.runtime.check import print_table, run_checks
 from ol_om_core.runtime.delivery import SinkError
 from ol_om_core.runtime.dryrun import DryRunSink
+from ol_om_core.runtime.metrics import MetricsServer, runner_metrics, sink_metrics
 from ol_om_core.runtime.runner import DeadLetterFile, DeadLetterWriter, Runner
 from ol_om_core.runtime.sources import FileSource, Record, StdinSource
 from ol_om_core.translate import Translator
@@ -62,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.add_argument("--report-every", type=float, default=30.0, metavar="SECONDS",
                      help="log a progress line (events/s, lag, rejected, dead-lettered) this often")
+    run.add_argument("--metrics-port", type=int, metavar="PORT",
+                     help="serve /metrics (Prometheus) and /healthz on 127.0.0.1:PORT while running")
     commands.add_parser("serve", parents=[run], add_help=False,
                         help="run with the http source (POST /api/v1/lineage) unless the config names one")
     again = commands.add_parser("replay", help="run dead-lettered events again, once the cause is fixed")
@@ -100,7 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return graph_command(args.input, args.config, args.format, args.output)
         if args.command in ("run", "serve"):
             http = {"type": "http"} if args.command == "serve" else None
-            return run_command(args.config, args.dead_letters, args.log_level, args.report_every, http)
+            return run_command(args.config, args.dead_letters, args.log_level, args.report_every, http,
+                               metrics_port=args.metrics_port)
         if not (args.json or args.dry_run) and find_spec("ol_om_kafka") is not None:
             try:
                 from ol_om_kafka.demo import run as full_demo  # broker + stand-in + ol-om, on loopback
@@ -119,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_command(config_path: str, dead_letter_path: str, log_level: str, report_every: float = 30.0,
-                default_source: Mapping[str, Any] | None = None) -> int:
+                default_source: Mapping[str, Any] | None = None, *, metrics_port: int | None = None) -> int:
     """``ol-om run``: until the source ends (batch mode) or SIGTERM/SIGINT (drain, commit, exit 0).
     ``default_source`` (``ol-om serve``) fills in a source section that names no type."""
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -150,6 +154,11 @@ def run_command(config_path: str, dead_letter_path: str, log_level: str, report_
             attach_sink = getattr(source, "attach_sink_counters", None)
             if attach_sink is not None and counters is not None:
                 attach_sink(counters.snapshot)
+            if metrics_port is not None:
+                snapshot = counters.snapshot if counters is not None else dict
+                server = MetricsServer("127.0.0.1", metrics_port, lambda: "\n".join(
+                    [*runner_metrics(runner.progress), *sink_metrics(snapshot())]) + "\n")
+                cleanup.callback(server.close)
             progress = runner.run(source, report_every)
             mark_deleted = getattr(sink, "mark_deleted", None)
             if settings.mark_deleted_pipelines and mark_deleted is not None:

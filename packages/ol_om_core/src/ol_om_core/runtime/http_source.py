@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from ol_om_core.errors import ConfigError, InvalidEvent
 from ol_om_core.parse import parse
+from ol_om_core.runtime.metrics import metric, runner_metrics, sink_metrics
 from ol_om_core.runtime.runner import Progress
 from ol_om_core.runtime.sources import Record
 from ol_om_core.runtime.spool import SEGMENT_BYTES, Spool, SpoolUnavailable
@@ -206,7 +207,7 @@ class HttpSource:
         """The counters in Prometheus' text format."""
         with self._lock:
             answers, accepted, rejected = sorted(self._answers.items()), self._accepted, self._rejected
-        lines = _metric("ol_om_http_requests_total", "counter", "HTTP requests answered, by status code.",
+        lines = metric("ol_om_http_requests_total", "counter", "HTTP requests answered, by status code.",
                         [(f'{{code="{code}"}}', count) for code, count in answers])
         for name, kind, text, value in (
             ("ol_om_http_events_accepted_total", "counter", "Events accepted and spooled.", accepted),
@@ -217,39 +218,12 @@ class HttpSource:
             ("ol_om_spool_pending_events", "gauge", "Spooled events not yet acknowledged.", self.spool.pending),
             ("ol_om_spool_disk_bytes", "gauge", "Bytes the spool's segments hold on disk.", self.spool.disk_bytes()),
         ):
-            lines += _metric(name, kind, text, [("", value)])
-        progress = self.progress
-        if progress is not None:
-            for name, text, value in (
-                ("events", "Events the runner read.", progress.events),
-                ("rejected", "Events the runner could not use.", progress.rejected),
-                ("dead_letters", "Events or calls dead-lettered.", progress.dead_letters),
-                ("notices", "Datasets or columns OpenMetadata lacks.", progress.notices),
-                ("waits", "Waits for OpenMetadata (down or throttling).", progress.retries),
-            ):
-                lines += _metric(f"ol_om_runner_{name}_total", "counter", text, [("", value)])
+            lines += metric(name, kind, text, [("", value)])
+        if self.progress is not None:
+            lines += runner_metrics(self.progress)
         if self._sink_counters is not None:
-            lines += _sink_metrics(self._sink_counters())
+            lines += sink_metrics(self._sink_counters())
         return "\n".join(lines) + "\n"
-
-
-def _sink_metrics(counts: Mapping[str, int]) -> list[str]:
-    """``PUT lineage`` -> ``ol_om_sink_calls_total{call="PUT lineage"}``; ``cache hits`` ->
-    ``ol_om_sink_cache_hits_total``."""
-    calls = [(f'{{call="{name}"}}', n) for name, n in counts.items() if name.split(" ")[0] in _HTTP_METHODS]
-    lines = _metric("ol_om_sink_calls_total", "counter", "Calls made to OpenMetadata, by kind.", calls)
-    for name, value in counts.items():
-        if name.split(" ")[0] not in _HTTP_METHODS:
-            metric = "ol_om_sink_" + re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") + "_total"
-            lines += _metric(metric, "counter", f"The sink's {name!r} counter.", [("", value)])
-    return lines
-
-
-_HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "PATCH"})
-
-
-def _metric(name: str, kind: str, text: str, samples: Sequence[tuple[str, int]]) -> list[str]:
-    return [f"# HELP {name} {text}", f"# TYPE {name} {kind}", *(f"{name}{labels} {value}" for labels, value in samples)]
 
 
 _ARRAY = re.compile(rb"\s*\[")
