@@ -86,6 +86,10 @@ def _run(out: TextIO) -> int:
     work = Path(tempfile.mkdtemp(prefix="ol-om-demo-"))
     with TansuBroker() as broker, OpenMetadataStandIn(token=TOKEN) as om:
         seed_datasets(om, events)
+        # The owners and the tag the Airflow DAG names, as a real OpenMetadata would hold them.
+        om.seed_owner("ana", "user")
+        om.seed_owner("data-platform", "team")
+        om.seed_tag("tier.gold")
         topic = broker.create_topic("openlineage-events", partitions=3)
         out.write(f"Kafka-compatible broker at {broker.bootstrap}, OpenMetadata stand-in at {om.url}\n")
         transport = _Transport(KafkaConfig(config={"bootstrap.servers": broker.bootstrap}, topic=topic, flush=True))
@@ -135,11 +139,14 @@ def report(om: OpenMetadataStandIn, dead_letters: Path, out: TextIO) -> None:
     """What OpenMetadata now holds, for people."""
     services = ", ".join(f"{s['name']} ({s['serviceType']})" for s in om.entities("pipelineService"))
     out.write(f"Pipeline services: {services}\n\nPipelines, their tasks and last run:\n")
+    names = {entity["id"]: entity["name"] for kind in ("user", "team") for entity in om.entities(kind)}
     for pipeline in om.entities("pipeline"):
         fqn = pipeline["fullyQualifiedName"]
         tasks = ", ".join(t["name"] for t in pipeline.get("tasks", ())) or "no tasks"
         statuses = om.statuses(fqn)
-        line = f"  {fqn}  [{tasks}]"
+        owners = ", ".join(f"{o['type']} {names.get(o['id'], o['id'])}" for o in pipeline.get("owners") or ())
+        tags = ", ".join(t["tagFQN"] for t in pipeline.get("tags") or ())
+        line = f"  {fqn}  [{tasks}]" + (f"  owners: {owners}" if owners else "") + (f"  tags: {tags}" if tags else "")
         if statuses:
             last = statuses[-1]
             states = ", ".join(f"{t['name']}={t['executionStatus']}" for t in last.get("taskStatus", ()))
