@@ -26,13 +26,13 @@ for the service when ``service_inferred`` is true).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Literal
 
 from ol_om_core import fqn
 from ol_om_core.config import NamingConfig
+from ol_om_core.lru import LRU
 from ol_om_core.model import Dataset
 from ol_om_core.naming import (
     BUCKET_PLATFORMS,
@@ -120,37 +120,13 @@ _LEVELS = ("database", "schema", "table")
 _Part = tuple[str, bool]
 """A table name part and whether it is exact (quoted in the name, or a configured label): never case-folded."""
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class _Lru(Generic[K, V]):
-    """A dict that forgets its least recently used entry beyond ``size`` entries."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-
 class Resolver:
     """Resolves datasets to entity references; remembers locations of tables and past answers (bounded)."""
 
     def __init__(self, config: NamingConfig, max_entries: int = 50_000) -> None:
         self._config = config
-        self._answers: _Lru[tuple[str, str, str], tuple[DatasetIdentity, Resolution]] = _Lru(max_entries)
-        self._table_at: _Lru[DatasetIdentity, EntityRef] = _Lru(max_entries)
+        self._answers: LRU[tuple[str, str, str], tuple[DatasetIdentity, Resolution]] = LRU(max_entries)
+        self._table_at: LRU[DatasetIdentity, EntityRef] = LRU(max_entries)
 
     def resolve(self, dataset: Dataset) -> Resolution:
         tables = [s for s in dataset.symlinks if s.type.upper() == "TABLE"]

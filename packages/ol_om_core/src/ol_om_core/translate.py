@@ -8,14 +8,13 @@ stays flat however long the stream; output depends only on the events and their 
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Generic, TypeVar
 
 from ol_om_core import lineage, pipelines
 from ol_om_core.config import TranslatorConfig
+from ol_om_core.lru import LRU
 from ol_om_core.model import (
     TERMINAL_EVENT_TYPES,
     Dataset,
@@ -33,44 +32,6 @@ from ol_om_core.status import PipelineRun, TaskRun, run_timestamp
 
 _Planned = tuple[Hashable, Callable[..., Operation]]
 """A call the event may cause: its de-duplication key, and how to build it (given its hashed key)."""
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class LRU(Generic[K, V]):
-    """A dict that forgets its least recently used entries beyond ``size``."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K, make: Callable[[], V]) -> V:
-        try:
-            self._data.move_to_end(key)
-            return self._data[key]
-        except KeyError:
-            value = self._data[key] = make()
-            if len(self._data) > self.size:
-                self._data.popitem(last=False)
-            return value
-
-    def add(self, key: K) -> bool:
-        """Remember ``key``; ``True`` if it was not remembered already."""
-        if key in self._data:
-            self._data.move_to_end(key)
-            return False
-        self._data[key] = None  # type: ignore[assignment]
-        if len(self._data) > self.size:
-            self._data.popitem(last=False)
-        return True
-
-    def pop(self, key: K) -> None:
-        self._data.pop(key, None)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
 
 @dataclass(frozen=True, slots=True)
 class Translation:
@@ -131,7 +92,7 @@ class Translator:
             return Translation((), skipped=f"pipeline {pipeline_job.name!r} is excluded by pipelineFilterPattern")
 
         plan: list[_Planned] = []
-        pipeline = self._pipelines.get(pipeline_job, lambda: _Pipeline(PipelineKey(
+        pipeline = self._pipelines.get_or_make(pipeline_job, lambda: _Pipeline(PipelineKey(
             *pipelines.service_for(own, self.config), pipeline_job)))
         key = pipeline.key
         plan.append((("service", key.service, key.service_type),
@@ -182,7 +143,7 @@ class Translator:
                 own_run: bool) -> PipelineRun:
         """The run's status, with what this event says recorded."""
         run_id = event.run.run_id if own_run or parent is None else parent.run_id
-        run = self._pipeline_runs.get((key.fqn, run_id), lambda: PipelineRun(
+        run = self._pipeline_runs.get_or_make((key.fqn, run_id), lambda: PipelineRun(
             run_id, run_timestamp(run_id, event.run.nominal_start, event.event_time),
             from_start=own_run and event.event_type == "START"))
         if own_run:
@@ -196,7 +157,7 @@ class Translator:
     def _lineage(self, key: PipelineKey, event: RunEvent | JobEvent, unresolved: list[Unresolved],
                  plan: list[_Planned]) -> None:
         if isinstance(event, RunEvent):
-            state = self._job_runs.get(event.run.run_id, _JobRun)
+            state = self._job_runs.get_or_make(event.run.run_id, _JobRun)
             state.terminal = state.terminal or event.event_type in TERMINAL_EVENT_TYPES
             streaming = event.job.job_type is not None and event.job.job_type.processing_type == "STREAMING"
             # A run seen with only inputs (or only outputs) so far may still report the other side; the

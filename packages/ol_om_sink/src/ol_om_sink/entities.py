@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ol_om_core import fqn as fqns
 from ol_om_core.errors import InvalidFQN
+from ol_om_core.lru import LRU
 from ol_om_core.operations import EntityHint, fqn_path
 from ol_om_sink.client import Client
 from ol_om_sink.config import CacheConfig
@@ -85,10 +85,9 @@ class _Cache:
     """Bounded LRU of answers; a miss (``None``) expires after ``negative_ttl`` seconds."""
 
     def __init__(self, config: CacheConfig, clock: Callable[[], float]) -> None:
-        self._size = config.size
         self._ttl = config.negative_ttl
         self._clock = clock
-        self._data: OrderedDict[tuple[str, str], tuple[Found | None, float]] = OrderedDict()
+        self._data: LRU[tuple[str, str], tuple[Found | None, float]] = LRU(config.size)
         self._lock = threading.Lock()
 
     def get(self, key: tuple[str, str]) -> tuple[bool, Found | None]:
@@ -98,21 +97,17 @@ class _Cache:
                 return False, None
             found, expires = entry
             if found is None and self._clock() >= expires:
-                del self._data[key]
+                self._data.pop(key)
                 return False, None
-            self._data.move_to_end(key)
             return True, found
 
     def put(self, key: tuple[str, str], found: Found | None) -> None:
         with self._lock:
-            self._data[key] = (found, self._clock() + self._ttl)
-            self._data.move_to_end(key)
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
+            self._data.put(key, (found, self._clock() + self._ttl))
 
     def drop(self, key: tuple[str, str]) -> None:
         with self._lock:
-            self._data.pop(key, None)
+            self._data.pop(key)
 
 
 class Directory:

@@ -17,7 +17,6 @@ import logging
 import random
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence, Set
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ol_om_core import fqn as fqns
+from ol_om_core.lru import LRU
 from ol_om_core.operations import EntityHint, Operation
 from ol_om_core.runtime.check import Check
 from ol_om_core.runtime.delivery import DeadLetter, Notice, Outcome, SinkError, Work
@@ -65,18 +65,6 @@ class _Call:
     """The service or pipeline FQN whose own call must succeed first."""
 
 
-class _LRU(OrderedDict[Any, Any]):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def put(self, key: Any, value: Any) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-
-
 class OpenMetadataSink:
     def __init__(self, config: SinkConfig, *, client: Client | None = None,
                  clock: Callable[[], float] = time.monotonic, rng: Callable[[], float] = random.random) -> None:
@@ -90,9 +78,11 @@ class OpenMetadataSink:
         self._pool = ThreadPoolExecutor(config.concurrency, thread_name_prefix="ol-om-sink")
         self._closing = threading.Event()
         self._lock = threading.Lock()
-        self._pipelines: _LRU = _LRU(config.cache.size)  # pipeline FQN -> what OpenMetadata holds (projection)
-        self._statuses: _LRU = _LRU(config.cache.size)  # (pipeline FQN, timestamp) -> the status it holds
-        self._waiting: _LRU = _LRU(config.cache.size)  # lineage op key -> when its dataset was first missing
+        # pipeline FQN -> what OpenMetadata holds of it (projection)
+        self._pipelines: LRU[str, dict[str, Any]] = LRU(config.cache.size)
+        # (pipeline FQN, timestamp) -> the status OpenMetadata holds for that run
+        self._statuses: LRU[tuple[str, int], dict[str, Any]] = LRU(config.cache.size)
+        self._waiting: LRU[int, float] = LRU(config.cache.size)  # lineage op key -> when its dataset went missing
         self.server_version = ""
 
     @classmethod
@@ -177,7 +167,7 @@ class OpenMetadataSink:
                                  label="pipeline")
                 self.directory.forget("pipeline", pipeline["fullyQualifiedName"])
                 with self._lock:
-                    self._pipelines.pop(pipeline["fullyQualifiedName"], None)
+                    self._pipelines.pop(pipeline["fullyQualifiedName"])
                 deleted.append(str(pipeline["fullyQualifiedName"]))
         log.info("markDeletedPipelines: %d pipelines not seen in this run marked deleted", len(deleted))
         return deleted
@@ -382,7 +372,7 @@ class OpenMetadataSink:
                 return self._missing(op, hint, notices)
             ends[side] = found
         with self._lock:
-            self._waiting.pop(op.key, None)
+            self._waiting.pop(op.key)
         details = dict(edge.get("lineageDetails") or {})
         pipeline = self.directory.get("pipeline", details["pipeline"]["fullyQualifiedName"])
         if pipeline is None:
@@ -413,7 +403,10 @@ class OpenMetadataSink:
             return _Result(notices=[*notices, f"{reason}: edge not written"])
         now = self._clock()
         with self._lock:
-            since = self._waiting.setdefault(op.key, now)
+            since = self._waiting.get(op.key)
+            if since is None:
+                since = now
+                self._waiting.put(op.key, now)
         if now - since >= self.config.wait_timeout:
             return _Result("dead", f"{reason}, after waiting {self.config.wait_timeout:.0f}s")
         for candidate in (hint.fqn, *hint.alternatives):  # ask the server again next time, not the cache

@@ -1,0 +1,57 @@
+"""A bounded map that forgets its least recently used entries: the one kind of cache ol-om keeps."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class LRU(Generic[K, V]):
+    """A dict that forgets its least recently used entries beyond ``size``; reading an entry refreshes it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._data.get(key)
+        if value is not None:
+            self._data.move_to_end(key)
+        return value
+
+    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
+        try:
+            self._data.move_to_end(key)
+            return self._data[key]
+        except KeyError:
+            value = self._data[key] = make()
+            self._trim()
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        self._data[key] = value
+        self._data.move_to_end(key)
+        self._trim()
+
+    def add(self, key: K) -> bool:
+        """Remember ``key`` (a set-like use); ``True`` if it was not remembered already."""
+        if key in self._data:
+            self._data.move_to_end(key)
+            return False
+        self._data[key] = None  # type: ignore[assignment]
+        self._trim()
+        return True
+
+    def pop(self, key: K) -> None:
+        self._data.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def _trim(self) -> None:
+        while len(self._data) > self.size:
+            self._data.popitem(last=False)
