@@ -125,7 +125,7 @@ class OpenMetadataSink:
                 break
             except Transient as exc:
                 # A server restarting (or a service started before it) is waited for, up to retry.maxElapsed.
-                delay = min(self.config.retry.max_delay, self.config.retry.initial_delay * 2 ** attempt)
+                delay = self._backoff(attempt)
                 attempt += 1
                 if self._clock() + delay > deadline or self._closing.wait(delay):
                     raise SinkError(f"cannot reach OpenMetadata at {self.config.host_port}: {exc.reason}") from None
@@ -182,30 +182,28 @@ class OpenMetadataSink:
 
     def deliver(self, batch: Sequence[Work]) -> Outcome:
         deadline = self._clock() + self.config.retry.max_elapsed
+        calls = _coalesce(batch)
+        calls_by_member = {member: call for call in calls for member in call.members}
         results: dict[int, _Result] = {}  # id(call) -> result
-        calls_by_member: dict[tuple[int, int], _Call] = {}
         failed: dict[str, _Result] = {}  # service or pipeline FQN -> why its call did not succeed
         for kinds in _PHASES:
-            calls = _coalesce(batch, kinds)
-            for call in calls:
-                for member in call.members:
-                    calls_by_member[member] = call
+            phase = [call for call in calls if call.op.kind in kinds]
             ready = []
-            for call in calls:
+            for call in phase:
                 blocker = failed.get(call.depends_on)
                 if blocker is None:
                     ready.append(call)
                 else:
-                    results[id(call)] = result = _Result(blocker.state, f"{call.depends_on} was not written: "
-                                                         f"{blocker.reason}", blocker.retry_after)
-                    if call.op.kind == "pipeline":  # its statuses and edges wait (or fail) with it, in turn
-                        failed[_subject(call.op)] = result
+                    results[id(call)] = _Result(blocker.state, f"{call.depends_on} was not written: "
+                                                f"{blocker.reason}", blocker.retry_after)
             if "lineage" in kinds:
                 self._prefetch(ready)
             for call, result in zip(ready, self._pool.map(lambda c: self._send(c, deadline), ready), strict=True):
                 results[id(call)] = result
-                if result.state != "done" and call.op.kind in ("pipeline_service", "pipeline"):
-                    failed[_subject(call.op)] = result
+            # What hangs from a service or pipeline not written (sent and failed, or held back) waits or fails too.
+            for call in phase:
+                if results[id(call)].state != "done" and call.op.kind in ("pipeline_service", "pipeline"):
+                    failed[_subject(call.op)] = results[id(call)]
         return self._outcome(batch, calls_by_member, results)
 
     def _outcome(self, batch: Sequence[Work], calls_by_member: dict[tuple[int, int], _Call],
@@ -239,8 +237,7 @@ class OpenMetadataSink:
             try:
                 return send(call.op)
             except Transient as exc:
-                delay = min(self.config.retry.max_delay, self.config.retry.initial_delay * 2 ** attempt)
-                delay = max(delay * (0.5 + self._rng() / 2), exc.retry_after or 0.0)
+                delay = max(self._backoff(attempt) * (0.5 + self._rng() / 2), exc.retry_after or 0.0)
                 attempt += 1
                 self.counters.add("retries")
                 if self._closing.is_set() or self._clock() + delay > deadline:
@@ -257,6 +254,10 @@ class OpenMetadataSink:
             except Exception as exc:  # a bug of ours must not lose the event: dead-letter it with the cause
                 log.exception("unexpected error writing %s", call.op.path)
                 return _Result("dead", f"internal error writing {call.op.path}: {type(exc).__name__}: {exc}")
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential: ``initialDelay`` doubling per attempt, up to ``maxDelay``."""
+        return min(self.config.retry.max_delay, self.config.retry.initial_delay * 2.0 ** attempt)
 
     def _put(self, path: str, body: Any, label: str) -> Any:
         answer = self.client.call("PUT", path, body, label=label)
@@ -415,13 +416,11 @@ class OpenMetadataSink:
         return _Result("pending", reason, min(60.0, max(1.0, self.config.wait_timeout / 10)))
 
 
-def _coalesce(batch: Sequence[Work], kinds: tuple[str, ...]) -> list[_Call]:
-    """The batch's operations of ``kinds`` as calls, one per entity (service, pipeline, run, edge): the last wins."""
+def _coalesce(batch: Sequence[Work]) -> list[_Call]:
+    """The batch's operations as calls, one per entity (service, pipeline, run, edge): the last wins."""
     calls: dict[Any, _Call] = {}
     for index, work in enumerate(batch):
         for number, op in enumerate(work.operations):
-            if op.kind not in kinds:
-                continue
             key = _identity(op)
             call = calls.pop(key, None)  # re-inserted: the call goes out in the order of its last operation
             members = [*call.members, (index, number)] if call else [(index, number)]
