@@ -39,13 +39,7 @@ def seed_datasets(om: OpenMetadataStandIn, events: list[bytes]) -> None:
     for data in events:
         for op in translator.translate(parse(data)).operations:
             for hint in op.entities:
-                columns = [name for name, _ in hint.columns]
-                if hint.type == "table":
-                    om.seed_table(hint.fqn, columns)
-                elif hint.type == "topic":
-                    om.seed_topic(hint.fqn)
-                else:
-                    om.seed_container(hint.fqn)
+                om.seed_dataset(hint)
 
 
 def new_runs(events: list[bytes], replays: int) -> list[bytes]:

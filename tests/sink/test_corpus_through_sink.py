@@ -33,12 +33,7 @@ def test_every_call_the_corpus_makes_is_accepted(corpus_dir):
         for work in batch:  # every dataset exists, with the columns the events name, as a catalogued estate
             for op in work.operations:
                 for hint in op.entities:
-                    if hint.type == "table":
-                        om.seed_table(hint.fqn, _columns(batch, hint.fqn))
-                    elif hint.type == "topic":
-                        om.seed_topic(hint.fqn)
-                    else:
-                        om.seed_container(hint.fqn)
+                    om.seed_dataset(hint, _columns(batch, hint.fqn) if hint.type == "table" else None)
         sink = make_sink(om, unresolvedEntities="wait", waitTimeout=0)
         outcome = sink.deliver(batch)
         sink.close()

@@ -62,12 +62,7 @@ def seed_datasets(om: OpenMetadataStandIn, events: list[bytes]) -> None:
             continue
         for op in operations:
             for hint in op.entities:
-                if hint.type == "table":
-                    om.seed_table(hint.fqn, [name for name, _ in hint.columns] or ["id"])
-                elif hint.type == "topic":
-                    om.seed_topic(hint.fqn)
-                else:
-                    om.seed_container(hint.fqn)
+                om.seed_dataset(hint, [name for name, _ in hint.columns] or ["id"])
 
 
 def run(out: TextIO = sys.stdout) -> int:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, unquote
 
 from ol_om_core import fqn as fqns
+from ol_om_core.operations import EntityHint
 from ol_om_sink.testing.store import COLLECTIONS, ApiError, Collection, Entity, Store
 
 if TYPE_CHECKING:
@@ -369,6 +370,15 @@ class OpenMetadataStandIn:
             parent = self._seed("containers", body)
         assert parent is not None
         return parent
+
+    def seed_dataset(self, hint: EntityHint, columns: Iterable[str] | None = None) -> Entity:
+        """The table, topic or container an operation's entity hint names, as a catalogued estate holds it; a
+        table gets ``columns``, else the columns of its ``schema`` facet."""
+        if hint.type == "table":
+            return self.seed_table(hint.fqn, [name for name, _ in hint.columns] if columns is None else columns)
+        if hint.type == "topic":
+            return self.seed_topic(hint.fqn)
+        return self.seed_container(hint.fqn)
 
     def seed_owner(self, name: str, kind: Literal["user", "team"] = "user") -> Entity:
         """Create a user or team, for owner references."""
