@@ -46,6 +46,7 @@ class DeadLetterFile:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._stream: TextIO | None = None
+        self._unsynced = False
 
     def write(self, position: str, reason: str, value: bytes | None, operation: dict[str, Any] | None) -> None:
         if self._stream is None:
@@ -57,11 +58,14 @@ class DeadLetterFile:
         if operation is not None:
             record["operation"] = operation
         self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._unsynced = True
 
     def flush(self) -> None:
-        if self._stream is not None:
+        # Called before every acknowledgement: an fsync only when something was written since the last one.
+        if self._stream is not None and self._unsynced:
             self._stream.flush()
             os.fsync(self._stream.fileno())
+            self._unsynced = False
 
     def close(self) -> None:
         if self._stream is not None:
