@@ -14,9 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
-from openlineage.client.transport.kafka import KafkaConfig, KafkaTransport
+from openlineage.client.transport.kafka import KafkaConfig
 
 from ol_om_kafka.testing import LARGE_MESSAGES_PRODUCER
+from ol_om_kafka.testing.openlineage import DictKeyingKafkaTransport
 
 # A broker that went away fails a test in this many milliseconds rather than librdkafka's five minutes.
 DELIVERY_TIMEOUT_MS = 30_000
@@ -32,39 +33,13 @@ def produce_with_openlineage(
     same Serde; only their key is derived here, by ``message_key``, which mirrors the transport's rule.
     """
     settings = {"bootstrap.servers": bootstrap, "message.timeout.ms": str(DELIVERY_TIMEOUT_MS), **(config or {})}
-    transport = _DictKeyingKafkaTransport(KafkaConfig(config=settings, topic=topic, flush=True))
+    transport = DictKeyingKafkaTransport(KafkaConfig(config=settings, topic=topic, flush=True))
     with _DeliveryErrors() as errors:
         for event in events:
             transport.emit(event)
         complete = transport.close(timeout=DELIVERY_TIMEOUT_MS / 1000)
     if errors.records or not complete:
         raise AssertionError(f"OpenLineage events not delivered to {topic}: {[r.getMessage() for r in errors.records]}")
-
-
-def message_key(event: Mapping[str, Any]) -> str | None:
-    """The Kafka key openlineage-python's KafkaTransport gives the equivalent event object."""
-    if "run" not in event:
-        if "dataset" in event:
-            return f"dataset:{event['dataset']['namespace']}/{event['dataset']['name']}"
-        if "job" in event:
-            return f"job:{event['job']['namespace']}/{event['job']['name']}"
-        return None
-    job = event["job"]
-    parent = (event["run"].get("facets") or {}).get("parent")
-    if parent:
-        keyed = parent["root"]["job"] if parent.get("root") else parent.get("job") or {}
-        if keyed.get("namespace") and keyed.get("name"):
-            return f"run:{keyed['namespace']}/{keyed['name']}"
-    return f"run:{job['namespace']}/{job['name']}"
-
-
-class _DictKeyingKafkaTransport(KafkaTransport):
-    """openlineage-python's KafkaTransport, also keying events given as dicts (it keys only its own classes)."""
-
-    def _get_message_key(self, event: Any) -> str | None:
-        if isinstance(event, Mapping):
-            return message_key(event)
-        return super()._get_message_key(event)
 
 
 class _DeliveryErrors(logging.Handler):

@@ -18,9 +18,10 @@ from openlineage.client import event_v2
 from openlineage.client.facet_v2 import parent_run
 from openlineage.client.serde import Serde
 from openlineage.client.transport.kafka import KafkaTransport
-from producers import message_key, produce_raw, produce_with_openlineage
+from producers import produce_raw, produce_with_openlineage
 
 from ol_om_kafka.testing import GROUP_CONSUMER, TansuBroker, TansuError, TansuNotInstalled, tansu_binary
+from ol_om_kafka.testing.openlineage import message_key
 
 WAIT = 60.0  # seconds: generous for a loaded 2-core machine; a passing test takes a fraction of it
 PRODUCER = "https://github.com/OpenLineage/OpenLineage/tree/1.54.0/client/python"

@@ -15,12 +15,11 @@ import logging
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from openlineage.client.transport.kafka import KafkaConfig, KafkaTransport
+from openlineage.client.transport.kafka import KafkaConfig
 
 from ol_om_core.parse import parse
 from ol_om_core.runtime import graph
@@ -28,23 +27,12 @@ from ol_om_core.runtime.runner import DeadLetterFile, Runner
 from ol_om_core.translate import Translator
 from ol_om_kafka.source import KafkaSource
 from ol_om_kafka.testing import GROUP_CONSUMER, TansuBroker
+from ol_om_kafka.testing.openlineage import DictKeyingKafkaTransport
 from ol_om_sink import OpenMetadataSink
 from ol_om_sink.config import load as load_sink
 from ol_om_sink.testing.standin import OpenMetadataStandIn
 
 TOKEN = "demo-bot-token"  # the stand-in's; a real OpenMetadata bot token never appears in output
-
-
-class _Transport(KafkaTransport):
-    """openlineage-python's KafkaTransport, keying wire-format dicts as it keys its own event classes: by the
-    root (else parent) job, so a run's events share a partition and stay in order."""
-
-    def _get_message_key(self, event: Any) -> str | None:
-        if not isinstance(event, Mapping):
-            return super()._get_message_key(event)
-        parent = (event.get("run", {}).get("facets") or {}).get("parent") or {}
-        job = (parent.get("root") or {}).get("job") or parent.get("job") or event.get("job") or {}
-        return f"run:{job.get('namespace')}/{job.get('name')}"
 
 
 def example_events() -> list[bytes]:
@@ -87,7 +75,8 @@ def _run(out: TextIO) -> int:
         om.seed_tag("tier.gold")
         topic = broker.create_topic("openlineage-events", partitions=3)
         out.write(f"Kafka-compatible broker at {broker.bootstrap}, OpenMetadata stand-in at {om.url}\n")
-        transport = _Transport(KafkaConfig(config={"bootstrap.servers": broker.bootstrap}, topic=topic, flush=True))
+        transport = DictKeyingKafkaTransport(
+            KafkaConfig(config={"bootstrap.servers": broker.bootstrap}, topic=topic, flush=True))
         for data in events:
             try:
                 transport.emit(json.loads(data))
