@@ -38,7 +38,7 @@ from ol_om_core.operations import Operation
 from ol_om_core.parse import parse
 from ol_om_core.runtime import configfile, graph, plugins, replay
 from ol_om_core.runtime.check import print_table, run_checks
-from ol_om_core.runtime.delivery import SinkError
+from ol_om_core.runtime.delivery import Sink, SinkError
 from ol_om_core.runtime.dryrun import DryRunSink
 from ol_om_core.runtime.metrics import MetricsServer, runner_metrics, sink_metrics
 from ol_om_core.runtime.runner import DeadLetterFile, DeadLetterWriter, Runner
@@ -135,11 +135,10 @@ def run_command(config_path: str, dead_letter_path: str, log_level: str, report_
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    sink_section = settings.sink or {"type": "dry-run"}
     log = logging.getLogger("ol_om")
     with ExitStack() as cleanup:
         try:
-            sink = plugins.load(plugins.SINKS, str(sink_section.get("type")))(sink_section)
+            sink = configured_sink(settings)
             cleanup.callback(sink.close)
             source = plugins.load(plugins.SOURCES, str(settings.source["type"]))(settings.source, stop)
             cleanup.callback(source.close)
@@ -172,14 +171,20 @@ def run_command(config_path: str, dead_letter_path: str, log_level: str, report_
     return 0
 
 
+def configured_sink(settings: configfile.Settings) -> Sink:
+    """The sink the configuration names (its entry point's factory, given its section); the dry-run if none."""
+    section = settings.sink or {"type": "dry-run"}
+    sink: Sink = plugins.load(plugins.SINKS, str(section.get("type")))(section)
+    return sink
+
+
 def replay_command(dead_letters: str, config_path: str, remaining: str | None) -> int:
     """``ol-om replay``: exit 0 when every dead-lettered event is now written, 1 when some still fail."""
     logging.basicConfig(level="WARNING", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = configfile.load(config_path)
-    section = settings.sink or {"type": "dry-run"}
     target = remaining or str(Path(dead_letters).with_suffix("")) + ".remaining.jsonl"
     try:
-        sink = plugins.load(plugins.SINKS, str(section.get("type")))(section)
+        sink = configured_sink(settings)
         try:
             result = replay.replay(dead_letters, Translator(settings.translator), sink, target)
         finally:
