@@ -13,11 +13,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from ol_om_core.errors import ConfigError
-from ol_om_core.runtime.configfile import PATH_KEY, section_path
+from ol_om_core.runtime.configfile import PATH_KEY, invalid_setting, section_path
 
 # Properties that would break "never commit past an unacknowledged event" if a user set them.
 _MANAGED = frozenset({"enable.auto.commit", "enable.auto.offset.store", "group.id", "bootstrap.servers"})
+
+
+_SECRET_KEYS = frozenset({"saslPassword", "sslKey"})
+"""Keys whose values an error message must not quote."""
 
 
 class _Model(BaseModel):
@@ -121,6 +124,4 @@ def load(section: Mapping[str, Any], environ: Mapping[str, str] | None = None) -
         return KafkaSourceConfig.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
-        where = ".".join([path, *(str(p) for p in error["loc"])])
-        secret = any(str(p) in ("saslPassword", "sslKey") for p in error["loc"])
-        raise ConfigError(where, "invalid value" if secret else error["msg"]) from None
+        raise invalid_setting(path, error["loc"], error["msg"], _SECRET_KEYS) from None

@@ -14,8 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
-from ol_om_core.errors import ConfigError
-from ol_om_core.runtime.configfile import PATH_KEY, section_path
+from ol_om_core.runtime.configfile import PATH_KEY, invalid_setting, section_path
 
 _SECRET_KEYS = frozenset({"awsSecretAccessKey", "awsSessionToken"})
 
@@ -125,8 +124,4 @@ def load(section: Mapping[str, Any], environ: Mapping[str, str] | None = None) -
         return KinesisSourceConfig.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
-        loc = [str(p) for p in error["loc"]]
-        where = ".".join([path, *loc])
-        # pydantic's message may quote the input; a secret's value is never echoed.
-        message = "invalid value" if _SECRET_KEYS & set(loc) else error["msg"].removeprefix("Value error, ")
-        raise ConfigError(where, message) from None
+        raise invalid_setting(path, error["loc"], error["msg"], _SECRET_KEYS) from None

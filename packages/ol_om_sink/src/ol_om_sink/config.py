@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from ol_om_core.errors import ConfigError
-from ol_om_core.runtime.configfile import PATH_KEY, section_path
+from ol_om_core.runtime.configfile import PATH_KEY, invalid_setting, section_path
 
 ENV_HOST_PORT = "OPENMETADATA_HOST_PORT"
 ENV_JWT_TOKEN = "OPENMETADATA_JWT_TOKEN"
@@ -29,6 +29,10 @@ IGNORED_KEYS = frozenset({
     "elasticsSearch", "schemaFilterPattern", "tableFilterPattern", "databaseFilterPattern",
     "supportsDataInsightExtraction", "supportsElasticSearchReindexingExtraction", "supportsMetadataExtraction",
 })
+
+
+_SECRET_KEYS = frozenset({"jwtToken", "sslKey", "extraHeaders"})
+"""Keys whose values an error message must not quote."""
 
 
 class _Model(BaseModel):
@@ -116,10 +120,7 @@ def load(section: Mapping[str, Any], environ: Mapping[str, str] | None = None) -
         config = SinkConfig.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
-        where = ".".join([path, *(str(p) for p in error["loc"])])
-        # pydantic's message may quote the input; a secret's value is never echoed.
-        secret = any(str(p) in ("jwtToken", "sslKey") for p in error["loc"])
-        raise ConfigError(where, "invalid value" if secret else error["msg"]) from None
+        raise invalid_setting(path, error["loc"], error["msg"], _SECRET_KEYS) from None
     if config.auth_provider == "openmetadata" and config.token is None:
         raise ConfigError(f"{path}.securityConfig.jwtToken",
                           f"authProvider openmetadata needs a bot's JWT token (or set {ENV_JWT_TOKEN}); "

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,14 @@ key path (``source.serviceConnection.config.brokerConfig.topicName``)."""
 
 def section_path(section: Mapping[str, Any], default: str) -> str:
     return str(section.get(PATH_KEY) or default)
+
+
+def invalid_setting(path: str, location: Sequence[object], message: str, secrets: Collection[str]) -> ConfigError:
+    """A plugin's validation error (pydantic's first error: its ``loc`` and ``msg``) as a ConfigError naming the
+    key's path in the file. Under a secret key only "invalid value" is said: a message may quote the input."""
+    keys = [str(part) for part in location]
+    reason = "invalid value" if set(secrets) & set(keys) else message.removeprefix("Value error, ")
+    return ConfigError(".".join([path, *keys]), reason)
 
 
 @dataclass(frozen=True, slots=True)
