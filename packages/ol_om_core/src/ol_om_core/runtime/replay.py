@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -18,16 +17,16 @@ from typing import TextIO
 from ol_om_core.errors import ConfigError
 from ol_om_core.runtime.delivery import Sink
 from ol_om_core.runtime.runner import DeadLetterFile, Runner
-from ol_om_core.runtime.sources import Record
+from ol_om_core.runtime.sources import FiniteSource, Record
 from ol_om_core.translate import Translator
 
 
-class DeadLetterSource:
+class DeadLetterSource(FiniteSource):
     """The events of a dead-letter file, each at its original position; letters without the event are counted."""
 
     def __init__(self, path: str | Path, stop: threading.Event | None = None) -> None:
+        super().__init__(stop)
         self.path = Path(path)
-        self.stop = stop or threading.Event()
         self.without_event = 0
 
     def records(self) -> list[Record]:
@@ -49,22 +48,6 @@ class DeadLetterSource:
             else:
                 self.without_event += 1
         return list(seen.values())
-
-    def batches(self) -> Iterator[Sequence[Record]]:
-        records = self.records()
-        for start in range(0, len(records), 500):
-            if self.stop.is_set():
-                return
-            yield records[start:start + 500]
-
-    def acknowledge(self, records: Sequence[Record]) -> None:
-        pass  # the file is not changed: what still fails goes to a new one
-
-    def hold(self, seconds: float) -> bool:
-        return self.stop.wait(seconds)
-
-    def close(self) -> None:
-        pass
 
 
 @dataclass(frozen=True, slots=True)

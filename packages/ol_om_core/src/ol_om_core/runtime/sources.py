@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -43,20 +43,17 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
-class _LineSource:
+class FiniteSource:
+    """A source over records that are all there already (a file, standard input, dead letters): batches of
+    ``batch_size``, nothing to commit, and holding is just waiting. Subclasses say what ``records()`` are."""
+
     batch_size = 500
 
     def __init__(self, stop: threading.Event | None = None) -> None:
         self.stop = stop or threading.Event()
 
-    def _stream(self) -> Iterator[tuple[BinaryIO, str]]:
+    def records(self) -> Iterable[Record]:
         raise NotImplementedError
-
-    def records(self) -> Iterator[Record]:
-        for stream, name in self._stream():
-            for number, line in enumerate(stream, start=1):
-                if line.strip():
-                    yield Record(f"{name}:{number}", line)
 
     def batches(self) -> Iterator[Sequence[Record]]:
         batch: list[Record] = []
@@ -71,13 +68,26 @@ class _LineSource:
             yield batch
 
     def acknowledge(self, records: Sequence[Record]) -> None:
-        pass  # a file has no offsets to commit
+        pass  # nothing to commit
 
     def hold(self, seconds: float) -> bool:
         return self.stop.wait(seconds)
 
     def close(self) -> None:
         pass
+
+
+class _LineSource(FiniteSource):
+    """One OpenLineage event per line of a stream; blank lines are skipped."""
+
+    def _stream(self) -> Iterator[tuple[BinaryIO, str]]:
+        raise NotImplementedError
+
+    def records(self) -> Iterator[Record]:
+        for stream, name in self._stream():
+            for number, line in enumerate(stream, start=1):
+                if line.strip():
+                    yield Record(f"{name}:{number}", line)
 
 
 class FileSource(_LineSource):
