@@ -9,6 +9,7 @@ re-running a job writes nothing new.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -245,4 +246,9 @@ def tag_labels(tags: tuple[Tag, ...], classification: str) -> list[dict[str, str
 
 def pipeline_ref(key: PipelineKey) -> dict[str, str]:
     return entity_ref("pipeline", key.fqn)
+
+
+def body_fqn(body: Mapping[str, Any]) -> str:
+    """The FQN of the pipeline a ``PUT /v1/pipelines`` body writes (its service, then its name)."""
+    return fqn.build(str(body["service"]), str(body["name"]))
 

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ol_om_core import fqn as fqns
+from ol_om_core import pipelines
 from ol_om_core.lru import LRU
 from ol_om_core.operations import EntityHint, Operation
 from ol_om_core.runtime.check import Check
@@ -443,7 +444,7 @@ def _subject(op: Operation) -> str:
     if op.kind == "pipeline_service":
         return str(op.body["name"])
     if op.kind == "pipeline":
-        return fqns.build(op.body["service"], op.body["name"])
+        return pipelines.body_fqn(op.body)
     if op.kind == "pipeline_status":
         return unquote(op.path.split("/")[3])
     return str(op.body["edge"]["lineageDetails"]["pipeline"]["fullyQualifiedName"])

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from ol_om_core import fqn
+from ol_om_core import pipelines
 from ol_om_core.errors import InvalidEvent
-from ol_om_core.operations import Operation
 from ol_om_core.parse import parse
 from ol_om_core.runtime.delivery import DeadLetter, Notice, Outcome, Sink, Work
 from ol_om_core.runtime.sources import Record, Source
@@ -191,7 +190,8 @@ class Runner:
             for item in result.unresolved:
                 self._notice(Notice(record.position, f"{item.identity.namespace} {item.identity.name}: "
                                                      f"{item.reason}"))
-            self.progress.pipelines.update(_pipeline_fqn(op) for op in result.operations if op.kind == "pipeline")
+            self.progress.pipelines.update(
+                pipelines.body_fqn(op.body) for op in result.operations if op.kind == "pipeline")
             work.append(Work(record.position, result.operations))
         return work, values
 
@@ -224,6 +224,3 @@ class Runner:
         self.progress.notes.append(f"{notice.position}: {notice.reason}")
         del self.progress.notes[:-100]
 
-
-def _pipeline_fqn(op: Operation) -> str:
-    return fqn.build(str(op.body["service"]), str(op.body["name"]))
