@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -25,12 +26,42 @@ class NamingConfig:
     """``preserve`` keeps names as sent; ``lower`` lower-cases every name part (not Snowflake's upper case)."""
 
 
+def compile_filter(pattern: str) -> re.Pattern[str]:
+    """One ``includes`` / ``excludes`` entry as OpenMetadata's ingestion applies it: a Python regular expression,
+    case-insensitive. Raises ``re.error`` for an invalid one (the config file reports it with its key path)."""
+    return re.compile(pattern, re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class FilterPattern:
-    """OpenMetadata's ``pipelineFilterPattern``: regular expressions, includes before excludes."""
+    """OpenMetadata's ``pipelineFilterPattern``, applied as its ingestion framework applies every filter pattern.
+
+    Each entry is a regular expression matched case-insensitively from the start of the name (``re.match``: not
+    a search, not a full match, so ``etl`` keeps ``etl_orders``; anchor with ``$`` for an exact name). Empty
+    lists count as absent. Includes first: with any, a name none of them matches is dropped. Then excludes: a
+    name any of them matches is dropped, even one an include kept. With no patterns at all every name is kept;
+    with some, an empty name is dropped.
+    """
 
     includes: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
+    _compiled: tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]] = field(
+        init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_compiled", (tuple(compile_filter(p) for p in self.includes),
+                                               tuple(compile_filter(p) for p in self.excludes)))
+
+    def allows(self, name: str) -> bool:
+        """Whether OpenMetadata's ingestion would keep ``name`` (its ``_filter`` returning False)."""
+        includes, excludes = self._compiled
+        if not includes and not excludes:
+            return True
+        if not name:
+            return False
+        if includes and not any(p.match(name) for p in includes):
+            return False
+        return not any(p.match(name) for p in excludes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,6 @@ stays flat however long the stream; output depends only on the events and their 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -79,8 +78,6 @@ class Translator:
         self._pipeline_runs: LRU[tuple[str, str], PipelineRun] = LRU(size)
         self._job_runs: LRU[str, _JobRun] = LRU(size)
         self._emitted: LRU[int, None] = LRU(self.config.max_emitted)
-        self._includes = [re.compile(p, re.IGNORECASE) for p in self.config.pipeline_filter.includes]
-        self._excludes = [re.compile(p, re.IGNORECASE) for p in self.config.pipeline_filter.excludes]
 
     def translate(self, event: Event) -> Translation:
         if isinstance(event, DatasetEvent):
@@ -88,7 +85,7 @@ class Translator:
         own = event.job
         parent = pipelines.parent_of(event)
         pipeline_job = own.ref if parent is None or pipelines.is_orchestration(own) else parent.job
-        if not self._included(pipeline_job.name):
+        if not self.config.pipeline_filter.allows(pipeline_job.name):
             return Translation((), skipped=f"pipeline {pipeline_job.name!r} is excluded by pipelineFilterPattern")
 
         plan: list[_Planned] = []
@@ -212,15 +209,6 @@ class Translator:
             unresolved.append(ref)
             return None
         return ref
-
-    # -- helpers --------------------------------------------------------------------------------------------
-
-    def _included(self, name: str) -> bool:
-        # OpenMetadata's filter patterns: includes first (none listed = all), then excludes.
-        if self._includes and not any(p.match(name) for p in self._includes):
-            return False
-        return not any(p.match(name) for p in self._excludes)
-
 
 
 def _status_operation(pipeline: PipelineKey, run: PipelineRun, *, key: int) -> Operation:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ol_om_core.config import FilterPattern, NamingConfig, TranslatorConfig
+from ol_om_core.config import FilterPattern, NamingConfig, TranslatorConfig, compile_filter
 from ol_om_core.errors import ConfigError
 
 PATH_KEY = "_path"
@@ -234,7 +234,7 @@ def _filter(value: Any, path: str) -> FilterPattern:
             raise ConfigError(f"{path}.{key}", "must be a list of regular expressions")
         for i, item in enumerate(items):
             try:
-                re.compile(item)
+                compile_filter(item)  # with the flags the translator matches with
             except re.error as exc:
                 raise ConfigError(f"{path}.{key}[{i}]", f"{item!r} is not a regular expression: {exc}") from None
         patterns[key] = tuple(items)
