@@ -1,5 +1,5 @@
 """The Kinesis settings: OpenMetadata's ``KinesisBrokerConfig`` (with its ``awsConfig``), exactly, plus
-``AT_TIMESTAMP`` and its ``timestamp``.
+``AT_TIMESTAMP`` and its ``timestamp``, and ol-om's own: the mode, batch size and where checkpoints are kept.
 
 With no access key configured, credentials come from the default AWS chain (environment, profile, instance or
 task role), as boto3 does by itself. The secret key and session token are secrets: in no repr, log or error.
@@ -52,6 +52,29 @@ class AWSCredentials(_Model):
         return self
 
 
+class CheckpointConfig(_Model):
+    """Where the last acknowledged sequence number of each shard is kept."""
+
+    type: Literal["file", "dynamodb"] = "file"
+    path: str | None = None
+    """``file``: the checkpoint file (default ``ol-om-kinesis-{streamName}.checkpoints.json``); one reader only."""
+    table_name: str | None = Field(None, alias="tableName", min_length=3, max_length=255)
+    """``dynamodb``: the lease table (created on first use, on demand billing), shared by every worker."""
+    lease_seconds: float = Field(10.0, alias="leaseSeconds", ge=1)
+    """``dynamodb``: a worker that has not renewed its lease for this long is taken to be dead."""
+    worker_id: str | None = Field(None, alias="workerId", min_length=1)
+    """``dynamodb``: this worker's name in the table (default: host, process id and a random suffix)."""
+    end_point_url: str | None = Field(None, alias="endPointURL")
+    """``dynamodb``: another endpoint than AWS's (a VPC endpoint, or an emulator in tests)."""
+    create_table: bool = Field(True, alias="createTable")
+
+    @model_validator(mode="after")
+    def _table(self) -> CheckpointConfig:
+        if self.type == "dynamodb" and not self.table_name:
+            raise ValueError("tableName is required with type dynamodb")
+        return self
+
+
 class KinesisSourceConfig(_Model):
     # OpenMetadata's KinesisBrokerConfig
     stream_name: str = Field(alias="streamName", min_length=1)
@@ -66,6 +89,16 @@ class KinesisSourceConfig(_Model):
     # ol-om's own
     timestamp: datetime | None = None
     """``AT_TIMESTAMP``: the first records read are those that arrived at or after this time (ISO 8601)."""
+    mode: Literal["batch", "service"] = "service"
+    """``service``: run until SIGTERM/SIGINT. ``batch``: stop once the stream is quiet (for schedulers)."""
+    batch_size: int = Field(500, alias="batchSize", ge=1, le=10_000)
+    """Records per GetRecords call on a shard (Kinesis allows up to 10,000)."""
+    max_event_bytes: int = Field(16 * 1024 * 1024, alias="maxEventBytes", gt=0)
+    """Larger records go to the dead letters unread."""
+    shard_sync_interval: float = Field(30.0, alias="shardSyncInterval", gt=0)
+    """Seconds between listings of the stream's shards (new shards after a reshard are also found as soon as a
+    parent shard ends)."""
+    checkpoints: CheckpointConfig = Field(default_factory=CheckpointConfig)
 
     @model_validator(mode="after")
     def _timestamp(self) -> KinesisSourceConfig:
@@ -85,6 +118,9 @@ class KinesisSourceConfig(_Model):
             if aws.aws_session_token:
                 kwargs["aws_session_token"] = aws.aws_session_token.get_secret_value()
         return kwargs
+
+    def checkpoint_path(self) -> str:
+        return self.checkpoints.path or f"ol-om-kinesis-{self.stream_name}.checkpoints.json"
 
     def client_kwargs(self) -> dict[str, Any]:
         """Arguments for ``session.client("kinesis", ...)`` beyond the session's."""

