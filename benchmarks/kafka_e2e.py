@@ -15,52 +15,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 from confluent_kafka import Producer
 
+from e2e import DAGS, PROGRESS, TASKS, dag_run_events, single, start_ol_om, start_standin
 from ol_om_kafka.testing import TansuBroker
-
-DAGS = 200
-TASKS = 3
-PG = "postgres://warehouse:5432"
-_PROGRESS = re.compile(r"(?:progress|done): (\d+) events \((\d+)/s\)")
-
-
-def dag_run_events(dag: int, run: int) -> Iterator[tuple[bytes, bytes]]:
-    """(key, value) of one DAG run's 8 events."""
-    name = f"dag_{dag}"
-    run_id = str(uuid.uuid4())
-    day = f"2026-11-{1 + run % 28:02d}T{run // 28 % 24:02d}:00:00"
-    key = f"run:airflow/{name}".encode()
-
-    def event(job: str, kind: str, rid: str, second: int, *, parent: bool, io: int | None = None) -> bytes:
-        facets = {"parent": {"_producer": "bench", "_schemaURL": "s", "run": {"runId": run_id},
-                             "job": {"namespace": "airflow", "name": name}}} if parent else {}
-        body = {"eventType": kind, "eventTime": f"{day}:{second:02d}Z", "producer": "bench",
-                "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-                "run": {"runId": rid, "facets": facets}, "job": {"namespace": "airflow", "name": job},
-                "inputs": [], "outputs": []}
-        if io is not None:
-            body["inputs"] = [{"namespace": PG, "name": f"dw.public.t_{dag}_{io}"}]
-            body["outputs"] = [{"namespace": PG, "name": f"dw.public.t_{dag}_{io + 1}"}]
-        return json.dumps(body).encode()
-
-    yield key, event(name, "START", run_id, 0, parent=False)
-    for task in range(TASKS):
-        task_run = str(uuid.uuid4())
-        yield key, event(f"{name}.task_{task}", "START", task_run, 1 + 2 * task, parent=True)
-        yield key, event(f"{name}.task_{task}", "COMPLETE", task_run, 2 + 2 * task, parent=True, io=task)
-    yield key, event(name, "COMPLETE", run_id, 59, parent=False)
 
 
 def produce(bootstrap: str, topic: str, events: int) -> None:
@@ -84,55 +48,6 @@ def produce(bootstrap: str, topic: str, events: int) -> None:
     producer.flush(120)
 
 
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (it lingers a moment after its last progress line)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def start_ol_om(work: Path, n: int = 0) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "ol_om_core.runtime.cli", "run", "--config",
-                             str(work / "config.json"), "--dead-letters", str(work / f"dead-{n}.jsonl"),
-                             "--report-every", "2"], stderr=subprocess.PIPE, text=True)
-
-
-def single(work: Path, events: int) -> int:
-    """One ol-om: its busy rate, calls per event, RSS along the run, CPU per event."""
-    run = start_ol_om(work)
-    peak, rate, lines = 0, 0, []
-    assert run.stderr is not None
-    for line in run.stderr:
-        lines.append(line)
-        match = _PROGRESS.search(line)
-        if match:
-            rss = rss_kb(run.pid) if run.poll() is None else 0
-            peak = max(peak, rss)
-            rate = int(match.group(2))
-            if rss:
-                print(f"  {int(match.group(1)):9} events  {rate:6}/s  ol-om RSS {rss / 1024:6.0f} MB")
-    cpu = _cpu_seconds(run.pid)
-    run.wait()
-    print(f"ol-om CPU: {cpu:.1f}s = {cpu / events * 1e6:.0f} us per event (all its threads)")
-    summary = next((ln for ln in reversed(lines) if "OpenMetadata calls" in ln), "")
-    calls = re.search(r"(\d+) OpenMetadata calls", summary)
-    print(f"events/s while busy: {rate} (target >= 5,000 at zero latency); peak RSS {peak / 1024:.0f} MB")
-    if calls:
-        print(f"OpenMetadata calls: {calls.group(1)} = {int(calls.group(1)) / events:.3f} per event")
-    if run.returncode:
-        print("".join(lines[-20:]))
-    return run.returncode
-
-
 def several(work: Path, events: int, instances: int) -> int:
     """Several ol-om processes in one group: the combined rate, from the first event any of them took to the
     moment all of them together had taken every event (progress lines every 2 s bound the error)."""
@@ -144,7 +59,7 @@ def several(work: Path, events: int, instances: int) -> int:
     def follow(n: int) -> None:
         assert runs[n].stderr is not None
         for line in runs[n].stderr:
-            match = _PROGRESS.search(line)
+            match = PROGRESS.search(line)
             if match:
                 counts[n] = int(match.group(1))
                 if counts[n] and not first:
@@ -173,14 +88,8 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=1, help="ol-om processes in one consumer group")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ol-om-bench-"))
-    tables = [{"fqn": f"postgres.dw.public.t_{d}_{i}", "columns": ["id"]}
-              for d in range(DAGS) for i in range(TASKS + 1)]
-    (work / "tables.json").write_text(json.dumps(tables))
-    standin = subprocess.Popen([sys.executable, "-m", "ol_om_sink.testing.standin", "--no-validate",
-                                "--latency", str(args.latency), "--tables", str(work / "tables.json")],
-                               stdout=subprocess.PIPE, text=True)
+    standin, url = start_standin(work, args.latency)
     try:
-        url = standin.stdout.readline().strip() if standin.stdout else ""
         with TansuBroker() as broker:
             topic = broker.create_topic("openlineage", partitions=max(3, args.instances))
             started = time.monotonic()
@@ -194,7 +103,7 @@ def main() -> None:
                                "concurrency": args.concurrency}}
             (work / "config.json").write_text(json.dumps(config))
             if args.instances == 1:
-                sys.exit(single(work, args.events))
+                sys.exit(single(work, args.events, " (target >= 5,000 at zero latency)"))
             sys.exit(several(work, args.events, args.instances))
     finally:
         standin.terminate()

@@ -389,3 +389,53 @@ def test_the_lease_table_is_created_and_a_conflicting_take_fails(moto):
     finally:
         one.close()
         two.close()
+
+
+# -- the command line, with OpenMetadata's workflow file -----------------------------------------------------
+
+
+def test_ol_om_run_and_check_take_openmetadatas_workflow_file(kinesis, stream, om, tmp_path, *, monkeypatch, capsys):
+    from ol_om_core.runtime.cli import main
+
+    monkeypatch.chdir(tmp_path)  # the checkpoint file goes to the working directory by default
+    produce(kinesis, stream, etl_events())
+    workflow = tmp_path / "openlineage.yaml"
+    workflow.write_text(f"""
+source:
+  type: openlineage
+  serviceName: openlineage_source
+  serviceConnection:
+    config:
+      type: OpenLineage
+      brokerConfig:
+        streamName: {stream}
+        consumerOffsets: TRIM_HORIZON
+        poolTimeout: 0.1
+        sessionTimeout: 2
+        awsConfig:
+          awsRegion: us-east-1
+          awsAccessKeyId: testing
+          awsSecretAccessKey: do-not-print-this
+          endPointURL: {kinesis.url}
+  sourceConfig:
+    config:
+      type: PipelineMetadata
+sink:
+  type: metadata-rest
+  config: {{}}
+workflowConfig:
+  openMetadataServerConfig:
+    hostPort: {om.url}
+    authProvider: openmetadata
+    securityConfig:
+      jwtToken: {TOKEN}
+""")
+    assert main(["check", "--config", str(workflow)]) == 0
+    checked = capsys.readouterr().out
+    assert f"{stream}: ACTIVE, 2 open shard(s)" in checked
+    assert f"ol-om-kinesis-{stream}.checkpoints.json" in checked
+    assert main(["run", "--config", str(workflow), "--dead-letters", str(tmp_path / "dead.jsonl")]) == 0
+    assert [s["executionStatus"] for s in om.statuses("openlineage_source.airflow-shop_dag")] == ["Successful"]
+    saved = json.loads((tmp_path / f"ol-om-kinesis-{stream}.checkpoints.json").read_text())
+    assert saved["stream"] == stream and any(v.isdigit() for v in saved["shards"].values())
+    assert "do-not-print-this" not in capsys.readouterr().out + capsys.readouterr().err

@@ -84,7 +84,11 @@ class FileCheckpoints(MemoryCheckpoints):
         self.path = Path(path)
         self.stream = stream
         self._lock: IO[bytes] | None = _lock(self.path.with_name(self.path.name + ".lock"))
-        super().__init__(self._load())
+        try:
+            super().__init__(self._load())
+        except CheckpointError:
+            self.close()
+            raise
 
     def _load(self) -> dict[str, str]:
         try:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from ol_om_core.runtime.configfile import PATH_KEY, invalid_setting, section_path
+from ol_om_core.runtime.sections import BrokerSection
 
 _SECRET_KEYS = frozenset({"awsSecretAccessKey", "awsSessionToken"})
 
@@ -75,7 +76,18 @@ class CheckpointConfig(_Model):
         return self
 
 
-class KinesisSourceConfig(_Model):
+class KinesisSourceConfig(BrokerSection, _Model):
+    # The Python API (ol_om_core.runtime.sections): from_dict / from_yaml / from_workflow, to_openmetadata()
+    section_type: ClassVar[str] = "kinesis"
+    secret_keys: ClassVar[frozenset[str]] = _SECRET_KEYS
+    openmetadata_keys: ClassVar[tuple[str, ...]] = (
+        "streamName", "awsConfig", "consumerOffsets", "poolTimeout", "sessionTimeout")
+    openmetadata_values: ClassVar[Mapping[str, tuple[str, ...]]] = {"consumerOffsets": ("TRIM_HORIZON", "LATEST")}
+
+    @classmethod
+    def _load(cls, section: Mapping[str, Any], environ: Mapping[str, str]) -> KinesisSourceConfig:
+        return load(section, environ)
+
     # OpenMetadata's KinesisBrokerConfig
     stream_name: str = Field(alias="streamName", min_length=1)
     aws_config: AWSCredentials = Field(alias="awsConfig")
@@ -140,6 +152,10 @@ class KinesisSourceConfig(_Model):
         return f"KinesisSourceConfig(stream_name={self.stream_name!r}, region={self.aws_config.aws_region!r})"
 
     __str__ = __repr__
+
+
+KinesisBrokerConfig = KinesisSourceConfig
+"""The Python API's name: OpenMetadata's ``KinesisBrokerConfig`` with ol-om's own keys."""
 
 
 ENV_SECRETS = {"OL_OM_KINESIS_AWS_ACCESS_KEY_ID": "awsAccessKeyId",
