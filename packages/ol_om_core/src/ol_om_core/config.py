@@ -73,6 +73,10 @@ class TranslatorConfig:
     naming: NamingConfig = field(default_factory=NamingConfig)
     pipeline_filter: FilterPattern = field(default_factory=FilterPattern)
     include_lineage: bool = True
+    include_queries: bool = False
+    """Write the ``sql`` facet as OpenMetadata Query entities linked to the tables the job read and wrote."""
+    include_usage: bool = False
+    """Count each completed job run as one daily use of every table it read or wrote."""
     tag_classification: str = "OpenLineage"
     """Classification for tags whose OpenLineage key names none."""
     max_runs: int = 10_000

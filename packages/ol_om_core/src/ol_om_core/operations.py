@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
-OperationKind = Literal["pipeline_service", "pipeline", "pipeline_status", "lineage"]
+OperationKind = Literal["pipeline_service", "pipeline", "pipeline_status", "lineage", "query", "usage"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
-from ol_om_core import lineage, pipelines
+from ol_om_core import lineage, pipelines, queries
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.lru import LRU
 from ol_om_core.model import (
@@ -78,6 +78,8 @@ class Translator:
         self._pipeline_runs: LRU[tuple[str, str], PipelineRun] = LRU(size)
         self._job_runs: LRU[str, _JobRun] = LRU(size)
         self._emitted: LRU[int, None] = LRU(self.config.max_emitted)
+        self._queries = queries.Planner(self.config) if self.config.include_queries or self.config.include_usage \
+            else None
 
     def translate(self, event: Event) -> Translation:
         if isinstance(event, DatasetEvent):
@@ -103,8 +105,11 @@ class Translator:
             plan.append(((key.status_path, run.state()), partial(_status_operation, key, run)))
 
         unresolved: list[Unresolved] = []
-        if self.config.include_lineage:
-            self._lineage(key, event, unresolved, plan)
+        if self.config.include_lineage or self._queries is not None:
+            state = self._lineage(key, event, unresolved, plan, edges=self.config.include_lineage)
+            if self._queries is not None:
+                plan += self._queries.plan(key, event, [(s.ref, s.dataset) for s in state.inputs.values()],
+                                           [(s.ref, s.dataset) for s in state.outputs.values()])
         # Only what was not emitted before is built: most calls of a steady stream repeat, and rendering
         # them is the expensive part.
         ops = []
@@ -152,7 +157,8 @@ class Translator:
     # -- lineage --------------------------------------------------------------------------------------------
 
     def _lineage(self, key: PipelineKey, event: RunEvent | JobEvent, unresolved: list[Unresolved],
-                 plan: list[_Planned]) -> None:
+                 plan: list[_Planned], edges: bool = True) -> _JobRun:
+        """Record the datasets the event's run read and wrote; plan its edges (with ``edges``). Returns the run."""
         if isinstance(event, RunEvent):
             state = self._job_runs.get_or_make(event.run.run_id, _JobRun)
             state.terminal = state.terminal or event.event_type in TERMINAL_EVENT_TYPES
@@ -170,6 +176,8 @@ class Translator:
             ref = self._resolve(dataset, unresolved)
             if ref is not None:
                 state.outputs[ref.fqn] = _Seen(ref, dataset)
+        if not edges:
+            return state
 
         pipeline = pipelines.pipeline_ref(key)
         sql = event.job.sql
@@ -188,6 +196,7 @@ class Translator:
             for seen in state.outputs.values():
                 plan.append((("edge", key.fqn, seen.ref.fqn, key.fqn, sql), partial(
                     self._one_sided, seen, pipeline, lineage.entity(seen.ref), pipeline, sql)))
+        return state
 
     @staticmethod
     def _one_sided(seen: _Seen, from_entity: dict[str, str], to_entity: dict[str, str], pipeline: dict[str, str],

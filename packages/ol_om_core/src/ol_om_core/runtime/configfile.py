@@ -124,6 +124,8 @@ _SHORT_KEYS = {
     "pipelineService": "pipeline_service",
     "pipelineServicePerIntegration": "pipeline_service_per_integration",
     "includeLineage": "include_lineage",
+    "includeQueries": "include_queries",
+    "includeUsage": "include_usage",
     "tagClassification": "tag_classification",
     "maxRuns": "max_runs",
     "maxEmitted": "max_emitted",
@@ -175,9 +177,11 @@ def _openmetadata_form(data: Mapping[str, Any], source: Mapping[str, Any]) -> Se
                            ("source.sourceConfig.config", source_config)):
         if "pipelineFilterPattern" in section:
             values["pipeline_filter"] = _filter(section["pipelineFilterPattern"], f"{where}.pipelineFilterPattern")
-    if "includeLineage" in source_config:
-        values["include_lineage"] = _typed(source_config["includeLineage"], bool,
-                                           "source.sourceConfig.config.includeLineage")
+    # includeQueries / includeUsage are ol-om's own (OpenMetadata's pipeline sourceConfig has neither), read
+    # where includeLineage sits.
+    for key in ("includeLineage", "includeQueries", "includeUsage"):
+        if key in source_config:
+            values[_SHORT_KEYS[key]] = _typed(source_config[key], bool, f"source.sourceConfig.config.{key}")
     mapping = _str_map(connection.get("namespaceToServiceMapping") or {},
                        "source.serviceConnection.config.namespaceToServiceMapping")
     translator = TranslatorConfig(naming=NamingConfig(namespace_to_service=mapping), **values)
