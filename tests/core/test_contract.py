@@ -8,9 +8,12 @@ import pytest
 
 from corpus import CORPUS, corpus_events
 from ol_om_core import InvalidEvent, parse
+from ol_om_core.config import TranslatorConfig
 from ol_om_core.runtime.cli import example_events
 from ol_om_core.translate import Translator
 from omschema import ENV_VAR, SPEC_DIR, available, get_validator
+
+USAGE = TranslatorConfig(include_queries=True, include_usage=True)
 
 if not available():
     pytest.skip(f"OpenMetadata JSON schemas not found at {SPEC_DIR}; set {ENV_VAR}", allow_module_level=True)
@@ -39,9 +42,17 @@ def test_demo_events_render_valid_requests() -> None:
     assert set(kinds) == {"pipeline_service", "pipeline", "pipeline_status", "lineage"}
 
 
+def test_demo_events_with_queries_and_usage_render_valid_requests() -> None:
+    kinds = _check(Translator(USAGE), [r.value for r in example_events()])
+    assert kinds["query"] >= 3 and kinds["usage"] >= 3
+
+
 def test_every_corpus_event_renders_valid_requests() -> None:
     if not CORPUS.is_dir():
         pytest.skip(f"corpus not found at {CORPUS}")
     raws = [raw for _, _, status, raw in corpus_events() if status == "whole"]
     kinds = _check(Translator(), raws)
     assert kinds["lineage"] > 50 and kinds["pipeline_status"] > 50
+    assert not kinds["query"] and not kinds["usage"]  # off unless configured
+    kinds = _check(Translator(USAGE), raws)
+    assert kinds["query"] > 5 and kinds["usage"] > 20

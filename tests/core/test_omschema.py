@@ -9,6 +9,7 @@ import pytest
 from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker
 
 from omschema import (
+    AMENDMENTS,
     BASE,
     ENV_VAR,
     KINDS,
@@ -58,7 +59,16 @@ VALID: dict[str, dict[str, Any]] = {
     "table": {"name": "b", "databaseSchema": "svc.db.s", "columns": [{"name": "x", "dataType": "INT"}]},
     "topic": {"name": "events", "service": "kafka", "partitions": 1},
     "container": {"name": "bucket", "service": "s3"},
-    "query": {"query": "select 1"},
+    "query": {
+        "name": "d3b07384d113edec49eaa6238ad5ff00",
+        "query": "select 1",
+        "service": "pg",
+        "queryUsedIn": [TABLE_A],
+        "triggeredBy": {"type": "pipeline", "fullyQualifiedName": "openlineage.etl.daily"},
+        "usedBy": ["openlineage.etl.daily"],
+        "processedLineage": True,
+    },
+    "usage": {"count": 3, "date": "2026-11-23"},
     "openlineage_connection": {"type": "OpenLineage", "brokerConfig": KAFKA},
 }
 
@@ -178,6 +188,21 @@ INVALID = [
         "'streamName' was unexpected",
         id="broker-config-oneof",
     ),
+    pytest.param("usage", _with(VALID["usage"], "count", -1), "$.count:", "less than the minimum", id="usage-negative"),
+    pytest.param("usage", _with(VALID["usage"], "date", "23/11/2026"), "$.date:", "is not a 'date'", id="usage-date"),
+    pytest.param("usage", {"count": 1}, "$:", "'date' is a required property", id="usage-without-date"),
+    pytest.param("usage", _with(VALID["usage"], "table", "t"), "$:", "'table' was unexpected", id="usage-unknown"),
+]
+
+# createQuery bodies: validated against the collected schema amended to OpenMetadata's current API (AMENDMENTS),
+# so a plain $ref resolution of the collected file does not give the same answers.
+INVALID_QUERY = [
+    pytest.param({"query": "select 1"}, "$:", "'service' is a required property", id="query-without-service"),
+    pytest.param(_with(VALID["query"], "bogus", 1), "$:", "'bogus' was unexpected", id="query-unknown-property"),
+    pytest.param(_with(VALID["query"], "queryUsedIn", [{"fullyQualifiedName": "svc.db.s.a"}]), "$.queryUsedIn[0]:",
+                 "'type' is a required property", id="query-used-in-without-type"),
+    pytest.param(_with(VALID["query"], "usedBy", "etl"), "$.usedBy:", "is not of type 'array'", id="used-by-string"),
+    pytest.param(_with(VALID["query"], "name", "a::b"), "$.name:", "does not match", id="query-name-double-colon"),
 ]
 
 
@@ -200,6 +225,22 @@ def test_inlined_schema_matches_plain_ref_resolution(
     instance = with_placeholder_ids(body)
     expected = sorted((e.json_path, e.message) for e in plain.iter_errors(instance))
     assert sorted((e.json_path, e.message) for e in validator.validator(kind).iter_errors(instance)) == expected
+
+
+@pytest.mark.parametrize(("body", "prefix", "fragment"), INVALID_QUERY)
+def test_invalid_query_is_rejected(validator: RequestValidator, body: dict[str, Any], prefix: str,
+                                   fragment: str) -> None:
+    errors = validator.errors("query", body)
+    assert any(e.startswith(prefix) and fragment in e for e in errors), errors
+
+
+def test_query_schema_follows_current_api_docs_over_the_collected_file(validator: RequestValidator) -> None:
+    # The collected createQuery.json predates `service`, `triggeredBy`, `usedBy`, `processedLineage` and
+    # `owners` (SOURCES.md); OpenMetadata's current API docs have them, and the server needs the service.
+    collected = validator.registry.contents(f"{BASE}schema/{KINDS['query']}")
+    assert collected["additionalProperties"] is False and "service" not in collected["properties"]
+    assert set(AMENDMENTS["query"]["properties"]) >= {"service", "triggeredBy", "usedBy", "processedLineage"}
+    validator.validate("query", VALID["query"])
 
 
 def test_entity_references_need_ids_without_placeholders(validator: RequestValidator) -> None:

@@ -25,6 +25,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT7
 
 __all__ = [
+    "AMENDMENTS",
     "BASE",
     "ENV_VAR",
     "KINDS",
@@ -67,7 +68,30 @@ KINDS: dict[str, str] = {
     "topic": "api/data/createTopic.json",
     "container": "api/data/createContainer.json",
     "query": "api/data/createQuery.json",
+    "usage": "type/dailyCount.json",
     "openlineage_connection": "entity/services/connections/pipeline/openLineageConnection.json",
+}
+
+# Where OpenMetadata's current API documentation and a collected (older) schema file disagree, the documentation
+# wins: these properties are added to the file's own (SOURCES.md: the collected createQuery.json predates queries
+# belonging to a database service). Refs are relative to the amended file.
+AMENDMENTS: dict[str, dict[str, Any]] = {
+    "query": {
+        "properties": {
+            "owners": {"$ref": "../../type/entityReferenceList.json"},
+            "query_type": {"type": "string"},
+            "exclude_usage": {"type": "boolean"},
+            "usedBy": {"type": "array", "items": {"type": "string"}},
+            "dialect": {"type": "string"},
+            "queryUsedIn": {"$ref": "../../type/entityReferenceList.json"},
+            "triggeredBy": {"$ref": "../../type/entityReference.json"},
+            "processedLineage": {"type": "boolean"},
+            "service": {"$ref": "../../type/basic.json#/definitions/fullyQualifiedEntityName"},
+            "domain": {"type": "string"},
+        },
+        # The server cannot store a query without its service (QueryRepository.prepare looks it up).
+        "required": ["query", "service"],
+    },
 }
 
 _PLACEHOLDER_NS = uuid.UUID("5d0c3f7e-5b8a-4c52-9a57-0e6f3b0c9a11")
@@ -161,7 +185,13 @@ class RequestValidator:
         if kind not in self._validators:
             target = f"{BASE}schema/{KINDS[kind]}"
             base = validator_for(self.registry.contents(target.partition("#")[0]), default=Draft7Validator)
-            schema = self._inline({"$ref": target}, self.registry.resolver())
+            if kind in AMENDMENTS:
+                resolved = self.registry.resolver().lookup(target)
+                amended = {**resolved.contents, "required": AMENDMENTS[kind]["required"],
+                           "properties": {**resolved.contents["properties"], **AMENDMENTS[kind]["properties"]}}
+                schema = self._inline(amended, resolved.resolver)
+            else:
+                schema = self._inline({"$ref": target}, self.registry.resolver())
             cls = _validator_class(base)
             self._validators[kind] = cls(schema, registry=self.registry, format_checker=self._format_checker)
         return self._validators[kind]

@@ -44,7 +44,7 @@ logger = logging.getLogger("ol_om_sink.testing")
 DROPPED = 0
 """The status recorded in ``requests`` for a request answered by closing the connection."""
 
-_VALIDATED_KINDS = ("pipeline_service", "pipeline", "pipeline_status", "lineage", "table", "topic")
+_VALIDATED_KINDS = ("pipeline_service", "pipeline", "pipeline_status", "lineage", "table", "topic", "query", "usage")
 _validator_lock = threading.Lock()
 
 
@@ -319,6 +319,14 @@ class OpenMetadataStandIn:
         """Lineage edges: ``fromEntity`` / ``toEntity`` as ``{id, type, fullyQualifiedName}``, ``lineageDetails``."""
         return self._store.edges()
 
+    def queries(self) -> list[Entity]:
+        """Query entities, each with ``queryUsedIn`` as ``{id, type, fullyQualifiedName}`` references."""
+        return self._store.entities("query")
+
+    def usage(self, fqn: str, kind: str = "table") -> dict[str, int]:
+        """An entity's daily usage counts by date (``YYYY-MM-DD``); ``{}`` when none was reported."""
+        return self._store.usage(kind, fqn)
+
     @property
     def requests(self) -> list[tuple[str, str, int]]:
         """``(method, path without query, status)`` of every request handled; status 0: dropped."""
@@ -455,6 +463,16 @@ class OpenMetadataStandIn:
         if len(route) == 4 and route[0] == "lineage" and route[2] == "name" and method == "GET":
             up, down = arg("upstreamDepth", 1), arg("downstreamDepth", 1)
             return _Answer(200, self._store.lineage(route[1], route[3], up, down))
+        if route == ["queries"] and method == "PUT":
+            entity, created = self._store.put_query(self._body("query", raw))
+            return _Answer(201 if created else 200, entity)
+        if route[0] == "usage" and (len(route) == 3 or (len(route) == 4 and route[2] == "name")):
+            entity_type, key, by_name = route[1], route[-1], len(route) == 4
+            if method == "GET":
+                return _Answer(200, self._store.entity_usage(entity_type, key, by_name=by_name))
+            if method in ("PUT", "POST"):  # PUT adds to the day's count, POST replaces it
+                body = self._body("usage", raw)
+                return _Answer(201, self._store.put_usage(entity_type, key, body, by_name=by_name, add=method == "PUT"))
 
         name, rest = ("/".join(route[:2]), route[2:]) if route[0] == "services" else (route[0], route[1:])
         collection = COLLECTIONS.get(name)

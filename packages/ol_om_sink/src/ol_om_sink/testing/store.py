@@ -7,6 +7,7 @@ server turns into OpenMetadata's error body.
 from __future__ import annotations
 
 import copy
+import hashlib
 import threading
 import time
 import uuid
@@ -58,6 +59,8 @@ COLLECTIONS: dict[str, Collection] = {
     # Not validated: the collected createContainer schema is broken (its name ref does not resolve).
     "containers": Collection("container", "service", "storageService"),
     "pipelines": Collection("pipeline", "service", "pipelineService", "pipeline"),
+    # Written through Store.put_query (named by checksum, references checked); read like any other.
+    "queries": Collection("query", "service", "databaseService", "query"),
     # What owners and tag labels refer to.
     "users": Collection("user"),
     "teams": Collection("team"),
@@ -119,6 +122,7 @@ class Store:
         self._ids: dict[str, tuple[str, str]] = {}  # id -> (type, FQN)
         self._statuses: dict[str, dict[int, Entity]] = {}  # pipeline id -> timestamp -> status
         self._edges: dict[tuple[str, str], Entity] = {}  # (from id, to id) -> edge
+        self._usage: dict[str, dict[str, int]] = {}  # entity id -> date -> the day's count
 
     # -- entities ------------------------------------------------------------------------------------------------
 
@@ -177,6 +181,10 @@ class Store:
             base = {"id": old["id"] if old else str(uuid.uuid4()), "name": name, "fullyQualifiedName": full}
             # base first for a readable key order, and last so that the body cannot override it
             entity = {**base, **entity, **base, "_type": collection.type, "deleted": False}
+            if old is not None and "connection" in old and not entity.get("connection"):
+                # A service's PUT without a connection keeps the one it has (OpenMetadata's ServiceUpdater only
+                # updates the connection when the request carries one).
+                entity["connection"] = old["connection"]
             entity["version"], entity["updatedAt"] = (old["version"], old["updatedAt"]) if old else (0.1, _now_ms())
             if old is not None and entity != old:
                 entity["version"], entity["updatedAt"] = round(old["version"] + 0.1, 1), _now_ms()
@@ -207,6 +215,7 @@ class Store:
                 return False
             del self._ids[entity["id"]]
             self._statuses.pop(entity["id"], None)
+            self._usage.pop(entity["id"], None)
             self._edges = {ends: edge for ends, edge in self._edges.items() if entity["id"] not in ends}
             return True
 
@@ -259,6 +268,62 @@ class Store:
         with self.lock:
             by_time = self._statuses.get(self._find("pipeline", pipeline_fqn)["id"], {})
             return [copy.deepcopy(by_time[ts]) for ts in sorted(by_time) if start <= ts <= end]
+
+    # -- queries and usage -------------------------------------------------------------------------------------
+
+    def put_query(self, body: Mapping[str, Any]) -> tuple[Entity, bool]:
+        """``PUT /v1/queries``: a query is named by the MD5 hex digest of its text unless the request names it,
+        under its database service (FQN ``service.name``); ``queryUsedIn`` is replaced by what is sent, as
+        OpenMetadata's PUT does. Every reference (``queryUsedIn``, ``triggeredBy``) must exist."""
+        text = body.get("query")
+        if not isinstance(text, str):
+            raise ApiError(400, "query must be a string")
+        checksum = hashlib.md5(text.encode("utf-8")).hexdigest()
+        with self.lock:
+            used_in = [ref(self._find_ref(r), with_name=False) for r in body.get("queryUsedIn") or []]
+            triggered = body.get("triggeredBy")
+            if triggered is not None:
+                triggered = {**triggered, **ref(self._find_ref(triggered))}
+            request = {**body, "name": body.get("name") or checksum, "checksum": checksum, "queryUsedIn": used_in,
+                       **({"triggeredBy": triggered} if triggered is not None else {})}
+            entity, created = self.put(COLLECTIONS["queries"], request)
+            return entity, created
+
+    def put_usage(self, entity_type: str, key: str, body: Mapping[str, Any], *, by_name: bool, add: bool) -> Entity:
+        """``PUT`` (``add``: the count is added to the day's) or ``POST`` (the day's count is replaced)
+        ``/v1/usage/{entity}/{id}`` or ``/v1/usage/{entity}/name/{fqn}``. A table's count is also added to its
+        schema's and its database's, whichever the method, as OpenMetadata does."""
+        if entity_type not in ("table", "pipeline"):
+            raise ApiError(400, f"Entity type {entity_type} not supported for usage")
+        count, date = body.get("count"), body.get("date")
+        if not isinstance(count, int) or not isinstance(date, str):
+            raise ApiError(400, "count and date are required")
+        with self.lock:
+            entity = self._find(entity_type, key) if by_name else self._find_ref({"id": key, "type": entity_type})
+            days = self._usage.setdefault(entity["id"], {})
+            days[date] = days.get(date, 0) + count if add else count
+            if entity_type == "table":
+                for parent in (entity.get("databaseSchema"), entity.get("database")):
+                    if isinstance(parent, Mapping) and isinstance(parent.get("id"), str):
+                        parent_days = self._usage.setdefault(parent["id"], {})
+                        parent_days[date] = parent_days.get(date, 0) + count
+            return self._entity_usage(entity)
+
+    def usage(self, entity_type: str, fqn: str) -> dict[str, int]:
+        """The entity's daily counts by date (``YYYY-MM-DD``)."""
+        with self.lock:
+            return dict(sorted(self._usage.get(self._find(entity_type, fqn)["id"], {}).items()))
+
+    def entity_usage(self, entity_type: str, key: str, *, by_name: bool) -> Entity:
+        """``GET /v1/usage/{entity}/{id}`` or ``.../name/{fqn}``: the entity and its daily counts, latest first."""
+        with self.lock:
+            entity = self._find(entity_type, key) if by_name else self._find_ref({"id": key, "type": entity_type})
+            return self._entity_usage(entity)
+
+    def _entity_usage(self, entity: Entity) -> Entity:
+        days = self._usage.get(entity["id"], {})
+        return {"entity": ref(entity), "usage": [{"date": date, "dailyStats": {"count": days[date]}}
+                                                 for date in sorted(days, reverse=True)]}
 
     # -- lineage -------------------------------------------------------------------------------------------------
 
