@@ -1,4 +1,4 @@
-"""Benchmark of the OpenMetadata sink (a command, not a test): ./dev bench sink [--replays N] [--latency S]
+"""Benchmark of the OpenMetadata sink (a command, not a test): ./dev bench sink [--replays N] [--latency S] [--usage]
 
 The whole-event corpus, replayed N times through parse + translate + the sink into the OpenMetadata stand-in
 (every dataset the events name exists in it, as in a catalogued warehouse), in batches as a consumer would poll.
@@ -7,6 +7,9 @@ The whole-event corpus, replayed N times through parse + translate + the sink in
    steady state is what passes 2..N cost. "new runs": each replay is a new run of every job (fresh run ids), the
    steady state of a live stream. Target <= 0.5 calls per event in the steady state.
 2. Events/s with the stand-in answering every call after ``--latency`` seconds (10 ms by default). Target >= 500.
+
+``--usage`` turns on queries and usage (``includeQueries``, ``includeUsage``; off by default): each new run then
+costs a usage call per table and day per batch, and each new query one lookup and one write.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ol_om_core.config import TranslatorConfig
 from ol_om_core.parse import parse
 from ol_om_core.runtime.runner import Runner
 from ol_om_core.runtime.sources import Record
@@ -67,13 +71,14 @@ def _shift(node: object, offset: timedelta) -> None:
             _shift(item, offset)
 
 
-def run(events: list[bytes], replays: int, fresh_runs: bool, latency: float, batch: int) -> dict[str, float]:
+def run(events: list[bytes], replays: int, fresh_runs: bool, latency: float, batch: int, *,
+        config: TranslatorConfig | None = None) -> dict[str, float]:
     with OpenMetadataStandIn(token=None, validate=False) as om:
         seed_datasets(om, events)
         om.faults.latency(latency)
         sink = OpenMetadataSink(load({"hostPort": om.url, "authProvider": "no-auth", "concurrency": 16}, environ={}))
         sink.start()
-        runner = Runner(Translator(), sink)
+        runner = Runner(Translator(config), sink)
         stream = new_runs(events, replays) if fresh_runs else events * replays
         first_pass_calls = 0
         started = time.perf_counter()
@@ -98,15 +103,17 @@ def main() -> None:
     parser.add_argument("--replays", type=int, default=10)
     parser.add_argument("--latency", type=float, default=0.010, help="seconds the stand-in waits per call")
     parser.add_argument("--batch", type=int, default=500, help="events per delivery (a consumer's poll)")
+    parser.add_argument("--usage", action="store_true", help="with includeQueries and includeUsage on")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if not CORPUS.is_dir():
         sys.exit(f"the corpus folder {CORPUS} is absent (set OL_OM_CORPUS)")
     events = whole_events()
+    config = TranslatorConfig(include_queries=True, include_usage=True) if args.usage else None
     print(f"{len(events)} whole events from {CORPUS}, replayed {args.replays}x, batches of {args.batch}, "
-          f"stand-in latency {args.latency * 1000:.0f} ms")
+          f"stand-in latency {args.latency * 1000:.0f} ms" + (", queries and usage on" if args.usage else ""))
     for label, fresh in (("same runs", False), ("new runs", True)):
-        figures = run(events, args.replays, fresh, args.latency, args.batch)
+        figures = run(events, args.replays, fresh, args.latency, args.batch, config=config)
         print(f"  {label:9}  {figures['events']:6} events  {figures['calls']:6} calls  "
               f"{figures['per_event']:.3f} calls/event overall  {figures['steady_per_event']:.3f} in the steady "
               f"state (target <= 0.5)  {figures['events_per_s']:7.0f} events/s (target >= 500)  "

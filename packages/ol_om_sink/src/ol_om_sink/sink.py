@@ -1,9 +1,10 @@
 """The OpenMetadata sink: a batch of events' operations -> REST calls -> one outcome per event.
 
 A batch is written in three phases, so nothing points at an entity not yet written: pipeline services, then
-pipelines, then run statuses and lineage. Within a phase calls run concurrently on keep-alive connections.
-Calls that say the same thing twice in a batch are sent once: the last pipeline body (it holds every task
-known), the last status of a run (statuses only move forward), the last version of an edge.
+pipelines, then run statuses, lineage, queries and usage. Within a phase calls run concurrently on keep-alive
+connections. Calls that say the same thing twice in a batch are sent once: the last pipeline body (it holds
+every task known), the last status of a run (statuses only move forward), the last version of an edge or a
+query; usage counts of one table and day are summed into one call (OpenMetadata's PUT adds them up).
 
 Each call ends done, dead-lettered (OpenMetadata refused it for good: its reason is kept), or pending
 (throttled, server down, timeouts: retried with exponential back-off and jitter for ``retry.maxElapsed``
@@ -13,6 +14,7 @@ seconds, then handed back so the runner holds the source). 401/403 stop the sink
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import random
 import threading
@@ -24,9 +26,9 @@ from typing import Any
 from urllib.parse import unquote
 
 from ol_om_core import fqn as fqns
-from ol_om_core import pipelines
+from ol_om_core import pipelines, queries
 from ol_om_core.lru import LRU
-from ol_om_core.operations import EntityHint, Operation
+from ol_om_core.operations import EntityHint, Operation, fqn_path
 from ol_om_core.runtime.check import Check
 from ol_om_core.runtime.delivery import DeadLetter, Notice, Outcome, SinkError, Work
 from ol_om_core.status import later
@@ -40,7 +42,9 @@ from ol_om_sink.entities import Directory, Found
 log = logging.getLogger("ol_om_sink")
 
 MIN_VERSION = (1, 5)  # owners as lists (``owners``) arrived in OpenMetadata 1.5
-_PHASES = (("pipeline_service",), ("pipeline",), ("pipeline_status", "lineage"))
+_PHASES = (("pipeline_service",), ("pipeline",), ("pipeline_status", "lineage", "query", "usage"))
+_DATASET_KINDS = ("lineage", "query", "usage")
+"""Operations that name datasets: looked up together, once per batch, before they are sent."""
 _SERVICE_KINDS = ("databaseService", "messagingService", "storageService")
 _TASK_FIELDS = ("name", "displayName", "description", "taskType", "downstreamTasks", "sourceUrl", "taskSQL",
                 "owners", "tags")
@@ -83,7 +87,9 @@ class OpenMetadataSink:
         self._pipelines: LRU[str, dict[str, Any]] = LRU(config.cache.size)
         # (pipeline FQN, timestamp) -> the status OpenMetadata holds for that run
         self._statuses: LRU[tuple[str, int], dict[str, Any]] = LRU(config.cache.size)
-        self._waiting: LRU[int, float] = LRU(config.cache.size)  # lineage op key -> when its dataset went missing
+        self._waiting: LRU[int, float] = LRU(config.cache.size)  # op key -> when its dataset went missing
+        # query FQN -> what OpenMetadata holds of it (projection)
+        self._queries: LRU[str, dict[str, Any]] = LRU(config.cache.size)
         self.server_version = ""
 
     @classmethod
@@ -197,7 +203,7 @@ class OpenMetadataSink:
                 else:
                     results[id(call)] = _Result(blocker.state, f"{call.depends_on} was not written: "
                                                 f"{blocker.reason}", blocker.retry_after)
-            if "lineage" in kinds:
+            if set(kinds) & set(_DATASET_KINDS):
                 self._prefetch(ready)
             for call, result in zip(ready, self._pool.map(lambda c: self._send(c, deadline), ready), strict=True):
                 results[id(call)] = result
@@ -232,7 +238,7 @@ class OpenMetadataSink:
     def _send(self, call: _Call, deadline: float) -> _Result:
         """One call with retries: transient failures back off (honouring Retry-After) until the deadline."""
         send = {"pipeline_service": self._service, "pipeline": self._pipeline, "pipeline_status": self._status,
-                "lineage": self._lineage}[call.op.kind]
+                "lineage": self._lineage, "query": self._query, "usage": self._usage}[call.op.kind]
         attempt = 0
         while True:
             try:
@@ -351,7 +357,7 @@ class OpenMetadataSink:
 
     def _prefetch(self, calls: list[_Call]) -> None:
         """Look up each dataset of the batch once, concurrently, before the edges that need it."""
-        hints = {(h.type, h.fqn): h for call in calls if call.op.kind == "lineage" for h in call.op.entities}
+        hints = {(h.type, h.fqn): h for call in calls if call.op.kind in _DATASET_KINDS for h in call.op.entities}
 
         def find(hint: EntityHint) -> None:
             with contextlib.suppress(Transient, Rejected):  # the edge's own call retries
@@ -397,12 +403,13 @@ class OpenMetadataSink:
             return self.directory.get("pipeline", hint.fqn)
         return self.directory.find(hint)
 
-    def _missing(self, op: Operation, hint: EntityHint, notices: list[str]) -> _Result:
+    def _missing(self, op: Operation, hint: EntityHint, notices: list[str], skipped: str = "edge not written",
+                 counter: str = "edges skipped") -> _Result:
         tried = ", ".join([hint.fqn, *hint.alternatives])
         reason = f"{hint.type} {hint.fqn} is not in OpenMetadata (tried {tried}, and search)"
         if self.config.unresolved_entities != "wait":
-            self.counters.add("edges skipped")
-            return _Result(notices=[*notices, f"{reason}: edge not written"])
+            self.counters.add(counter)
+            return _Result(notices=[*notices, f"{reason}: {skipped}"])
         now = self._clock()
         with self._lock:
             since = self._waiting.get(op.key)
@@ -416,16 +423,99 @@ class OpenMetadataSink:
         self.directory.forget("search:" + hint.type, hint.fqn)
         return _Result("pending", reason, min(60.0, max(1.0, self.config.wait_timeout / 10)))
 
+    def _dataset(self, op: Operation, ref: Mapping[str, Any], notices: list[str]) -> Found | EntityHint:
+        """The entity a body names by FQN, created when so configured; its hint when OpenMetadata lacks it."""
+        hint = next((h for h in op.entities if h.fqn == ref["fullyQualifiedName"]), None) \
+            or EntityHint(ref["type"], ref["fullyQualifiedName"])
+        found = self.directory.find(hint)
+        if found is None and self.config.unresolved_entities == "create":
+            found = self._creator.entity(hint, notices)
+        return hint if found is None else found
+
+    # -- queries and usage ----------------------------------------------------------------------------------
+
+    def _query(self, op: Operation) -> _Result:
+        """A query with its tables and pipeline as ids, merged with what OpenMetadata holds of it (a PUT replaces
+        ``queryUsedIn`` and ``usedBy``); nothing is sent when that adds nothing."""
+        body = dict(op.body)
+        notices: list[str] = []
+        tables: dict[str, Found] = {}  # FQN as the core named it -> the table
+        missing: list[EntityHint] = []
+        for ref in body["queryUsedIn"]:
+            found = self._dataset(op, ref, notices)
+            if isinstance(found, Found):
+                tables[ref["fullyQualifiedName"]] = found
+            else:
+                missing.append(found)
+        if missing and (self.config.unresolved_entities == "wait" or not tables):
+            return self._missing(op, missing[0], notices, "query not written", "queries skipped")
+        notices += [f"{h.type} {h.fqn} is not in OpenMetadata: left out of query {body['name']}" for h in missing]
+        with self._lock:
+            self._waiting.pop(op.key)
+        pipeline_fqn = body["triggeredBy"]["fullyQualifiedName"]
+        pipeline = self.directory.get("pipeline", pipeline_fqn)
+        if pipeline is None:
+            return _Result("dead", f"pipeline {pipeline_fqn} is not in OpenMetadata")
+        # The database service of the table the core chose, wherever OpenMetadata has that table.
+        services = [fqns.split(table.fqn)[0] for table in tables.values()]
+        wanted = fqns.split(str(body["service"]))[0]
+        body["service"] = fqns.build(wanted if wanted in services else services[0])
+        body["queryUsedIn"] = [table.ref for table in tables.values()]
+        body["triggeredBy"] = {**pipeline.ref, "name": str(pipeline.entity.get("name") or ""),
+                               "fullyQualifiedName": pipeline.fqn}
+        query_fqn = queries.query_fqn(body)
+        with self._lock:
+            held = self._queries.get(query_fqn)
+        if held is None:
+            answer = self.client.call("GET", f"/v1/queries/name/{fqn_path(query_fqn)}",
+                                      params={"fields": "queryUsedIn"}, label="query")
+            held = _query_projection(answer.body) if answer.status == 200 else None
+        if held is not None:
+            body = _merged_query(held, body)
+            if _query_projection(body) == held:
+                self.counters.add("unchanged")
+                return _Result(notices=notices)
+        answer = self.client.call("PUT", op.path, body, label="query")
+        if answer.status == 404:  # a table went away since it was looked up: look again next time
+            for requested, table in tables.items():
+                self.directory.forget(table.type, requested)
+            raise Transient(f"PUT {op.path}: 404 {_message(answer.body)}")
+        written = _query_projection(body)
+        assert written is not None
+        with self._lock:
+            self._queries.put(query_fqn, written)
+        return _Result(notices=notices)
+
+    def _usage(self, op: Operation) -> _Result:
+        """``PUT /v1/usage/table/{id}``: OpenMetadata adds the count to the table's count for the day."""
+        notices: list[str] = []
+        [hint] = op.entities
+        found = self._dataset(op, {"type": hint.type, "fullyQualifiedName": hint.fqn}, notices)
+        if not isinstance(found, Found):
+            return self._missing(op, found, notices, f"{op.body['count']} use(s) on {op.body['date']} not counted",
+                                 "usage skipped")
+        with self._lock:
+            self._waiting.pop(op.key)
+        answer = self.client.call("PUT", f"/v1/usage/table/{found.id}", op.body, label="usage")
+        if answer.status == 404:  # the table was deleted: look again next time
+            self.directory.forget(hint.type, hint.fqn)
+            raise Transient(f"PUT /v1/usage/table/{found.id}: 404 {_message(answer.body)}")
+        return _Result(notices=notices)
+
 
 def _coalesce(batch: Sequence[Work]) -> list[_Call]:
-    """The batch's operations as calls, one per entity (service, pipeline, run, edge): the last wins."""
+    """The batch's operations as calls, one per entity (service, pipeline, run, edge, query): the last wins; the
+    usage counts of one table and day add up."""
     calls: dict[Any, _Call] = {}
     for index, work in enumerate(batch):
         for number, op in enumerate(work.operations):
             key = _identity(op)
             call = calls.pop(key, None)  # re-inserted: the call goes out in the order of its last operation
             members = [*call.members, (index, number)] if call else [(index, number)]
-            calls[key] = _Call(op, members, _dependency(op))
+            sent = op
+            if call is not None and op.kind == "usage":  # OpenMetadata adds usage up: so does one call
+                sent = dataclasses.replace(op, body={**op.body, "count": call.op.body["count"] + op.body["count"]})
+            calls[key] = _Call(sent, members, _dependency(op))
     return list(calls.values())
 
 
@@ -436,6 +526,10 @@ def _identity(op: Operation) -> Any:
         edge = op.body["edge"]
         return (op.kind, edge["fromEntity"]["fullyQualifiedName"], edge["fromEntity"]["type"],
                 edge["toEntity"]["fullyQualifiedName"], edge["toEntity"]["type"])
+    if op.kind == "query":
+        return (op.kind, queries.query_fqn(op.body))
+    if op.kind == "usage":
+        return (op.kind, op.path, op.body["date"])
     return (op.kind, _subject(op))
 
 
@@ -447,13 +541,15 @@ def _subject(op: Operation) -> str:
         return pipelines.body_fqn(op.body)
     if op.kind == "pipeline_status":
         return unquote(op.path.split("/")[3])
+    if op.kind == "query":
+        return str(op.body["triggeredBy"]["fullyQualifiedName"])
     return str(op.body["edge"]["lineageDetails"]["pipeline"]["fullyQualifiedName"])
 
 
 def _dependency(op: Operation) -> str:
     if op.kind == "pipeline":
         return str(op.body["service"])
-    if op.kind in ("pipeline_status", "lineage"):
+    if op.kind in ("pipeline_status", "lineage", "query"):
         return _subject(op)
     return ""
 
@@ -480,6 +576,33 @@ def _task_projection(task: Mapping[str, Any]) -> dict[str, Any]:
     if "downstreamTasks" in result:
         result["downstreamTasks"] = sorted(result["downstreamTasks"])
     return result
+
+
+def _query_projection(query: Any) -> dict[str, Any] | None:
+    """The parts of a query ol-om sets, as OpenMetadata returns them or we send them, for comparison."""
+    if not isinstance(query, Mapping) or not isinstance(query.get("query"), str):
+        return None
+    triggered = query.get("triggeredBy")
+    return {"query": query["query"],
+            "queryUsedIn": sorted((str(r["type"]), str(r["id"])) for r in query.get("queryUsedIn") or () if "id" in r),
+            "usedBy": sorted(query.get("usedBy") or ()),
+            "triggeredBy": dict(triggered) if isinstance(triggered, Mapping) else None,
+            "processedLineage": bool(query.get("processedLineage"))}
+
+
+def _merged_query(held: Mapping[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
+    """Our query joined with OpenMetadata's: its text and trigger kept (same name, same statement: no churn), the
+    tables and users of both, processed for lineage if either says so."""
+    body = dict(ours)
+    body["query"] = held["query"]
+    mine = {(ref["type"], ref["id"]) for ref in ours["queryUsedIn"]}
+    body["queryUsedIn"] = [*ours["queryUsedIn"], *({"id": i, "type": t} for t, i in held["queryUsedIn"]
+                                                    if (t, i) not in mine)]
+    body["usedBy"] = sorted({*held["usedBy"], *ours["usedBy"]})
+    if held["triggeredBy"] is not None:
+        body["triggeredBy"] = held["triggeredBy"]
+    body["processedLineage"] = held["processedLineage"] or ours["processedLineage"]
+    return body
 
 
 def _merged_status(held: Mapping[str, Any] | None, ours: dict[str, Any]) -> dict[str, Any]:
