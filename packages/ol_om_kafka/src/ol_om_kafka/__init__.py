@@ -4,7 +4,7 @@
 OpenMetadata's ``KafkaBrokerConfig``. ``ol_om_kafka.testing`` starts a real Kafka-compatible broker (Tansu).
 """
 
-from ol_om_kafka.config import KafkaSourceConfig
+from ol_om_kafka.config import KafkaBrokerConfig, KafkaSourceConfig
 from ol_om_kafka.source import KafkaSource
 
-__all__ = ["KafkaSource", "KafkaSourceConfig"]
+__all__ = ["KafkaBrokerConfig", "KafkaSource", "KafkaSourceConfig"]

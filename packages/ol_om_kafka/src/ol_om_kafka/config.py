@@ -3,17 +3,22 @@
 ``consumerConfig`` passes librdkafka properties through (``fetch.max.bytes``, ``client.id``...), except the ones
 ol-om's delivery guarantee rests on. Certificates and keys are file paths or PEM text. Passwords and keys are
 secrets: in no repr, log or error.
+
+``KafkaBrokerConfig`` (the same class as ``KafkaSourceConfig``) is the Python API's name for it: built with
+keyword arguments (OpenMetadata's camelCase names or snake_case), ``from_dict``, ``from_yaml`` or
+``from_workflow``; ``to_openmetadata()`` gives the ``brokerConfig`` of the OpenLineage pipeline service.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from ol_om_core.runtime.configfile import PATH_KEY, invalid_setting, section_path
+from ol_om_core.runtime.sections import BrokerSection
 
 # Properties that would break "never commit past an unacknowledged event" if a user set them.
 _MANAGED = frozenset({"enable.auto.commit", "enable.auto.offset.store", "group.id", "bootstrap.servers"})
@@ -40,7 +45,13 @@ class SASLConfig(_Model):
     sasl_password: SecretStr | None = Field(None, alias="saslPassword")
 
 
-class KafkaSourceConfig(_Model):
+class KafkaSourceConfig(BrokerSection, _Model):
+    section_type: ClassVar[str] = "kafka"
+    secret_keys: ClassVar[frozenset[str]] = _SECRET_KEYS
+    openmetadata_keys: ClassVar[tuple[str, ...]] = (
+        "brokersUrl", "topicName", "consumerGroupName", "consumerOffsets", "poolTimeout", "sessionTimeout",
+        "securityProtocol", "sslConfig", "saslConfig")
+
     # OpenMetadata's KafkaBrokerConfig
     brokers_url: str = Field(alias="brokersUrl")
     topic_name: str = Field(alias="topicName")
@@ -74,6 +85,10 @@ class KafkaSourceConfig(_Model):
                              "consumerGroupName)")
         return value
 
+    @classmethod
+    def _load(cls, section: Mapping[str, Any], environ: Mapping[str, str]) -> KafkaSourceConfig:
+        return load(section, environ)
+
     def client_properties(self) -> dict[str, Any]:
         """librdkafka properties shared by the consumer and the dead-letter producer: brokers and security."""
         props: dict[str, Any] = {"bootstrap.servers": self.brokers_url, "security.protocol": self.security_protocol}
@@ -104,6 +119,10 @@ class KafkaSourceConfig(_Model):
             "queued.max.messages.kbytes": 16384,
             **self.consumer_config,
         }
+
+
+KafkaBrokerConfig = KafkaSourceConfig
+"""The Python API's name: OpenMetadata's ``KafkaBrokerConfig`` with ol-om's own keys."""
 
 
 ENV_SECRETS = {"OL_OM_KAFKA_SASL_USERNAME": ("saslConfig", "saslUsername"),

@@ -3,18 +3,22 @@
 Accepted flat (``sink: {type: openmetadata, hostPort: ...}``) or nested as in OpenMetadata's workflow YAML
 (``openMetadataServerConfig: {...}``). ``OPENMETADATA_HOST_PORT`` and ``OPENMETADATA_JWT_TOKEN`` override the
 file, so the token need not be written in it. Every error names the key path; the token never appears.
+
+In Python, ``SinkConfig`` is built with keyword arguments (``hostPort=...`` or ``host_port=...``), ``from_dict``,
+``from_yaml`` or ``from_workflow``, as OpenMetadata's ``OpenMetadataConnection`` is.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from ol_om_core.errors import ConfigError
 from ol_om_core.runtime.configfile import PATH_KEY, invalid_setting, section_path
+from ol_om_core.runtime.sections import TypedSection
 
 ENV_HOST_PORT = "OPENMETADATA_HOST_PORT"
 ENV_JWT_TOKEN = "OPENMETADATA_JWT_TOKEN"
@@ -57,6 +61,10 @@ class RetryConfig(_Model):
     max_elapsed: float = Field(60.0, alias="maxElapsed", ge=0)
     """How long one delivery keeps retrying before it hands the work back as pending (the source stays held)."""
 
+    def backoff(self, attempt: int) -> float:
+        """Seconds before try ``attempt + 1``: ``initialDelay`` doubling per attempt, up to ``maxDelay``."""
+        return min(self.max_delay, self.initial_delay * 2.0 ** attempt)
+
 
 class CacheConfig(_Model):
     size: int = Field(20_000, gt=0)
@@ -66,7 +74,12 @@ class CacheConfig(_Model):
     """Seconds a 'not in OpenMetadata' answer is trusted, so an entity created later is found."""
 
 
-class SinkConfig(_Model):
+class SinkConfig(TypedSection, _Model):
+    section_type: ClassVar[str] = "openmetadata"
+    section_role: ClassVar[str] = "sink"
+    section_path: ClassVar[str] = "sink"
+    secret_keys: ClassVar[frozenset[str]] = _SECRET_KEYS
+
     host_port: str = Field(alias="hostPort")
     auth_provider: Literal["openmetadata", "no-auth"] = Field("openmetadata", alias="authProvider")
     """A bot's JWT, or none. OpenMetadata's SSO providers (google, okta...) are for people: give ol-om a bot."""
@@ -93,6 +106,10 @@ class SinkConfig(_Model):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL such as http://localhost:8585/api")
         return value.rstrip("/")
+
+    @classmethod
+    def _load(cls, section: Mapping[str, Any], environ: Mapping[str, str]) -> SinkConfig:
+        return load(section, environ)
 
     @property
     def token(self) -> str | None:

@@ -27,6 +27,7 @@ Our short form::
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 from collections.abc import Collection, Mapping, Sequence
@@ -69,32 +70,73 @@ class Settings:
     """The workflow's ``sourceConfig.config.lineageInformation.dbServiceNames``: services ``ol-om check`` tests."""
 
 
+_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
+_TOML_LINE = re.compile(r"^\s*(\[[^\[\],]+\]|[A-Za-z0-9_.\"'-]+\s*=)", re.MULTILINE)
+
+
 def load(path: str | Path) -> Settings:
     return settings_from(read(path))
 
 
-def read(path: str | Path) -> Mapping[str, Any]:
+def settings_of(config: str | os.PathLike[str] | Mapping[str, Any] | Settings) -> Settings:
+    """The settings of a configuration given in any of the forms ``ol-om`` and its Python API accept."""
+    return config if isinstance(config, Settings) else settings_from(data_of(config))
+
+
+def data_of(config: str | os.PathLike[str] | Mapping[str, Any]) -> Mapping[str, Any]:
+    """A configuration as a mapping: read from a file (a path, or a one-line string naming a ``.yaml``, ``.json``
+    or ``.toml`` file or an existing file), parsed from YAML / JSON / TOML text, or the mapping itself."""
+    if isinstance(config, Mapping):
+        return config
+    if isinstance(config, os.PathLike) or _names_a_file(config):
+        return read(config)
+    return read_text(config)
+
+
+def _names_a_file(text: str) -> bool:
+    if not text.strip() or "\n" in text or text.lstrip().startswith(("{", "[")):
+        return False
+    path = Path(text)
+    return path.suffix.lower() in _SUFFIXES or path.is_file()
+
+
+def read(path: str | os.PathLike[str]) -> Mapping[str, Any]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError("", f"cannot read config file {path}: {exc.strerror}") from None
-    suffix = path.suffix.lower()
+    return _parse(text, path.suffix.lower(), str(path))
+
+
+def read_text(text: str) -> Mapping[str, Any]:
+    """Configuration text: JSON when it starts with ``{``, TOML when it has ``[table]`` or ``key =`` lines, else
+    YAML."""
+    if text.lstrip().startswith("{"):
+        suffix = ".json"
+    elif _TOML_LINE.search(text):
+        suffix = ".toml"
+    else:
+        suffix = ".yaml"
+    return _parse(text, suffix, "the configuration text")
+
+
+def _parse(text: str, suffix: str, name: str) -> Mapping[str, Any]:
     try:
         if suffix == ".json":
             data = json.loads(text)
         elif suffix == ".toml":
             data = tomllib.loads(text)
         else:
-            data = _yaml(text, path)
+            data = _yaml(text, name)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError("", f"{path} is not valid {suffix.lstrip('.') or 'YAML'}: {exc}") from None
+        raise ConfigError("", f"{name} is not valid {suffix.lstrip('.') or 'YAML'}: {exc}") from None
     if not isinstance(data, Mapping):
-        raise ConfigError("", f"{path} must hold a mapping at the top level")
+        raise ConfigError("", f"{name} must hold a mapping at the top level")
     return data
 
 
-def _yaml(text: str, path: Path) -> Any:
+def _yaml(text: str, name: str) -> Any:
     try:
         import yaml
     except ImportError:
@@ -102,11 +144,11 @@ def _yaml(text: str, path: Path) -> Any:
         try:
             return json.loads(text)
         except ValueError:
-            raise ConfigError("", f"reading {path} needs PyYAML: pip install 'ol-om-core[yaml]'") from None
+            raise ConfigError("", f"reading {name} needs PyYAML: pip install 'ol-om-core[yaml]'") from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError("", f"{path} is not valid YAML: {exc}") from None
+        raise ConfigError("", f"{name} is not valid YAML: {exc}") from None
 
 
 def settings_from(data: Mapping[str, Any]) -> Settings:
