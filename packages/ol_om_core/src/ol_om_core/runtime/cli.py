@@ -18,13 +18,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
-import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import ExitStack
-from dataclasses import replace
 from importlib.resources import files
 from importlib.util import find_spec
 from io import StringIO
@@ -36,18 +32,13 @@ from ol_om_core.config import TranslatorConfig
 from ol_om_core.errors import ConfigError, InvalidEvent
 from ol_om_core.operations import Operation
 from ol_om_core.parse import parse
-from ol_om_core.runtime import configfile, graph, plugins, replay
+from ol_om_core.runtime import configfile, graph, replay
 from ol_om_core.runtime.check import print_table, run_checks
-from ol_om_core.runtime.delivery import Sink, SinkError
+from ol_om_core.runtime.delivery import SinkError
 from ol_om_core.runtime.dryrun import DryRunSink
-from ol_om_core.runtime.metrics import MetricsServer, runner_metrics, sink_metrics
-from ol_om_core.runtime.runner import DeadLetterFile, DeadLetterWriter, Runner
 from ol_om_core.runtime.sources import FileSource, Record, StdinSource
+from ol_om_core.runtime.workflow import EXIT_REJECTED, EXIT_SINK, EXIT_USAGE, Workflow, configured_sink
 from ol_om_core.translate import Translator
-
-EXIT_REJECTED = 1
-EXIT_USAGE = 2
-EXIT_SINK = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,55 +118,9 @@ def run_command(config_path: str, dead_letter_path: str, log_level: str, report_
     """``ol-om run``: until the source ends (batch mode) or SIGTERM/SIGINT (drain, commit, exit 0).
     ``default_source`` (``ol-om serve``) fills in a source section that names no type."""
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = configfile.load(config_path)
-    if default_source is not None and not settings.source.get("type"):
-        settings = replace(settings, source={**default_source, **settings.source})
-    if not settings.source.get("type"):
-        raise ConfigError("source.type", f"names no source; installed: {', '.join(plugins.installed(plugins.SOURCES))}")
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    log = logging.getLogger("ol_om")
-    with ExitStack() as cleanup:
-        try:
-            sink = configured_sink(settings)
-            cleanup.callback(sink.close)
-            source = plugins.load(plugins.SOURCES, str(settings.source["type"]))(settings.source, stop)
-            cleanup.callback(source.close)
-            own = getattr(source, "dead_letter_writer", None)
-            letters: DeadLetterWriter = (own() if own else None) or DeadLetterFile(dead_letter_path)
-            cleanup.callback(letters.close)
-            runner = Runner(Translator(settings.translator), sink, letters, stop)
-            attach = getattr(source, "attach_progress", None)  # a source serving metrics shows the runner's too
-            if attach is not None:
-                attach(runner.progress)
-            counters = getattr(sink, "counters", None)  # ... and the sink's: calls, cache hits, retries
-            attach_sink = getattr(source, "attach_sink_counters", None)
-            if attach_sink is not None and counters is not None:
-                attach_sink(counters.snapshot)
-            if metrics_port is not None:
-                snapshot = counters.snapshot if counters is not None else dict
-                server = MetricsServer("127.0.0.1", metrics_port, lambda: "\n".join(
-                    [*runner_metrics(runner.progress), *sink_metrics(snapshot())]) + "\n")
-                cleanup.callback(server.close)
-            progress = runner.run(source, report_every)
-            mark_deleted = getattr(sink, "mark_deleted", None)
-            if settings.mark_deleted_pipelines and mark_deleted is not None:
-                if stop.is_set():  # a stopped run has not seen everything it would have
-                    log.warning("markDeletedPipelines skipped: the run was stopped before the stream ended")
-                else:
-                    mark_deleted(progress.pipelines)
-        except SinkError as exc:
-            log.error("stopping: %s", exc)
-            return EXIT_SINK
-    return 0
-
-
-def configured_sink(settings: configfile.Settings) -> Sink:
-    """The sink the configuration names (its entry point's factory, given its section); the dry-run if none."""
-    section = settings.sink or {"type": "dry-run"}
-    sink: Sink = plugins.load(plugins.SINKS, str(section.get("type")))(section)
-    return sink
+    run = Workflow.from_config(Path(config_path), default_source=default_source, dead_letters=dead_letter_path,
+                               report_every=report_every, metrics_port=metrics_port)
+    return run.run(handle_signals=True).exit_status
 
 
 def replay_command(dead_letters: str, config_path: str, remaining: str | None) -> int:
@@ -239,6 +184,10 @@ class _CallList(DryRunSink):
         self.calls_seen.extend(json.loads(op.json) for op in operations)
 
 
+DEMO_TRANSLATOR = TranslatorConfig(include_queries=True, include_usage=True)
+"""The demos show all ol-om writes: queries and usage too, which are off unless configured."""
+
+
 def example_events() -> list[Record]:
     text = files("ol_om_core").joinpath("examples/demo.jsonl").read_bytes()
     return [Record(f"demo.jsonl:{n}", line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
@@ -249,7 +198,7 @@ def demo_command(as_json: bool, out: TextIO | None = None) -> int:
     calls, problems = StringIO(), StringIO()
     sink = DryRunSink(calls, problems)
     records = example_events()
-    run_dry(records, Translator(), sink)
+    run_dry(records, Translator(DEMO_TRANSLATOR), sink)
     if as_json:
         out.write(calls.getvalue())
         sys.stderr.write(problems.getvalue())
@@ -290,6 +239,7 @@ def summary(events: int, operations: list[dict[str, Any]], reports: list[dict[st
             columns = len(edge.get("lineageDetails", {}).get("columnsLineage", []))
             lines.append(f"  {_name(edge['fromEntity'])} -> {_name(edge['toEntity'])}"
                          + (f"  ({columns} column mappings)" if columns else ""))
+    lines += _queries_and_usage(operations)
     if reports:
         lines += ["", "Not written:"]
     for report in reports:
@@ -301,12 +251,30 @@ def summary(events: int, operations: list[dict[str, Any]], reports: list[dict[st
     return "\n".join(lines)
 
 
+def _queries_and_usage(operations: list[dict[str, Any]]) -> list[str]:
+    """The last word on each query, and each table's uses per day (``includeQueries``, ``includeUsage``)."""
+    queries = {(op["body"]["service"], op["body"]["name"]): op["body"] for op in operations if _kind(op) == "query"}
+    uses: Counter[tuple[str, str]] = Counter()
+    for op in operations:
+        if _kind(op) == "usage":
+            uses[(unquote(op["path"].rsplit("/", 1)[1]), op["body"]["date"])] += op["body"]["count"]
+    lines = ["", "Queries:"] if queries else []
+    for (service, name), body in queries.items():
+        tables = ", ".join(ref["fullyQualifiedName"] for ref in body["queryUsedIn"])
+        lines.append(f"  {service}.{name[:8]}…  {' '.join(body['query'].split())[:60]}  (used in {tables})")
+    lines += ["", "Usage:"] if uses else []
+    lines += [f"  {table}  {count} on {day}" for (table, day), count in sorted(uses.items())]
+    return lines
+
+
 def _kind(op: dict[str, Any]) -> str:
     path = str(op["path"])
     if path.endswith("/status"):
         return "pipeline status"
+    if path.startswith("/v1/usage/"):
+        return "usage"
     return {"/v1/services/pipelineServices": "pipeline service", "/v1/pipelines": "pipeline",
-            "/v1/lineage": "lineage"}.get(path, path)
+            "/v1/lineage": "lineage", "/v1/queries": "query"}.get(path, path)
 
 
 def _name(ref: dict[str, str]) -> str:
