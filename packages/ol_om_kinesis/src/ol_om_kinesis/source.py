@@ -18,7 +18,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +49,7 @@ class SourceError(RuntimeError):
 
 @dataclass(slots=True)
 class _Reader:
-    """What this worker knows of one shard it reads."""
+    """What this worker knows of one shard it reads (changed on the source's own thread only)."""
 
     shard: str
     checkpoint: str
@@ -63,7 +63,22 @@ class _Reader:
     ended: bool = False
     outstanding: int = 0
     behind_ms: int | None = None
+
+
+@dataclass(slots=True)
+class _Fetched:
+    """What one GetRecords brought back (built on a pool thread, applied to its reader on the source's)."""
+
+    iterator: str | None
+    """The iterator to go on with; ``None``: the shard ended, or take a new iterator (``expired``)."""
+    latest_since: float | None
     records: list[Record] = field(default_factory=list)
+    last_read: str | None = None
+    behind_ms: int | None = None
+    caught_up: bool = True
+    expired: bool = False
+    failure: Exception | None = None
+    fatal: str | None = None
 
 
 class KinesisSource:
@@ -118,25 +133,29 @@ class KinesisSource:
 
     def batches(self) -> Iterator[Sequence[Record]]:
         quiet_since = time.monotonic()
+        reading: list[tuple[_Reader, Future[_Fetched]]] = []
         while not self.stop.is_set():
             if time.monotonic() >= self._next_sync:
                 self._sync()
-            now = time.monotonic()
-            due = [reader for _, reader in sorted(self._readers.items())
-                   if not reader.ended and reader.next_read <= now]
-            failed = not all(self._pool.map(self._read, due))
-            self._raise_fatal()
+            if not reading:
+                reading = self._start_reads()
             batch: list[Record] = []
-            for reader in due:
-                reader.outstanding += len(reader.records)
-                batch += reader.records
-                reader.records = []
-            self._retire([r for r in due if r.ended and not r.outstanding])
+            failed = False
+            for reader, fetch in reading:
+                records, ok = self._apply(reader, fetch.result())
+                batch += records
+                failed |= not ok
+            self._raise_fatal()
+            self._retire([r for r, _ in reading if r.ended and not r.outstanding])
             if batch or failed:  # a shard that could not be read is not known to be quiet
                 quiet_since = time.monotonic()
             elif self.config.mode == "batch" and time.monotonic() - quiet_since >= self.config.session_timeout:
                 log.info("no record for %ss: the batch run is over", self.config.session_timeout)
                 return
+            reading = []
+            if batch:
+                # The next reads go on while this batch is translated and written.
+                reading = self._start_reads()
             else:
                 self._idle()
             yield batch
@@ -213,38 +232,64 @@ class KinesisSource:
                 return shards
             kwargs = {"NextToken": token}
 
-    def _read(self, reader: _Reader) -> bool:
-        """One GetRecords on a shard (on a pool thread; touches only ``reader``); ``False`` if it failed."""
-        try:
-            if reader.iterator is None:
-                reader.iterator = self._iterator(reader)
-            answer = self._kinesis.get_records(ShardIterator=reader.iterator, Limit=self.config.batch_size)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code == "ExpiredIteratorException":
-                log.info("the iterator of shard %s expired: taking a new one", reader.shard)
-                reader.iterator = None
-            elif _fatal(exc):
-                self._fatal = f"Kinesis stream {self.config.stream_name}, shard {reader.shard}: {_describe(exc)}"
-            else:
-                self._back_off(reader, exc)
-            return False
-        except BotoCoreError as exc:
-            self._back_off(reader, exc)
-            return False
-        reader.failures = 0
-        reader.iterator = answer.get("NextShardIterator")
-        reader.ended = reader.iterator is None
-        reader.behind_ms = answer.get("MillisBehindLatest")
-        for item in answer.get("Records", []):
-            reader.records += self._records(reader.shard, item)
-            reader.last_read = item["SequenceNumber"]
-        caught_up = not answer.get("Records") or not reader.behind_ms
-        reader.next_read = time.monotonic() + (self.config.pool_timeout if caught_up else MIN_READ_INTERVAL)
-        return True
+    def _start_reads(self) -> list[tuple[_Reader, Future[_Fetched]]]:
+        """A GetRecords on every shard that is due, all at once, on the pool."""
+        now = time.monotonic()
+        return [(reader, self._pool.submit(self._fetch, reader)) for _, reader in sorted(self._readers.items())
+                if not reader.ended and reader.next_read <= now]
 
-    def _iterator(self, reader: _Reader) -> str:
+    def _fetch(self, reader: _Reader) -> _Fetched:
+        """One GetRecords on a shard (on a pool thread: reads ``reader``, changes nothing)."""
+        fetched = _Fetched(reader.iterator, reader.latest_since)
+        try:
+            if fetched.iterator is None:
+                fetched.iterator, fetched.latest_since = self._iterator(reader)
+            answer = self._kinesis.get_records(ShardIterator=fetched.iterator, Limit=self.config.batch_size)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code", "") == "ExpiredIteratorException":
+                fetched.iterator, fetched.expired = None, True
+            elif _fatal(exc):
+                fetched.fatal = f"Kinesis stream {self.config.stream_name}, shard {reader.shard}: {_describe(exc)}"
+            else:
+                fetched.failure = exc
+            return fetched
+        except BotoCoreError as exc:
+            fetched.failure = exc
+            return fetched
+        fetched.iterator = answer.get("NextShardIterator")
+        fetched.behind_ms = answer.get("MillisBehindLatest")
+        for item in answer.get("Records", []):
+            fetched.records += self._records(reader.shard, item)
+            fetched.last_read = item["SequenceNumber"]
+        fetched.caught_up = not answer.get("Records") or not fetched.behind_ms
+        return fetched
+
+    def _apply(self, reader: _Reader, fetched: _Fetched) -> tuple[list[Record], bool]:
+        """Move ``reader`` on by what its GetRecords brought: the records to hand on, and whether it worked."""
+        if fetched.fatal is not None:
+            self._fatal = fetched.fatal
+            return [], False
+        reader.iterator, reader.latest_since = fetched.iterator, fetched.latest_since
+        if fetched.expired:
+            log.info("the iterator of shard %s expired: taking a new one", reader.shard)
+            return [], False
+        if fetched.failure is not None:
+            self._back_off(reader, fetched.failure)
+            return [], False
+        if self._readers.get(reader.shard) is not reader:
+            return [], True  # no longer ours (lease lost while reading): the new owner reads these
+        reader.failures = 0
+        reader.ended = fetched.iterator is None
+        reader.behind_ms = fetched.behind_ms
+        reader.last_read = fetched.last_read or reader.last_read
+        reader.outstanding += len(fetched.records)
+        reader.next_read = time.monotonic() + (self.config.pool_timeout if fetched.caught_up else MIN_READ_INTERVAL)
+        return fetched.records, True
+
+    def _iterator(self, reader: _Reader) -> tuple[str, float | None]:
+        """A new iterator for ``reader``, and when a ``LATEST`` one was first taken."""
         kwargs: dict[str, Any] = {"StreamName": self.config.stream_name, "ShardId": reader.shard}
+        latest_since = reader.latest_since
         position = reader.last_read or reader.checkpoint
         if position not in START_POSITIONS:
             kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=position)
@@ -254,9 +299,9 @@ class KinesisSource:
             kwargs.update(ShardIteratorType="AT_TIMESTAMP", Timestamp=when)
         else:
             if position == "LATEST":
-                reader.latest_since = time.time()
+                latest_since = time.time()
             kwargs.update(ShardIteratorType=position)
-        return str(self._kinesis.get_shard_iterator(**kwargs)["ShardIterator"])
+        return str(self._kinesis.get_shard_iterator(**kwargs)["ShardIterator"]), latest_since
 
     def _records(self, shard: str, item: Mapping[str, Any]) -> list[Record]:
         sequence = item["SequenceNumber"]
