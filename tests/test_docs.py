@@ -221,3 +221,18 @@ def test_command_runs(command: DocCommand, workdir: pathlib.Path, tmp_path: path
         assert '"kind": "rejected"' in done.stderr, (
             f"{command.where}: `{command.text}` exited 1 without reporting a rejected event:\n{done.stderr[-2000:]}"
         )
+
+
+def test_python_examples_compile_and_keep_what_their_tests_replace() -> None:
+    """The ``<!-- python-example: NAME -->`` blocks (docs_examples.py): valid Python, and each literal a test
+    replaces with its own endpoint is there once (tests/kafka/test_python_api.py runs the Kafka one)."""
+    from docs_examples import kafka_substitutions, kinesis_substitutions, python_example, python_examples
+
+    examples = python_examples()
+    assert {"kafka", "kinesis"} <= set(examples), f"examples found: {sorted(examples)}"
+    for where, code in examples.values():
+        compile(code, where, "exec")
+    compile(python_example("kafka", kafka_substitutions("127.0.0.1:9092", "t", "http://127.0.0.1:1/api", "t")),
+            "kafka", "exec")
+    compile(python_example("kinesis", kinesis_substitutions("http://127.0.0.1:2", "s", "http://127.0.0.1:1/api",
+                                                            "t")), "kinesis", "exec")

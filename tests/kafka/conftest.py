@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from builders import TOKEN, seed_pg
 from ol_om_kafka.testing import TansuBroker, TansuNotInstalled, tansu_binary
+from ol_om_sink.testing.standin import OpenMetadataStandIn
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +32,11 @@ def broker() -> Iterator[TansuBroker]:
 def topic(broker: TansuBroker) -> str:
     """A new topic with 3 partitions, named ``ol-events-<8 hex>``."""
     return broker.create_topic(f"ol-events-{uuid.uuid4().hex[:8]}", partitions=3)
+
+
+@pytest.fixture
+def om() -> Iterator[OpenMetadataStandIn]:
+    """An OpenMetadata stand-in holding the tables the standard test events read and write (``seed_pg``)."""
+    with OpenMetadataStandIn(token=TOKEN) as server:
+        seed_pg(server)
+        yield server

@@ -12,7 +12,6 @@ import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,21 +19,13 @@ import pytest
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from producers import produce_raw, produce_with_openlineage
 
-from builders import PG, TOKEN, dataset, etl_events, event, make_sink, seed_pg
+from builders import PG, TOKEN, dataset, etl_events, event, make_sink
 from ol_om_core.runtime.runner import DeadLetterFile, Progress, Runner
 from ol_om_core.translate import Translator
 from ol_om_kafka.source import KafkaSource
 from ol_om_kafka.testing import GROUP_CONSUMER
-from ol_om_sink.testing.standin import OpenMetadataStandIn
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def om() -> Iterator[OpenMetadataStandIn]:
-    with OpenMetadataStandIn(token=TOKEN) as server:
-        seed_pg(server)
-        yield server
 
 
 def _section(broker, topic: str, group: str, **extra: Any) -> dict[str, Any]:
