@@ -100,6 +100,9 @@ def test_demo_summarises_what_openmetadata_would_hold(capsys: pytest.CaptureFixt
     # the S3 files resolve to their folder, the Hive location through its symlink
     assert "container:s3.datalake.raw.sales -> table:hive.default.analytics.sales  (3 column mappings)" in out
     assert 'topic:kafka."clicks.raw" -> topic:kafka."clicks.sessions"' in out
+    # queries and usage: off unless configured, on in the demo
+    assert "3 query, 7 usage)" in out and "postgres.shop.staging.orders_clean  2 on 2026-11-02" in out
+    assert "INSERT INTO staging.orders_clean SELECT ... FROM public.orde  (used in postgres.shop.public.orders" in out
 
 
 def test_the_installed_command_runs() -> None:

@@ -20,5 +20,8 @@ def test_the_demo_shows_what_openmetadata_holds(capsys, broker):  # broker: skip
     assert "s3.datalake.raw.sales -> hive.default.analytics.sales" in out
     assert "column mappings" in out and 'kafka."clicks.raw" -> kafka."clicks.sessions"' in out
     assert "'yesterday at noon' is not an ISO 8601 date-time" in out  # the malformed event, dead-lettered
+    assert "used in postgres.shop.public.orders, postgres.shop.staging.orders_clean; triggered by " \
+        "airflow_openlineage.airflow-prod-orders_etl" in out
+    assert "postgres.shop.staging.orders_clean  2 on 2026-11-02" in out
     page = out.rsplit("The lineage, drawn (open it in a browser): ", 1)[1].strip()
     assert "<svg" in Path(page).read_text(encoding="utf-8")

@@ -4,8 +4,8 @@ A Kafka-compatible broker (Tansu) and the OpenMetadata stand-in start on loopbac
 transport emits the example events (an Airflow DAG with tasks and a failing run, Spark reading partitioned S3 data
 into a Hive table through a symlink, dbt models on Postgres with column lineage, a Flink streaming job on Kafka
 topics, and one malformed event); ``ol-om`` consumes them into the stand-in; then what OpenMetadata holds is
-printed — services, pipelines with tasks and run status, lineage with column lineage — with the dead letter and
-its reason.
+printed — services, pipelines with tasks and run status, lineage with column lineage, queries and table usage
+(off unless configured; on in the demo) — with the dead letter and its reason.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from openlineage.client.transport.kafka import KafkaConfig
 
 from ol_om_core.parse import parse
 from ol_om_core.runtime import graph
+from ol_om_core.runtime.cli import DEMO_TRANSLATOR
 from ol_om_core.runtime.runner import DeadLetterFile, Runner
 from ol_om_core.translate import Translator
 from ol_om_kafka.source import KafkaSource
@@ -92,7 +93,7 @@ def _run(out: TextIO) -> int:
             "sessionTimeout": 2, "poolTimeout": 0.2, "consumerConfig": dict(GROUP_CONSUMER)}, threading.Event())
         letters = DeadLetterFile(work / "dead-letters.jsonl")
         try:
-            progress = Runner(Translator(), sink, letters).run(source)
+            progress = Runner(Translator(DEMO_TRANSLATOR), sink, letters).run(source)
         finally:
             letters.close()
             source.close()
@@ -143,6 +144,17 @@ def report(om: OpenMetadataStandIn, dead_letters: Path, out: TextIO) -> None:
         via = (details.get("pipeline") or {}).get("fullyQualifiedName", "")
         out.write(f"  {edge['fromEntity']['fullyQualifiedName']} -> {edge['toEntity']['fullyQualifiedName']}"
                   f"  (via {via}" + (f", {columns} column mappings)" if columns else ")") + "\n")
+    out.write("\nQueries (includeQueries; off unless configured):\n")
+    for query in om.queries():
+        tables = ", ".join(ref["fullyQualifiedName"] for ref in query["queryUsedIn"])
+        text = " ".join(query["query"].split())[:60]
+        out.write(f"  {query['service']['fullyQualifiedName']}.{query['name'][:8]}…  {text}\n"
+                  f"      used in {tables}; triggered by {query['triggeredBy']['fullyQualifiedName']}\n")
+    out.write("\nTable usage (includeUsage; off unless configured):\n")
+    for table in om.entities("table"):
+        days = ", ".join(f"{count} on {day}" for day, count in om.usage(table["fullyQualifiedName"]).items())
+        if days:
+            out.write(f"  {table['fullyQualifiedName']}  {days}\n")
     out.write("\nDead letters (events that could not be written, and why):\n")
     lines = dead_letters.read_text().splitlines() if dead_letters.exists() else []
     for line in lines:
