@@ -184,6 +184,10 @@ class _CallList(DryRunSink):
         self.calls_seen.extend(json.loads(op.json) for op in operations)
 
 
+DEMO_TRANSLATOR = TranslatorConfig(include_queries=True, include_usage=True)
+"""The demos show all ol-om writes: queries and usage too, which are off unless configured."""
+
+
 def example_events() -> list[Record]:
     text = files("ol_om_core").joinpath("examples/demo.jsonl").read_bytes()
     return [Record(f"demo.jsonl:{n}", line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
@@ -194,7 +198,7 @@ def demo_command(as_json: bool, out: TextIO | None = None) -> int:
     calls, problems = StringIO(), StringIO()
     sink = DryRunSink(calls, problems)
     records = example_events()
-    run_dry(records, Translator(), sink)
+    run_dry(records, Translator(DEMO_TRANSLATOR), sink)
     if as_json:
         out.write(calls.getvalue())
         sys.stderr.write(problems.getvalue())
@@ -235,6 +239,7 @@ def summary(events: int, operations: list[dict[str, Any]], reports: list[dict[st
             columns = len(edge.get("lineageDetails", {}).get("columnsLineage", []))
             lines.append(f"  {_name(edge['fromEntity'])} -> {_name(edge['toEntity'])}"
                          + (f"  ({columns} column mappings)" if columns else ""))
+    lines += _queries_and_usage(operations)
     if reports:
         lines += ["", "Not written:"]
     for report in reports:
@@ -246,12 +251,30 @@ def summary(events: int, operations: list[dict[str, Any]], reports: list[dict[st
     return "\n".join(lines)
 
 
+def _queries_and_usage(operations: list[dict[str, Any]]) -> list[str]:
+    """The last word on each query, and each table's uses per day (``includeQueries``, ``includeUsage``)."""
+    queries = {(op["body"]["service"], op["body"]["name"]): op["body"] for op in operations if _kind(op) == "query"}
+    uses: Counter[tuple[str, str]] = Counter()
+    for op in operations:
+        if _kind(op) == "usage":
+            uses[(unquote(op["path"].rsplit("/", 1)[1]), op["body"]["date"])] += op["body"]["count"]
+    lines = ["", "Queries:"] if queries else []
+    for (service, name), body in queries.items():
+        tables = ", ".join(ref["fullyQualifiedName"] for ref in body["queryUsedIn"])
+        lines.append(f"  {service}.{name[:8]}…  {' '.join(body['query'].split())[:60]}  (used in {tables})")
+    lines += ["", "Usage:"] if uses else []
+    lines += [f"  {table}  {count} on {day}" for (table, day), count in sorted(uses.items())]
+    return lines
+
+
 def _kind(op: dict[str, Any]) -> str:
     path = str(op["path"])
     if path.endswith("/status"):
         return "pipeline status"
+    if path.startswith("/v1/usage/"):
+        return "usage"
     return {"/v1/services/pipelineServices": "pipeline service", "/v1/pipelines": "pipeline",
-            "/v1/lineage": "lineage"}.get(path, path)
+            "/v1/lineage": "lineage", "/v1/queries": "query"}.get(path, path)
 
 
 def _name(ref: dict[str, str]) -> str:
