@@ -226,23 +226,26 @@ def run_event(job: str, *, parent: str | None = None, namespace: str = "airflow"
 
 
 def test_a_filtered_pipeline_is_skipped_with_the_reason() -> None:
-    translator = Translator(TranslatorConfig(pipeline_filter=FilterPattern(("^ETL_",), (".*_tmp$",))))
+    # The name matched is the pipeline's, "{namespace}-{name}", as OpenMetadata's connector matches it.
+    translator = Translator(TranslatorConfig(pipeline_filter=FilterPattern(("^AIRFLOW-ETL_",), (".*_tmp$",))))
     skipped = translator.translate(parse(run_event("etl_orders_tmp")))
     assert skipped.operations == ()
-    assert skipped.skipped == "pipeline 'etl_orders_tmp' is excluded by pipelineFilterPattern"
+    assert skipped.skipped == "pipeline 'airflow-etl_orders_tmp' is excluded by pipelineFilterPattern"
     not_included = translator.translate(parse(run_event("load_orders")))
     assert not_included.operations == ()
-    assert not_included.skipped == "pipeline 'load_orders' is excluded by pipelineFilterPattern"
+    assert not_included.skipped == "pipeline 'airflow-load_orders' is excluded by pipelineFilterPattern"
+    other_namespace = translator.translate(parse(run_event("etl_orders", namespace="spark")))
+    assert other_namespace.skipped == "pipeline 'spark-etl_orders' is excluded by pipelineFilterPattern"
     allowed = translator.translate(parse(run_event("etl_orders")))  # the include matches in any case
     assert allowed.skipped is None
     assert allowed.operations
 
 
 def test_the_pattern_matches_the_pipeline_job_not_the_task() -> None:
-    translator = Translator(TranslatorConfig(pipeline_filter=FilterPattern(excludes=("^etl_dag$",))))
+    translator = Translator(TranslatorConfig(pipeline_filter=FilterPattern(excludes=("^airflow-etl_dag$",))))
     task = translator.translate(parse(run_event("etl_dag.load", parent="etl_dag")))
     assert task.operations == ()
-    assert task.skipped == "pipeline 'etl_dag' is excluded by pipelineFilterPattern"
+    assert task.skipped == "pipeline 'airflow-etl_dag' is excluded by pipelineFilterPattern"
     other = translator.translate(parse(run_event("etl_dag.load", parent="etl_dag_v2")))
     assert other.skipped is None
     assert other.operations

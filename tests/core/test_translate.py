@@ -347,7 +347,7 @@ def test_dataset_event_is_skipped_with_a_reason() -> None:
 
 
 def test_pipeline_filter_pattern_includes_then_excludes() -> None:
-    config = TranslatorConfig(pipeline_filter=FilterPattern(includes=("etl.*",), excludes=(".*_tmp",)))
+    config = TranslatorConfig(pipeline_filter=FilterPattern(includes=("ns-etl.*",), excludes=(".*_tmp",)))
     t = Translator(config)
     assert t.translate(parse(run_event("START", "etl_orders", rid()))).operations
     assert t.translate(parse(run_event("START", "etl_tmp", rid()))).skipped

@@ -87,8 +87,10 @@ class Translator:
         own = event.job
         parent = pipelines.parent_of(event)
         pipeline_job = own.ref if parent is None or pipelines.is_orchestration(own) else parent.job
-        if not self.config.pipeline_filter.allows(pipeline_job.name):
-            return Translation((), skipped=f"pipeline {pipeline_job.name!r} is excluded by pipelineFilterPattern")
+        # Matched against the pipeline's name, as OpenMetadata's connector does (and as users see it there).
+        name = f"{pipeline_job.namespace}-{pipeline_job.name}"
+        if not self.config.pipeline_filter.allows(name):
+            return Translation((), skipped=f"pipeline {name!r} is excluded by pipelineFilterPattern")
 
         plan: list[_Planned] = []
         pipeline = self._pipelines.get_or_make(pipeline_job, lambda: _Pipeline(PipelineKey(
