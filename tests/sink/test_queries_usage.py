@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from builders import PG, TOKEN, dataset, event, make_sink, seed_pg, works
+from builders import PG, TOKEN, dataset, event, make_sink, needs_schemas, seed_pg, works
 from ol_om_core import queries
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.translate import Translator
@@ -175,6 +175,7 @@ def test_standin_put_adds_to_the_day_post_replaces_it_and_schema_and_database_ad
     assert call("GET", f"/v1/usage/table/name/{ORDERS}")[1]["usage"][0]["dailyStats"] == {"count": 1}
 
 
+@needs_schemas
 @pytest.mark.parametrize(("body", "words"), [
     ({"count": -1, "date": "2026-11-23"}, "minimum"),
     ({"count": 1, "date": "yesterday"}, "is not a 'date'"),
@@ -186,6 +187,12 @@ def test_standin_validates_daily_counts(om, body, words):
     assert status == 400 and words in answer["message"]
 
 
+@needs_schemas
+def test_standin_refuses_a_query_without_its_service(om):
+    status, answer = _client(om)("PUT", "/v1/queries", {"query": "select 1"})
+    assert status == 400 and "'service' is a required property" in answer["message"]
+
+
 def test_standin_names_a_query_by_the_md5_of_its_text_and_checks_its_references(om):
     table = om.seed_table(ORDERS, ["id"])
     call = _client(om)
@@ -195,8 +202,6 @@ def test_standin_names_a_query_by_the_md5_of_its_text_and_checks_its_references(
     assert query["fullyQualifiedName"] == f"postgres.{query['name']}"
     assert call("GET", f"/v1/queries/name/postgres.{query['name']}")[1]["id"] == query["id"]
     assert call("PUT", "/v1/queries", {"query": "select 1", "service": "nowhere"})[0] == 404
-    status, answer = call("PUT", "/v1/queries", {"query": "select 1"})
-    assert status == 400 and "'service' is a required property" in answer["message"]
     missing = {"query": "select 1", "service": "postgres", "queryUsedIn": [{"id": str(uuid.uuid4()), "type": "table"}]}
     assert call("PUT", "/v1/queries", missing)[0] == 404
     # A PUT replaces queryUsedIn with what it sends, as OpenMetadata does.

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from builders import TOKEN
+from builders import TOKEN, needs_schemas
 from ol_om_core.runtime.delivery import SinkError
 from ol_om_kafka import KafkaBrokerConfig
 from ol_om_kinesis.config import KinesisBrokerConfig
@@ -103,6 +103,7 @@ def test_the_body_is_a_valid_create_pipeline_service_request() -> None:
     assert validator.errors("openlineage_connection", body["connection"]["config"], resolve_refs=False)
 
 
+@needs_schemas
 def test_a_refused_request_is_a_service_error_that_quotes_no_secret(om, server) -> None:
     broker = {**KAFKA.to_openmetadata(include_secrets=True), "consumerOffsets": "newest"}  # a mapping, as is
     with pytest.raises(ServiceError) as error:
