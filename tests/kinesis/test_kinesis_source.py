@@ -112,6 +112,11 @@ def test_round_trip_into_openmetadata(kinesis, stream, om, tmp_path):
     assert sorted(t["name"] for t in pipeline["tasks"]) == ["report", "shop_dag", "totals"]
     assert [s["executionStatus"] for s in om.statuses("openlineage.airflow-shop_dag")] == ["Successful"]
     assert len(om.edges()) == 2
+    # How far behind the tip the reads were (MillisBehindLatest), for the progress line and the metrics.
+    from ol_om_core.runtime.metrics import runner_metrics
+
+    assert progress.behind_ms == 0 and "0 ms behind" in progress.line()
+    assert "ol_om_runner_behind_seconds 0.0" in runner_metrics(progress)
     # Each shard's checkpoint is the sequence number of the last event written to it.
     last = {w["ShardId"]: w["SequenceNumber"] for w in written}
     assert checkpoints(tmp_path, stream) == {"shardId-000000000000": "TRIM_HORIZON",

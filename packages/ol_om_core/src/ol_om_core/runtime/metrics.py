@@ -20,7 +20,7 @@ log = logging.getLogger("ol_om")
 _HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "PATCH"})
 
 
-def metric(name: str, kind: str, text: str, samples: Sequence[tuple[str, int]]) -> list[str]:
+def metric(name: str, kind: str, text: str, samples: Sequence[tuple[str, float]]) -> list[str]:
     return [f"# HELP {name} {text}", f"# TYPE {name} {kind}", *(f"{name}{labels} {value}" for labels, value in samples)]
 
 
@@ -37,6 +37,10 @@ def runner_metrics(progress: Progress) -> list[str]:
     if progress.lag is not None:
         lines += metric("ol_om_runner_lag", "gauge", "Events behind the end of the stream, at the last report.",
                         [("", progress.lag)])
+    if progress.behind_ms is not None:
+        lines += metric("ol_om_runner_behind_seconds", "gauge",
+                        "How far behind the tip of the stream the last read was, at the last report.",
+                        [("", progress.behind_ms / 1000)])
     return lines
 
 

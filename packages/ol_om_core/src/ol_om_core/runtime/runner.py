@@ -84,6 +84,8 @@ class Progress:
     """When the first event arrived; with ``last_done``, the rate ignores waiting for a stream to start or end."""
     last_done: float = 0.0
     lag: int | None = None
+    behind_ms: int | None = None
+    """How far behind the tip of the stream the source's last read was (Kinesis' MillisBehindLatest)."""
     pipelines: set[str] = field(default_factory=set)
     """FQNs of the pipelines this run wrote (for ``markDeletedPipelines``)."""
 
@@ -94,6 +96,7 @@ class Progress:
 
     def line(self) -> str:
         lag = "" if self.lag is None else f", lag {self.lag}"
+        lag += "" if self.behind_ms is None else f", {self.behind_ms} ms behind"
         return (f"{self.events} events ({self.rate():.0f}/s){lag}, {self.rejected} rejected, {self.dead_letters} "
                 f"dead-lettered, {self.notices} notices, {self.retries} waits for OpenMetadata")
 
@@ -124,6 +127,7 @@ class Runner:
         """
         last_report = time.monotonic()
         lag = getattr(source, "lag", None)
+        behind_ms = getattr(source, "behind_ms", None)
         in_flight: _InFlight | None = None
         with ThreadPoolExecutor(1, thread_name_prefix="ol-om-deliver") as delivery:
             for batch in source.batches():
@@ -142,6 +146,7 @@ class Runner:
                 if time.monotonic() - last_report >= report_every:
                     last_report = time.monotonic()
                     self.progress.lag = lag() if lag is not None else None
+                    self.progress.behind_ms = behind_ms() if behind_ms is not None else None
                     log.info("progress: %s", self.progress.line())
                 if self.stop.is_set():
                     break
