@@ -60,8 +60,8 @@ def number(record: Record) -> int:
 
 
 def drain(source: KinesisSource, want: int, *, timeout: float = 60.0, acknowledge: bool = True,
-          between: Any = None) -> list[Record]:
-    """Read batches (acknowledging each) until ``want`` records came."""
+          between: Any = None, allow_short: bool = False) -> list[Record]:
+    """Read batches (acknowledging each) until ``want`` records came (or, ``allow_short``, the time is up)."""
     got: list[Record] = []
     deadline = time.monotonic() + timeout
     for batch in source.batches():
@@ -70,7 +70,7 @@ def drain(source: KinesisSource, want: int, *, timeout: float = 60.0, acknowledg
             source.acknowledge(batch)
         if between is not None and batch:
             between(got)
-        if len(got) >= want:
+        if len(got) >= want or (allow_short and time.monotonic() >= deadline):
             break
         assert time.monotonic() < deadline, f"{len(got)} of {want} records after {timeout}s"
     return got
@@ -186,7 +186,8 @@ def test_kpl_aggregates_are_split_and_checkpointed_whole(kinesis, stream, tmp_pa
         got = drain(source, 3, acknowledge=False)
         assert [number(r) for r in got] == [0, 1, 2]
         assert [r.position.rsplit("#", 1)[1] for r in got] == ["0", "1", "2"]
-        shard, sequence, _ = got[0].ref
+        reader, sequence, _ = got[0].ref
+        shard = reader.shard
         source.acknowledge(got[:2])
         assert checkpoints(tmp_path, stream)[shard] == "TRIM_HORIZON"  # two of three: not past the aggregate
         source.acknowledge(got[2:])
@@ -230,7 +231,7 @@ def test_a_split_mid_stream_reads_the_parent_to_its_end_before_the_children(kine
     finally:
         source.close()
     assert sorted(number(r) for r in got) == list(range(120))  # nothing lost, nothing twice
-    shards = [r.ref[0] for r in got]
+    shards = [r.ref[0].shard for r in got]
     parent = "shardId-000000000000"
     assert set(shards) == {parent, "shardId-000000000001", "shardId-000000000002"}
     last_of_parent = max(i for i, s in enumerate(shards) if s == parent)
@@ -238,8 +239,9 @@ def test_a_split_mid_stream_reads_the_parent_to_its_end_before_the_children(kine
     assert checkpoints(tmp_path, stream)[parent] == SHARD_END
 
 
-def test_a_stream_split_before_the_first_start_is_read_parents_first(kinesis, tmp_path):
-    stream = kinesis.create_stream(f"ol-presplit-{uuid.uuid4().hex[:8]}", shards=1)
+def split_stream(kinesis: KinesisLocal, name: str) -> str:
+    """A stream of one shard holding events 0-9, then split in two, the children holding 10-19."""
+    stream = kinesis.create_stream(f"ol-{name}-{uuid.uuid4().hex[:8]}", shards=1)
     produce(kinesis, stream, numbered(10))
     client = kinesis.client()
     shard = client.list_shards(StreamName=stream)["Shards"][0]
@@ -247,6 +249,11 @@ def test_a_stream_split_before_the_first_start_is_read_parents_first(kinesis, tm
                        NewStartingHashKey=str(int(shard["HashKeyRange"]["EndingHashKey"]) // 2))
     kinesis.wait_active(stream)
     produce(kinesis, stream, numbered(10, start=10))
+    return stream
+
+
+def test_a_stream_split_before_the_first_start_is_read_parents_first(kinesis, tmp_path):
+    stream = split_stream(kinesis, "presplit")
     source = source_for(kinesis, stream, tmp_path)
     try:
         got = drain(source, 20)
@@ -259,30 +266,35 @@ def test_a_stream_split_before_the_first_start_is_read_parents_first(kinesis, tm
 # -- failures ---------------------------------------------------------------------------------------------
 
 
-class Flaky:
-    """The real client, but the first GetRecords calls fail as told."""
+class Failing:
+    """The real client, but the next calls of ``method`` fail with the error codes in ``failures``."""
 
-    def __init__(self, client: Any, failures: list[str]) -> None:
+    def __init__(self, client: Any, method: str) -> None:
         self.client = client
-        self.failures = failures
+        self.method = method
+        self.failures: list[str] = []
         self.calls = 0
 
-    def get_records(self, **kwargs: Any) -> Any:
-        self.calls += 1
-        if self.failures:
-            code = self.failures.pop(0)
-            raise ClientError({"Error": {"Code": code, "Message": "as the test asked"}}, "GetRecords")
-        return self.client.get_records(**kwargs)
-
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.client, name)
+        real = getattr(self.client, name)
+        if name != self.method:
+            return real
+
+        def call(**kwargs: Any) -> Any:
+            self.calls += 1
+            if self.failures:
+                code = self.failures.pop(0)
+                raise ClientError({"Error": {"Code": code, "Message": "as the test asked"}}, name)
+            return real(**kwargs)
+
+        return call
 
 
 def test_expired_iterators_and_throttling_lose_and_repeat_nothing(kinesis, tmp_path):
     stream = kinesis.create_stream(f"ol-flaky-{uuid.uuid4().hex[:8]}", shards=1)
     produce(kinesis, stream, numbered(30))
     config = kinesis_config.load(section(kinesis, stream, tmp_path, batchSize=10), environ={})
-    flaky = Flaky(kinesis.client(), [])
+    flaky = Failing(kinesis.client(), "get_records")
     source = KinesisSource(config, kinesis=flaky, store=FileCheckpoints(tmp_path / f"{stream}.json", stream))
     try:
         got = drain(source, 10)
@@ -344,9 +356,10 @@ def test_two_workers_share_the_shards_and_one_takes_over_when_the_other_dies(kin
     try:
         deadline = time.monotonic() + 30
         while not (len(a._readers) == 2 and len(b._readers) == 2):
-            assert time.monotonic() < deadline, f"no even share: a {sorted(a._readers)}, b {sorted(b._readers)}"
+            assert time.monotonic() < deadline, f"no even share: a {sorted(a._readers.copy())}, b " \
+                                                f"{sorted(b._readers.copy())}"
             time.sleep(0.1)
-        assert not set(a._readers) & set(b._readers)
+        assert not set(a._readers.copy()) & set(b._readers.copy())
         produce(kinesis, stream, numbered(40))
         deadline = time.monotonic() + 30
         while len(read["a"]) + len(read["b"]) < 40:
@@ -359,7 +372,7 @@ def test_two_workers_share_the_shards_and_one_takes_over_when_the_other_dies(kin
         threads[0].join(10)
         deadline = time.monotonic() + 30
         while len(b._readers) < 4:
-            assert time.monotonic() < deadline, f"b did not take a's shards: {sorted(b._readers)}"
+            assert time.monotonic() < deadline, f"b did not take a's shards: {sorted(b._readers.copy())}"
             time.sleep(0.1)
         produce(kinesis, stream, numbered(40, start=40))
         deadline = time.monotonic() + 30
@@ -384,13 +397,13 @@ def test_the_lease_table_is_created_and_a_conflicting_take_fails(moto):
     two = DynamoDBCheckpoints(moto.client(), table, "s", worker_id="two", lease_seconds=60)
     try:
         shards = [Shard("shard-1"), Shard("shard-2")]
-        assert one.sync(shards, "TRIM_HORIZON") == {"shard-1": "TRIM_HORIZON", "shard-2": "TRIM_HORIZON"}
+        assert one.sync(shards, "TRIM_HORIZON", 0) == {"shard-1": "TRIM_HORIZON", "shard-2": "TRIM_HORIZON"}
         # Both are leased by a live worker: two takes its fair share from the busiest, one shard at a time.
-        assert two.sync(shards, "TRIM_HORIZON") == {"shard-2": "TRIM_HORIZON"}
-        assert two.sync(shards, "TRIM_HORIZON") == {"shard-2": "TRIM_HORIZON"}
+        assert two.sync(shards, "TRIM_HORIZON", 0) == {"shard-2": "TRIM_HORIZON"}
+        assert two.sync(shards, "TRIM_HORIZON", 0) == {"shard-2": "TRIM_HORIZON"}
         assert one.save({"shard-2": "123"}) == {"shard-2"}  # no longer one's: not saved
         assert one.save({"shard-1": "456"}) == set()
-        assert one.sync(shards, "TRIM_HORIZON") == {"shard-1": "456"}
+        assert one.sync(shards, "TRIM_HORIZON", 0) == {"shard-1": "456"}
     finally:
         one.close()
         two.close()
@@ -468,3 +481,66 @@ def test_the_docs_kinesis_example_runs_as_shown(kinesis, stream, om, tmp_path):
     pipeline = om.entity("pipeline", "openlineage-service.airflow-shop_dag")
     assert pipeline is not None and sorted(t["name"] for t in pipeline["tasks"]) == ["report", "shop_dag", "totals"]
     assert json.loads((tmp_path / f"ol-om-kinesis-{stream}.checkpoints.json").read_text())["stream"] == stream
+
+
+def test_a_worker_restarted_under_the_same_id_takes_its_own_leases_back_at_once(moto):
+    from ol_om_kinesis.shards import Shard
+
+    table = f"ol-om-leases-{uuid.uuid4().hex[:8]}"
+    shards = [Shard("shard-1"), Shard("shard-2")]
+    first = DynamoDBCheckpoints(moto.client(), table, "s", worker_id="pod-0", lease_seconds=60)
+    assert set(first.sync(shards, "TRIM_HORIZON", 0)) == {"shard-1", "shard-2"}
+    first._stop.set()  # it crashes: no renewals, no goodbye
+    restarted = DynamoDBCheckpoints(moto.client(), table, "s", worker_id="pod-0", lease_seconds=60)
+    try:
+        assert set(restarted.sync(shards, "TRIM_HORIZON", 0)) == {"shard-1", "shard-2"}  # no 60 s wait
+    finally:
+        restarted.close()
+
+
+def test_a_failed_shard_listing_forgets_nothing(kinesis, tmp_path):
+    stream = split_stream(kinesis, "listing")
+    config = kinesis_config.load(section(kinesis, stream, tmp_path, mode="service", shardSyncInterval=0.2),
+                                 environ={})
+    listing = Failing(kinesis.client(), "list_shards")
+    source = KinesisSource(config, kinesis=listing, store=FileCheckpoints(tmp_path / f"{stream}.json", stream))
+    try:
+        got = drain(source, 20)
+        listing.failures.append("LimitExceededException")
+        source._sync()
+        assert checkpoints(tmp_path, stream)["shardId-000000000000"] == SHARD_END
+        source._next_sync = 0
+        again = drain(source, 1, timeout=2, allow_short=True)
+    finally:
+        source.close()
+    assert sorted(number(r) for r in got) == list(range(20)) and again == []
+
+
+def test_latest_then_a_crash_before_any_acknowledgement_loses_nothing(kinesis, stream, tmp_path):
+    first = source_for(kinesis, stream, tmp_path, consumerOffsets="LATEST")
+    batches = first.batches()
+    for _ in range(3):
+        assert next(batches) == []
+    produce(kinesis, stream, numbered(5))
+    assert len(drain(first, 5, acknowledge=False)) == 5  # read, never acknowledged: then the process dies
+    first._store.close()
+    again = source_for(kinesis, stream, tmp_path, consumerOffsets="LATEST")
+    try:
+        assert sorted(number(r) for r in drain(again, 5)) == [0, 1, 2, 3, 4]
+    finally:
+        again.close()
+        first.close()
+
+
+def test_acknowledgements_of_a_shard_read_before_it_changed_hands_do_not_count(kinesis, stream, tmp_path):
+    produce(kinesis, stream, numbered(10))
+    source = source_for(kinesis, stream, tmp_path, mode="service")
+    try:
+        old = drain(source, 10, acknowledge=False)
+        shard = old[0].ref[0].shard
+        source._readers[shard] = replacement = type(old[0].ref[0])(shard, "TRIM_HORIZON")  # lost and taken back
+        source.acknowledge(old)
+        assert replacement.outstanding == 0 and source._readers[shard] is replacement
+        assert checkpoints(tmp_path, stream)[shard] == "TRIM_HORIZON"  # nothing saved for the old reader
+    finally:
+        source.close()

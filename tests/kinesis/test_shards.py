@@ -17,23 +17,35 @@ PARENT, LEFT, RIGHT, MERGED, OTHER = (Shard("0", (), True), Shard("1", ("0",), T
 STREAM = [PARENT, LEFT, RIGHT, MERGED, OTHER]
 
 
+NOW = 1_790_000_000.5
+AT_NOW = f"AT_TIMESTAMP:{NOW}"
+
+
 @pytest.mark.parametrize(("position", "expected"), [
     ("TRIM_HORIZON", dict.fromkeys("01234", "TRIM_HORIZON")),
-    ("AT_TIMESTAMP", dict.fromkeys("01234", "AT_TIMESTAMP")),
-    # Closed shards took their last record before the first start: nothing after "now" is in them.
-    ("LATEST", {"0": SHARD_END, "1": SHARD_END, "2": SHARD_END, "3": "LATEST", "4": "LATEST"}),
+    ("AT_TIMESTAMP", dict.fromkeys("01234", AT_NOW)),
+    # Closed shards took their last record before the first start: nothing after "now" is in them. Open ones
+    # start at "now", kept as a time: a restart before the first acknowledged record still starts there.
+    ("LATEST", {"0": SHARD_END, "1": SHARD_END, "2": SHARD_END, "3": AT_NOW, "4": AT_NOW}),
 ])
 def test_the_first_start_begins_every_shard_where_consumer_offsets_says(position, expected):
-    assert first_checkpoints(STREAM, {}, position) == expected
+    assert first_checkpoints(STREAM, {}, position, NOW) == expected
 
 
 def test_a_shard_born_while_reading_starts_at_its_first_record_whatever_the_position():
     known = {"0": "123", "4": "LATEST"}
-    assert first_checkpoints(STREAM, known, "LATEST") == {"1": "TRIM_HORIZON", "2": "TRIM_HORIZON",
-                                                          "3": "LATEST"}
-    # 3's parents were unknown before this listing too; once they are known, a new child starts at its start.
+    # 3 descends from 0 through 1 and 2, all born while this worker was away: all read from their start.
+    assert first_checkpoints(STREAM, known, "LATEST", NOW) == {"1": "TRIM_HORIZON", "2": "TRIM_HORIZON",
+                                                               "3": "TRIM_HORIZON"}
     assert first_checkpoints([*STREAM, Shard("5", ("3",))], {**known, "1": "9", "2": "9", "3": "9"},
-                             "LATEST") == {"5": "TRIM_HORIZON"}
+                             "LATEST", NOW) == {"5": "TRIM_HORIZON"}
+
+
+def test_grandchildren_born_while_down_start_at_their_first_record():
+    shards = [Shard("P", (), True), Shard("C1", ("P",), True), Shard("C2", ("P",)),
+              Shard("G1", ("C1",)), Shard("G2", ("C1",))]
+    new = first_checkpoints(list(reversed(shards)), {"P": "123"}, "AT_TIMESTAMP", NOW)
+    assert new == {"C1": "TRIM_HORIZON", "C2": "TRIM_HORIZON", "G1": "TRIM_HORIZON", "G2": "TRIM_HORIZON"}
 
 
 def test_children_wait_for_every_parent_to_finish():
@@ -53,7 +65,7 @@ def test_a_parent_past_the_retention_period_does_not_hold_its_children():
 
 @given(st.lists(st.sampled_from(STREAM), unique=True), st.sampled_from(["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"]))
 def test_no_shard_is_read_before_a_listed_parent_is_finished(shards, position):
-    checkpoints = first_checkpoints(shards, {}, position)
+    checkpoints = first_checkpoints(shards, {}, position, NOW)
     listed = {s.id for s in shards}
     for shard in readable(shards, checkpoints):
         assert all(checkpoints[p] == SHARD_END for p in shard.parents if p in listed)
@@ -70,20 +82,21 @@ def test_the_shard_of_a_list_shards_answer():
 
 def test_memory_checkpoints_forget_finished_shards_the_stream_no_longer_lists():
     store = MemoryCheckpoints({"old": SHARD_END, "0": "5"})
-    assert store.sync([Shard("0")], "TRIM_HORIZON") == {"0": "5"}
+    assert store.sync([Shard("0")], "TRIM_HORIZON", NOW) == {"0": "5"}
     assert store.checkpoints == {"0": "5"}
 
 
 def test_the_checkpoint_file_is_replaced_whole_and_read_back(tmp_path):
     path = tmp_path / "cp.json"
     store = FileCheckpoints(path, "events")
-    assert store.sync([Shard("0"), Shard("1")], "TRIM_HORIZON") == {"0": "TRIM_HORIZON", "1": "TRIM_HORIZON"}
+    assert store.sync([Shard("0"), Shard("1")], "TRIM_HORIZON", NOW) == {"0": "TRIM_HORIZON",
+                                                                         "1": "TRIM_HORIZON"}
     store.save({"0": "42"})
     store.close()
     assert json.loads(path.read_text()) == {"stream": "events", "shards": {"0": "42", "1": "TRIM_HORIZON"}}
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
     again = FileCheckpoints(path, "events")
-    assert again.sync([Shard("0"), Shard("1")], "LATEST") == {"0": "42", "1": "TRIM_HORIZON"}
+    assert again.sync([Shard("0"), Shard("1")], "LATEST", NOW) == {"0": "42", "1": "TRIM_HORIZON"}
     again.close()
 
 

@@ -32,9 +32,9 @@ def session(config: KinesisSourceConfig) -> boto3.Session:
     return boto3.Session(botocore_session=core)
 
 
-def client_config(connections: int = 10) -> Config:
+def client_config(connections: int = 10, read_timeout: float = 30) -> Config:
     """Bounded retries and timeouts: the source does its own back-off around them."""
-    return Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=30,
+    return Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=read_timeout,
                   max_pool_connections=connections)
 
 
@@ -44,4 +44,6 @@ def kinesis_client(config: KinesisSourceConfig, boto: boto3.Session, connections
 
 def dynamodb_client(config: KinesisSourceConfig, boto: boto3.Session) -> Any:
     endpoint = config.checkpoints.end_point_url
-    return boto.client("dynamodb", config=client_config(), **({"endpoint_url": endpoint} if endpoint else {}))
+    # Short reads: a lease renewal stuck behind a slow call must not outlast the lease.
+    settings = client_config(read_timeout=min(10.0, config.checkpoints.lease_seconds / 3))
+    return boto.client("dynamodb", config=settings, **({"endpoint_url": endpoint} if endpoint else {}))

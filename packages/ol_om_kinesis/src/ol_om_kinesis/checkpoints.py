@@ -27,9 +27,10 @@ class CheckpointError(RuntimeError):
 
 
 class CheckpointStore(Protocol):
-    def sync(self, shards: Sequence[Shard], position: str) -> dict[str, str]:
-        """Record new shards (first checkpoint from ``position``), renew and take leases; the checkpoints of the
-        readable shards this worker owns now."""
+    def sync(self, shards: Sequence[Shard], position: str, timestamp: float) -> dict[str, str]:
+        """Record new shards (first checkpoints from ``position`` and ``timestamp``: see
+        ``shards.first_checkpoints``), renew and take leases; the checkpoints of the readable shards this worker
+        owns now. ``shards`` is the stream's complete listing."""
         ...
 
     def save(self, checkpoints: Mapping[str, str]) -> set[str]:
@@ -47,8 +48,8 @@ class MemoryCheckpoints:
     def __init__(self, checkpoints: Mapping[str, str] | None = None) -> None:
         self.checkpoints: dict[str, str] = dict(checkpoints or {})
 
-    def sync(self, shards: Sequence[Shard], position: str) -> dict[str, str]:
-        new = shard_rules.first_checkpoints(shards, self.checkpoints, position)
+    def sync(self, shards: Sequence[Shard], position: str, timestamp: float) -> dict[str, str]:
+        new = shard_rules.first_checkpoints(shards, self.checkpoints, position, timestamp)
         listed = {shard.id for shard in shards}
         # Finished shards the stream no longer lists (past retention) are forgotten; the rest are kept.
         gone = [s for s, c in self.checkpoints.items() if s not in listed and c == SHARD_END]

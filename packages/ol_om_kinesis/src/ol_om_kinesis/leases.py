@@ -61,10 +61,10 @@ class DynamoDBCheckpoints:
 
     # -- the store contract ---------------------------------------------------------------------------------
 
-    def sync(self, shards: Sequence[Shard], position: str) -> dict[str, str]:
+    def sync(self, shards: Sequence[Shard], position: str, timestamp: float) -> dict[str, str]:
         items = self._items()
         known = {shard_id: item["checkpoint"] for shard_id, item in items.items()}
-        for shard_id, checkpoint in shard_rules.first_checkpoints(shards, known, position).items():
+        for shard_id, checkpoint in shard_rules.first_checkpoints(shards, known, position, timestamp).items():
             if self._create(shard_id, checkpoint):
                 items[shard_id] = {"checkpoint": checkpoint, "owner": None, "counter": 0}
         listed = {shard.id for shard in shards}
@@ -75,11 +75,12 @@ class DynamoDBCheckpoints:
         candidates = [shard.id for shard in shard_rules.readable(shards, checkpoints)]
         with self._lock:
             self._observe(items)
+            for shard_id in [s for s in self._owned if items.get(s, {}).get("owner") != self.worker_id]:
+                log.warning("lost the lease on shard %s to another worker", shard_id)
+                del self._owned[shard_id]
             for shard_id in [s for s in self._owned if s not in candidates]:
-                # Finished (or lost to another worker): let it go.
-                if items.get(shard_id, {}).get("owner") == self.worker_id:
-                    self._release(shard_id)
-                self._owned.pop(shard_id, None)
+                self._release(shard_id)  # finished: let it go
+                del self._owned[shard_id]
             self._balance(candidates, items)
             return {shard_id: checkpoints[shard_id] for shard_id in self._owned}
 
@@ -126,8 +127,12 @@ class DynamoDBCheckpoints:
                 self._observed[shard_id] = (*seen, now)
 
     def _expired(self, shard_id: str) -> bool:
+        """Free to take: no owner, an owner silent for ``leaseSeconds``, or this worker's own name on a lease it
+        does not hold (it was restarted with a fixed ``workerId``)."""
         owner, _, since = self._observed[shard_id]
-        return owner is None or (owner != self.worker_id and self._clock() - since >= self.lease_seconds)
+        if owner is None or (owner == self.worker_id and shard_id not in self._owned):
+            return True
+        return owner != self.worker_id and self._clock() - since >= self.lease_seconds
 
     def _balance(self, candidates: list[str], items: Mapping[str, dict[str, Any]]) -> None:
         if not candidates:

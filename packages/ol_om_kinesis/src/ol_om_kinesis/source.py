@@ -18,8 +18,9 @@ import random
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -28,9 +29,9 @@ from ol_om_core.runtime.check import Check
 from ol_om_core.runtime.sources import Record
 from ol_om_kinesis import aws, kpl
 from ol_om_kinesis import config as kinesis_config
-from ol_om_kinesis.checkpoints import CheckpointStore, FileCheckpoints
+from ol_om_kinesis.checkpoints import CheckpointError, CheckpointStore, FileCheckpoints
 from ol_om_kinesis.config import KinesisSourceConfig
-from ol_om_kinesis.shards import SHARD_END, START_POSITIONS, Shard
+from ol_om_kinesis.shards import AT_TIMESTAMP, SHARD_END, Shard, is_sequence
 
 log = logging.getLogger("ol_om_kinesis")
 
@@ -47,7 +48,7 @@ class SourceError(RuntimeError):
     """The stream cannot be read (deleted, access denied, its KMS key unusable)."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared and hashed by identity: a shard taken back gets a new reader
 class _Reader:
     """What this worker knows of one shard it reads (changed on the source's own thread only)."""
 
@@ -56,8 +57,6 @@ class _Reader:
     iterator: str | None = None
     last_read: str | None = None
     """Sequence number of the last record fetched (not necessarily acknowledged)."""
-    latest_since: float | None = None
-    """Wall-clock time a ``LATEST`` iterator was taken: an expired one is replaced by ``AT_TIMESTAMP`` then."""
     next_read: float = 0.0
     failures: int = 0
     ended: bool = False
@@ -71,7 +70,6 @@ class _Fetched:
 
     iterator: str | None
     """The iterator to go on with; ``None``: the shard ended, or take a new iterator (``expired``)."""
-    latest_since: float | None
     records: list[Record] = field(default_factory=list)
     last_read: str | None = None
     behind_ms: int | None = None
@@ -93,6 +91,9 @@ class KinesisSource:
         self._readers: dict[str, _Reader] = {}
         self._next_sync = 0.0
         self._fatal: str | None = None
+        self._unsaved: dict[str, str] = {}
+        """Checkpoints the store could not take yet (DynamoDB or the disk away): saved with the next ones."""
+        self._held_until = 0.0
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any], stop: threading.Event) -> KinesisSource:
@@ -134,56 +135,61 @@ class KinesisSource:
     def batches(self) -> Iterator[Sequence[Record]]:
         quiet_since = time.monotonic()
         reading: list[tuple[_Reader, Future[_Fetched]]] = []
-        while not self.stop.is_set():
-            if time.monotonic() >= self._next_sync:
-                self._sync()
-            if not reading:
-                reading = self._start_reads()
-            batch: list[Record] = []
-            failed = False
-            for reader, fetch in reading:
-                records, ok = self._apply(reader, fetch.result())
-                batch += records
-                failed |= not ok
-            self._raise_fatal()
-            self._retire([r for r, _ in reading if r.ended and not r.outstanding])
-            if batch or failed:  # a shard that could not be read is not known to be quiet
-                quiet_since = time.monotonic()
-            elif self.config.mode == "batch" and time.monotonic() - quiet_since >= self.config.session_timeout:
-                log.info("no record for %ss: the batch run is over", self.config.session_timeout)
-                return
-            reading = []
-            if batch:
-                # The next reads go on while this batch is translated and written.
-                reading = self._start_reads()
-            else:
-                self._idle()
-            yield batch
+        try:
+            while not self.stop.is_set():
+                if time.monotonic() >= self._next_sync:
+                    self._sync()
+                if not reading:
+                    reading = self._start_reads()
+                batch: list[Record] = []
+                failed = False
+                for reader, fetch in reading:
+                    records, ok = self._apply(reader, fetch.result())
+                    batch += records
+                    failed |= not ok
+                self._raise_fatal()
+                self._retire([r for r, _ in reading if r.ended and not r.outstanding])
+                # A shard that could not be read is not known to be quiet, nor is the stream while held.
+                quiet_since = max(quiet_since, self._held_until)
+                if batch or failed:
+                    quiet_since = time.monotonic()
+                elif self.config.mode == "batch" and time.monotonic() - quiet_since >= self.config.session_timeout:
+                    log.info("no record for %ss: the batch run is over", self.config.session_timeout)
+                    return
+                reading = []
+                if batch:
+                    # The next reads go on while this batch is translated and written.
+                    reading = self._start_reads()
+                else:
+                    self._idle()
+                yield batch
+        finally:
+            wait([fetch for _, fetch in reading])  # no stray GetRecords on an iterator another round will use
 
     def acknowledge(self, records: Sequence[Record]) -> None:
-        done: dict[str, tuple[str | None, int]] = {}
+        done: dict[_Reader, tuple[str | None, int]] = {}
         for record in records:
-            shard, sequence, complete = record.ref
-            last, count = done.get(shard, (None, 0))
-            done[shard] = (sequence if complete else last, count + 1)
-        checkpoints = {}
+            reader, sequence, complete = record.ref
+            last, count = done.get(reader, (None, 0))
+            done[reader] = (sequence if complete else last, count + 1)
         finished = []
-        for shard, (sequence, count) in done.items():
-            reader = self._readers.get(shard)
-            if reader is not None:
-                reader.outstanding -= count
-                if reader.ended and not reader.outstanding:
-                    finished.append(reader)
-                    continue
-            if sequence is not None:
-                checkpoints[shard] = sequence
-        self._store.save(checkpoints)
+        for reader, (sequence, count) in done.items():
+            if self._readers.get(reader.shard) is not reader:
+                continue  # read before the shard changed hands: its current reader's checkpoints count
+            reader.outstanding -= count
+            if reader.ended and not reader.outstanding:
+                finished.append(reader)
+            elif sequence is not None:
+                self._unsaved[reader.shard] = sequence
+        self._save()
         self._retire(finished)
 
     def hold(self, seconds: float) -> bool:
         """Nothing is read while held; leases are renewed on their own thread, and iterators that expire
         meanwhile are replaced on the next read."""
-        return self.stop.wait(seconds)
+        stopped = self.stop.wait(seconds)
+        self._held_until = time.monotonic()
+        return stopped
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -198,10 +204,21 @@ class KinesisSource:
 
     def _sync(self) -> None:
         """List the shards and ask the store which ones to read; start readers for new ones, drop lost ones."""
+        interval = self.config.shard_sync_interval
+        lease = self.config.checkpoints.lease_seconds if self.config.checkpoints.type == "dynamodb" else None
+        self._next_sync = time.monotonic() + (min(interval, lease / 3) if lease else interval)
         shards = self._list_shards()
-        owned = self._store.sync(shards, self.config.consumer_offsets)
+        if shards is None:
+            return  # keep reading what is known; the store is only ever shown the whole stream
+        timestamp = self.config.timestamp.timestamp() if self.config.timestamp else time.time()
+        try:
+            owned = self._store.sync(shards, self.config.consumer_offsets, timestamp)
+        except CheckpointError as exc:
+            log.warning("the checkpoint store is away, will retry: %s", exc)
+            self._next_sync = time.monotonic() + self.config.pool_timeout
+            return
         for shard_id, checkpoint in owned.items():
-            if shard_id not in self._readers:
+            if shard_id not in self._readers and self._unsaved.get(shard_id) != SHARD_END:
                 self._readers[shard_id] = _Reader(shard_id, checkpoint)
         for shard_id in [s for s in self._readers if s not in owned]:
             log.info("no longer reading shard %s", shard_id)
@@ -209,11 +226,9 @@ class KinesisSource:
         behind = self.behind_ms()
         log.debug("reading %d of %d shard(s) of %s%s", len(self._readers), len(shards), self.config.stream_name,
                   "" if behind is None else f", {behind} ms behind")
-        interval = self.config.shard_sync_interval
-        lease = self.config.checkpoints.lease_seconds if self.config.checkpoints.type == "dynamodb" else None
-        self._next_sync = time.monotonic() + (min(interval, lease / 3) if lease else interval)
 
-    def _list_shards(self) -> list[Shard]:
+    def _list_shards(self) -> list[Shard] | None:
+        """Every shard of the stream, or ``None`` if the listing could not be had whole this time."""
         shards: list[Shard] = []
         kwargs: dict[str, Any] = {"StreamName": self.config.stream_name}
         while True:
@@ -225,7 +240,7 @@ class KinesisSource:
                 log.warning("listing the shards of %s failed, will retry: %s", self.config.stream_name,
                             _describe(exc))
                 self._next_sync = time.monotonic() + self.config.pool_timeout
-                return shards or [Shard(s) for s in self._readers]  # keep reading what is known
+                return None
             shards += [Shard.from_api(s) for s in answer.get("Shards", [])]
             token = answer.get("NextToken")
             if not token:
@@ -240,10 +255,10 @@ class KinesisSource:
 
     def _fetch(self, reader: _Reader) -> _Fetched:
         """One GetRecords on a shard (on a pool thread: reads ``reader``, changes nothing)."""
-        fetched = _Fetched(reader.iterator, reader.latest_since)
+        fetched = _Fetched(reader.iterator)
         try:
             if fetched.iterator is None:
-                fetched.iterator, fetched.latest_since = self._iterator(reader)
+                fetched.iterator = self._iterator(reader)
             answer = self._kinesis.get_records(ShardIterator=fetched.iterator, Limit=self.config.batch_size)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code", "") == "ExpiredIteratorException":
@@ -259,7 +274,7 @@ class KinesisSource:
         fetched.iterator = answer.get("NextShardIterator")
         fetched.behind_ms = answer.get("MillisBehindLatest")
         for item in answer.get("Records", []):
-            fetched.records += self._records(reader.shard, item)
+            fetched.records += self._records(reader, item)
             fetched.last_read = item["SequenceNumber"]
         fetched.caught_up = not answer.get("Records") or not fetched.behind_ms
         return fetched
@@ -269,7 +284,7 @@ class KinesisSource:
         if fetched.fatal is not None:
             self._fatal = fetched.fatal
             return [], False
-        reader.iterator, reader.latest_since = fetched.iterator, fetched.latest_since
+        reader.iterator = fetched.iterator
         if fetched.expired:
             log.info("the iterator of shard %s expired: taking a new one", reader.shard)
             return [], False
@@ -286,34 +301,31 @@ class KinesisSource:
         reader.next_read = time.monotonic() + (self.config.pool_timeout if fetched.caught_up else MIN_READ_INTERVAL)
         return fetched.records, True
 
-    def _iterator(self, reader: _Reader) -> tuple[str, float | None]:
-        """A new iterator for ``reader``, and when a ``LATEST`` one was first taken."""
+    def _iterator(self, reader: _Reader) -> str:
+        """A new iterator for ``reader``: after the last record read, else from its checkpoint."""
         kwargs: dict[str, Any] = {"StreamName": self.config.stream_name, "ShardId": reader.shard}
-        latest_since = reader.latest_since
         position = reader.last_read or reader.checkpoint
-        if position not in START_POSITIONS:
+        if is_sequence(position):
             kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=position)
-        elif position == "AT_TIMESTAMP" or (position == "LATEST" and reader.latest_since is not None):
-            # A replaced LATEST iterator goes on from when the first was taken, not from now.
-            when = self.config.timestamp if position == "AT_TIMESTAMP" else reader.latest_since
-            kwargs.update(ShardIteratorType="AT_TIMESTAMP", Timestamp=when)
+        elif position.startswith(AT_TIMESTAMP):
+            kwargs.update(ShardIteratorType="AT_TIMESTAMP",
+                          Timestamp=datetime.fromtimestamp(float(position[len(AT_TIMESTAMP):]), tz=UTC))
         else:
-            if position == "LATEST":
-                latest_since = time.time()
-            kwargs.update(ShardIteratorType=position)
-        return str(self._kinesis.get_shard_iterator(**kwargs)["ShardIterator"]), latest_since
+            kwargs.update(ShardIteratorType="TRIM_HORIZON")
+        return str(self._kinesis.get_shard_iterator(**kwargs)["ShardIterator"])
 
-    def _records(self, shard: str, item: Mapping[str, Any]) -> list[Record]:
+    def _records(self, reader: _Reader, item: Mapping[str, Any]) -> list[Record]:
         sequence = item["SequenceNumber"]
         events = kpl.deaggregate(item["Data"])
-        where = f"{self.config.stream_name}/{shard}@{sequence}"
+        where = f"{self.config.stream_name}/{reader.shard}@{sequence}"
         records = []
         for index, value in enumerate(events):
             problem = None
             if len(value) > self.config.max_event_bytes:
                 problem = f"the record is {len(value)} bytes, over maxEventBytes ({self.config.max_event_bytes})"
             position = where if len(events) == 1 else f"{where}#{index}"
-            records.append(Record(position, value, problem, (shard, sequence, index == len(events) - 1)))
+            # The reader itself, not just its shard: a shard lost and taken back gets a new reader.
+            records.append(Record(position, value, problem, (reader, sequence, index == len(events) - 1)))
         return records
 
     def _back_off(self, reader: _Reader, exc: Exception) -> None:
@@ -326,12 +338,25 @@ class KinesisSource:
         """Every record of these closed shards is acknowledged: mark them done, so their children are read."""
         if not finished:
             return
-        lost = self._store.save({reader.shard: SHARD_END for reader in finished})
         for reader in finished:
+            self._unsaved[reader.shard] = SHARD_END
             self._readers.pop(reader.shard, None)
-            if reader.shard not in lost:
-                log.info("shard %s is finished", reader.shard)
-        self._next_sync = 0.0  # its children can be read now
+            log.info("shard %s is finished", reader.shard)
+        self._save()
+        self._next_sync = 0.0  # its children can be read now (once SHARD_END is saved)
+
+    def _save(self) -> None:
+        """Hand the store what is acknowledged; what it cannot take now is kept for the next time."""
+        if not self._unsaved:
+            return
+        try:
+            lost = self._store.save(self._unsaved)
+        except CheckpointError as exc:
+            log.warning("checkpoints not saved, will retry with the next batch: %s", exc)
+            return
+        self._unsaved.clear()
+        for shard in lost:
+            self._readers.pop(shard, None)  # another worker reads it now
 
     def _idle(self) -> None:
         """Wait until a shard is due (or the next sync), at most ``poolTimeout``."""
