@@ -9,6 +9,7 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import DeferredRefreshableCredentials
+from botocore.exceptions import ClientError
 
 from ol_om_kinesis.config import KinesisSourceConfig
 
@@ -47,3 +48,16 @@ def dynamodb_client(config: KinesisSourceConfig, boto: boto3.Session) -> Any:
     # Short reads: a lease renewal stuck behind a slow call must not outlast the lease.
     settings = client_config(read_timeout=min(10.0, config.checkpoints.lease_seconds / 3))
     return boto.client("dynamodb", config=settings, **({"endpoint_url": endpoint} if endpoint else {}))
+
+
+def error_code(exc: Exception) -> str:
+    """An AWS error's code (``ExpiredIteratorException``...), or ``""`` for errors that carry none."""
+    return str(exc.response.get("Error", {}).get("Code", "")) if isinstance(exc, ClientError) else ""
+
+
+def describe(exc: Exception) -> str:
+    """``Code: message`` of an AWS error (never the request: it may hold credentials)."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', '')}: {error.get('Message', '')}"
+    return str(exc)

@@ -25,6 +25,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ol_om_kinesis import shards as shard_rules
+from ol_om_kinesis.aws import describe, error_code
 from ol_om_kinesis.checkpoints import CheckpointError
 from ol_om_kinesis.shards import SHARD_END, Shard
 
@@ -87,22 +88,12 @@ class DynamoDBCheckpoints:
     def save(self, checkpoints: Mapping[str, str]) -> set[str]:
         lost = set()
         for shard_id, checkpoint in checkpoints.items():
-            try:
-                self._db.update_item(
-                    TableName=self.table, Key=self._key(shard_id),
-                    UpdateExpression="SET #cp = :cp", ConditionExpression="#owner = :me",
-                    ExpressionAttributeNames={"#cp": "checkpoint", "#owner": "owner"},
-                    ExpressionAttributeValues={":cp": {"S": checkpoint}, ":me": {"S": self.worker_id}})
-            except ClientError as exc:
-                if _code(exc) != _CONFLICT:
-                    raise CheckpointError(f"DynamoDB table {self.table}: cannot save a checkpoint: "
-                                          f"{_message(exc)}") from None
+            if not self._update(shard_id, "SET #cp = :cp", "#owner = :me",
+                                {":cp": {"S": checkpoint}, ":me": {"S": self.worker_id}}):
                 log.warning("shard %s now belongs to another worker: its checkpoint is theirs to save", shard_id)
                 lost.add(shard_id)
                 with self._lock:
                     self._owned.pop(shard_id, None)
-            except BotoCoreError as exc:
-                raise CheckpointError(f"DynamoDB table {self.table}: cannot save a checkpoint: {exc}") from None
         return lost
 
     def close(self) -> None:
@@ -197,16 +188,17 @@ class DynamoDBCheckpoints:
     def _update(self, shard_id: str, expression: str, condition: str, values: dict[str, Any]) -> bool:
         """A conditional update; ``False`` if the condition did not hold."""
         both = expression + condition
-        names = {name: attribute for name, attribute in (("#owner", "owner"), ("#n", "counter")) if name in both}
+        names = {name: attribute for name, attribute in (("#owner", "owner"), ("#n", "counter"), ("#cp", "checkpoint"))
+                 if name in both}
         try:
             self._db.update_item(TableName=self.table, Key=self._key(shard_id), UpdateExpression=expression,
                                  ConditionExpression=condition, ExpressionAttributeNames=names,
                                  ExpressionAttributeValues=values)
         except ClientError as exc:
-            if _code(exc) == _CONFLICT:
+            if error_code(exc) == _CONFLICT:
                 return False
-            raise CheckpointError(f"DynamoDB table {self.table}: cannot update the lease on {shard_id}: "
-                                  f"{_message(exc)}") from None
+            raise CheckpointError(f"DynamoDB table {self.table}: cannot update the item of {shard_id}: "
+                                  f"{describe(exc)}") from None
         except BotoCoreError as exc:
             raise CheckpointError(f"DynamoDB table {self.table}: {exc}") from None
         return True
@@ -227,7 +219,7 @@ class DynamoDBCheckpoints:
                     return items
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         except (ClientError, BotoCoreError) as exc:
-            raise CheckpointError(f"DynamoDB table {self.table}: cannot read the leases: {_message(exc)}") from None
+            raise CheckpointError(f"DynamoDB table {self.table}: cannot read the leases: {describe(exc)}") from None
 
     def _create(self, shard_id: str, checkpoint: str) -> bool:
         try:
@@ -236,10 +228,10 @@ class DynamoDBCheckpoints:
                                     "shardId": {"S": shard_id}, "checkpoint": {"S": checkpoint},
                                     "counter": {"N": "0"}})
         except ClientError as exc:
-            if _code(exc) == _CONFLICT:
+            if error_code(exc) == _CONFLICT:
                 return False  # another worker recorded it first; read on the next sync
             raise CheckpointError(f"DynamoDB table {self.table}: cannot record shard {shard_id}: "
-                                  f"{_message(exc)}") from None
+                                  f"{describe(exc)}") from None
         return True
 
     def _forget(self, shard_id: str) -> None:
@@ -248,16 +240,16 @@ class DynamoDBCheckpoints:
                                  ExpressionAttributeNames={"#cp": "checkpoint"},
                                  ExpressionAttributeValues={":end": {"S": SHARD_END}})
         except ClientError as exc:
-            if _code(exc) != _CONFLICT:
-                log.warning("could not forget finished shard %s: %s", shard_id, _message(exc))
+            if error_code(exc) != _CONFLICT:
+                log.warning("could not forget finished shard %s: %s", shard_id, describe(exc))
 
     def _ensure_table(self) -> None:
         try:
             self._db.describe_table(TableName=self.table)
             return
         except ClientError as exc:
-            if _code(exc) != "ResourceNotFoundException":
-                raise CheckpointError(f"DynamoDB table {self.table}: {_message(exc)}") from None
+            if error_code(exc) != "ResourceNotFoundException":
+                raise CheckpointError(f"DynamoDB table {self.table}: {describe(exc)}") from None
         except BotoCoreError as exc:
             raise CheckpointError(f"DynamoDB table {self.table}: {exc}") from None
         log.info("creating the lease table %s", self.table)
@@ -266,17 +258,6 @@ class DynamoDBCheckpoints:
                                   AttributeDefinitions=[{"AttributeName": "leaseKey", "AttributeType": "S"}],
                                   KeySchema=[{"AttributeName": "leaseKey", "KeyType": "HASH"}])
         except ClientError as exc:
-            if _code(exc) != "ResourceInUseException":  # another worker is creating it
-                raise CheckpointError(f"cannot create the DynamoDB table {self.table}: {_message(exc)}") from None
+            if error_code(exc) != "ResourceInUseException":  # another worker is creating it
+                raise CheckpointError(f"cannot create the DynamoDB table {self.table}: {describe(exc)}") from None
         self._db.get_waiter("table_exists").wait(TableName=self.table, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Code', '')}: {error.get('Message', '')}"
-    return str(exc)

@@ -112,7 +112,7 @@ class KinesisSource:
         try:
             summary = client.describe_stream_summary(StreamName=config.stream_name)["StreamDescriptionSummary"]
         except (ClientError, BotoCoreError) as exc:
-            return [Check("kinesis stream", False, f"{config.stream_name}: {_describe(exc)}")]
+            return [Check("kinesis stream", False, f"{config.stream_name}: {aws.describe(exc)}")]
         rows = [Check("kinesis stream", summary["StreamStatus"] in ("ACTIVE", "UPDATING"),
                       f"{config.stream_name}: {summary['StreamStatus']}, {summary['OpenShardCount']} open shard(s)")]
         checkpoints = config.checkpoints
@@ -121,11 +121,11 @@ class KinesisSource:
                 aws.dynamodb_client(config, boto).describe_table(TableName=checkpoints.table_name)
                 rows.append(Check("kinesis checkpoints", True, f"DynamoDB table {checkpoints.table_name}"))
             except (ClientError, BotoCoreError) as exc:
-                missing = isinstance(exc, ClientError) and "ResourceNotFound" in _describe(exc)
+                missing = aws.error_code(exc) == "ResourceNotFoundException"
                 rows.append(Check("kinesis checkpoints", missing and checkpoints.create_table,
                                   f"DynamoDB table {checkpoints.table_name}: "
                                   + ("created on first run" if missing and checkpoints.create_table
-                                     else _describe(exc))))
+                                     else aws.describe(exc))))
         else:
             rows.append(Check("kinesis checkpoints", True, f"file {config.checkpoint_path()}"))
         return rows
@@ -236,9 +236,9 @@ class KinesisSource:
                 answer = self._kinesis.list_shards(**kwargs)
             except (ClientError, BotoCoreError) as exc:
                 if _fatal(exc):
-                    raise SourceError(f"Kinesis stream {self.config.stream_name}: {_describe(exc)}") from None
+                    raise SourceError(f"Kinesis stream {self.config.stream_name}: {aws.describe(exc)}") from None
                 log.warning("listing the shards of %s failed, will retry: %s", self.config.stream_name,
-                            _describe(exc))
+                            aws.describe(exc))
                 self._next_sync = time.monotonic() + self.config.pool_timeout
                 return None
             shards += [Shard.from_api(s) for s in answer.get("Shards", [])]
@@ -261,10 +261,10 @@ class KinesisSource:
                 fetched.iterator = self._iterator(reader)
             answer = self._kinesis.get_records(ShardIterator=fetched.iterator, Limit=self.config.batch_size)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code", "") == "ExpiredIteratorException":
+            if aws.error_code(exc) == "ExpiredIteratorException":
                 fetched.iterator, fetched.expired = None, True
             elif _fatal(exc):
-                fetched.fatal = f"Kinesis stream {self.config.stream_name}, shard {reader.shard}: {_describe(exc)}"
+                fetched.fatal = f"Kinesis stream {self.config.stream_name}, shard {reader.shard}: {aws.describe(exc)}"
             else:
                 fetched.failure = exc
             return fetched
@@ -331,7 +331,7 @@ class KinesisSource:
     def _back_off(self, reader: _Reader, exc: Exception) -> None:
         reader.failures += 1
         delay = min(MAX_BACKOFF, MIN_READ_INTERVAL * 2 ** reader.failures) * random.uniform(0.5, 1.0)
-        log.warning("reading shard %s failed (%s): again in %.1fs", reader.shard, _describe(exc), delay)
+        log.warning("reading shard %s failed (%s): again in %.1fs", reader.shard, aws.describe(exc), delay)
         reader.next_read = time.monotonic() + delay
 
     def _retire(self, finished: Sequence[_Reader]) -> None:
@@ -381,11 +381,4 @@ def _store(config: KinesisSourceConfig, boto: Any) -> CheckpointStore:
 
 
 def _fatal(exc: Exception) -> bool:
-    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code", "") in _FATAL
-
-
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Code', '')}: {error.get('Message', '')}"
-    return str(exc)
+    return aws.error_code(exc) in _FATAL
