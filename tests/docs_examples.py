@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -80,3 +81,16 @@ def kinesis_substitutions(endpoint: str, stream: str, openmetadata: str, token: 
         "sessionTimeout=60,": "sessionTimeout=4, poolTimeout=0.2,",
         "poolTimeout=3.0,": "",
     }
+
+
+def run_service_example(name: str, substitutions: Mapping[str, str], cwd: Path, om: Any) -> dict[str, Any]:
+    """Run a broker example (register the OpenLineage service, then run the workflow over the five
+    ``etl_events``) against the stand-in ``om``; the ``brokerConfig`` of the service it registered."""
+    done = run_python_example(python_example(name, substitutions), cwd)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "5 events, 0 dead-lettered, exit status 0", done.stdout
+    service = om.entity("pipelineService", "openlineage-service")
+    assert service is not None and service["serviceType"] == "OpenLineage"
+    pipeline = om.entity("pipeline", "openlineage-service.airflow-shop_dag")
+    assert pipeline is not None and sorted(t["name"] for t in pipeline["tasks"]) == ["report", "shop_dag", "totals"]
+    return dict(service["connection"]["config"]["brokerConfig"])
