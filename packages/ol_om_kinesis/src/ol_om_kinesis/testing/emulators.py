@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ol_om_core.testing.processes import LocalServer, ServerError
+from ol_om_core.testing.processes import LocalServer, ServerError, free_port
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
 _INSTALL_HINT = "./dev setup (npm install --prefix .venv/node kinesis-local@0.6.2)"
@@ -46,23 +46,24 @@ class KinesisLocal(LocalServer):
     def __init__(self, port: int | None = None, **kwargs: Any) -> None:
         super().__init__(port, **kwargs)
         self._script = kinesis_local_script()
+        self._client: Any = None
 
     def command(self) -> list[str]:
         return ["node", str(self._script)]
 
     def environment(self) -> Mapping[str, str]:
-        from ol_om_core.testing.processes import free_port
-
         return {"KINESIS_MOCK_PLAIN_PORT": str(self.port), "KINESIS_MOCK_TLS_PORT": str(free_port()),
                 "KINESIS_MOCK_CERT_PATH": str(self._script.with_name("server.json")),
                 "CREATE_STREAM_DURATION": "100ms", "SPLIT_SHARD_DURATION": "100ms", "MERGE_SHARDS_DURATION": "100ms",
                 "SHARD_LIMIT": "1000", "LOG_LEVEL": "WARN", "SHOULD_PERSIST_DATA": "false"}
 
     def client(self) -> Any:
-        """A boto3 Kinesis client on this emulator."""
-        import boto3
+        """A boto3 Kinesis client on this emulator (one, made on first use: boto3 clients are thread-safe)."""
+        if self._client is None:
+            import boto3
 
-        return boto3.client("kinesis", endpoint_url=self.url, **CREDENTIALS)
+            self._client = boto3.client("kinesis", endpoint_url=self.url, **CREDENTIALS)
+        return self._client
 
     def create_stream(self, name: str, shards: int = 1, *, timeout: float = 30.0) -> str:
         """Create ``name`` and wait until it is ACTIVE; returns ``name``."""
