@@ -165,19 +165,27 @@ def statuses(out: list[Operation]) -> list[str]:
 @pytest.mark.parametrize(
     ("sequence", "final"),
     [
-        (["START", "COMPLETE"], "Successful"),
-        (["COMPLETE", "START"], "Successful"),  # a late START never rolls back a terminal state
-        (["START", "RUNNING"], "Pending"),
-        (["START", "FAIL"], "Failed"),
-        (["START", "ABORT"], "Failed"),
-        (["FAIL", "COMPLETE"], "Failed"),
-        (["OTHER"], "Pending"),
+        ([("START", 0), ("COMPLETE", 1)], "Successful"),
+        ([("COMPLETE", 1), ("START", 0)], "Successful"),  # a late START never rolls back a terminal state
+        ([("START", 0), ("RUNNING", 1)], "Pending"),
+        ([("START", 0), ("FAIL", 1)], "Failed"),
+        ([("START", 0), ("ABORT", 1)], "Failed"),
+        ([("FAIL", 0), ("COMPLETE", 1)], "Failed"),  # within one attempt a state only moves forward
+        ([("COMPLETE", 1), ("FAIL", 0)], "Failed"),
+        ([("OTHER", 0)], "Pending"),
+        # A run re-run under the same id (a cleared Airflow DAG run): its new START begins again.
+        ([("START", 0), ("FAIL", 1), ("START", 2)], "Pending"),
+        ([("START", 0), ("FAIL", 1), ("START", 2), ("COMPLETE", 3)], "Successful"),
+        ([("START", 2), ("COMPLETE", 3), ("START", 0), ("FAIL", 1)], "Successful"),  # the old try arrives late
+        ([("START", 0), ("COMPLETE", 3), ("FAIL", 1), ("START", 2)], "Successful"),
+        ([("START", 0), ("COMPLETE", 1), ("START", 2), ("FAIL", 3)], "Failed"),
     ],
 )
-def test_run_status_only_moves_forward(sequence: list[str], final: str) -> None:
+def test_run_status_is_the_latest_attempt_and_only_moves_forward_within_it(
+        sequence: list[tuple[str, int]], final: str) -> None:
     t = Translator()
     run_id = rid()
-    out = ops(t, *(run_event(kind, "j", run_id, minute=i) for i, kind in enumerate(sequence)))
+    out = ops(t, *(run_event(kind, "j", run_id, minute=minute) for kind, minute in sequence))
     bodies = of_kind(out, "pipeline_status")
     assert bodies[-1]["executionStatus"] == final
     assert bodies[-1]["taskStatus"][0]["executionStatus"] == final

@@ -8,12 +8,11 @@ re-running a job writes nothing new.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ol_om_core import fqn
+from ol_om_core import airflow, fqn
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.model import Job, JobEvent, JobRef, Owner, ParentRun, RunEvent, Tag
 from ol_om_core.operations import Operation, entity_ref, fqn_path
@@ -78,10 +77,38 @@ def parent_of(event: RunEvent | JobEvent) -> ParentRun | None:
     return parent
 
 
-def pipeline_job(event: RunEvent) -> JobRef:
-    """The job that names the pipeline: the parent when there is one, else the job itself."""
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where an event's job belongs: the pipeline, the task it is (or folds into), the pipeline run."""
+
+    pipeline: JobRef
+    task: str | None
+    """``None`` for the pipeline job's own events when it only orchestrates (a DAG, a Spark application)."""
+    run_id: str
+    """The pipeline run this event reports on."""
+    own: bool
+    """The event is the pipeline job's own."""
+    folded: bool = False
+    """A grandchild (a task's query, a dbt model's SQL statement): its lineage and SQL count for its task, it is
+    no task of its own and its status is its task's business."""
+
+
+def place(event: RunEvent | JobEvent, task_of_run: Callable[[str], str | None] = lambda _: None) -> Place:
+    """The pipeline is the root job (``parent.root``), else the parent, else the job itself. A job whose parent
+    is not the root is a grandchild and folds into its parent's task, found by the parent's run in
+    ``task_of_run`` (deeper levels too), else named after the parent job."""
+    own = event.job
+    run_id = event.run.run_id if isinstance(event, RunEvent) else ""
     parent = parent_of(event)
-    return parent.job if parent else event.job.ref
+    root = parent.root_job if parent is not None else None
+    if parent is None or root == own.ref or (root is None and is_orchestration(own)):
+        # A root job; without a root facet (OpenLineage before 2-0-x) an orchestrator with a parent (a Spark
+        # application an Airflow task started) stays a pipeline of its own, as before.
+        return Place(own.ref, None if is_orchestration(own) else task_name(own.ref, own.ref), run_id, own=True)
+    if root is None or root == parent.job:
+        return Place(parent.job, task_name(own.ref, parent.job), parent.run_id, own=False)
+    task = task_of_run(parent.run_id) or task_name(parent.job, root)
+    return Place(root, task, parent.root_run_id or parent.run_id, own=False, folded=True)
 
 
 def is_orchestration(job: Job) -> bool:
@@ -109,9 +136,9 @@ def task_name(job: JobRef, pipeline: JobRef) -> str:
     return job.name
 
 
-def task_spec(job: Job, pipeline: JobRef, event: RunEvent | None) -> TaskSpec:
+def task_spec(job: Job, where: Place, event: RunEvent | None) -> TaskSpec:
     return TaskSpec(
-        name=task_name(job.ref, pipeline),
+        name=where.task or job.name,
         display_name=job.name,
         description=job.description,
         source_url=job.source_url,
@@ -119,33 +146,26 @@ def task_spec(job: Job, pipeline: JobRef, event: RunEvent | None) -> TaskSpec:
         sql=job.sql,
         owners=job.owners,
         tags=job.tags,
-        downstream=_airflow_downstream(event) if event else (),
+        downstream=airflow.downstream(event) if event else (),
     )
 
 
-def _airflow_downstream(event: RunEvent) -> tuple[str, ...]:
-    """Airflow's run facet lists the task's downstream task ids (a list, or a list printed as a string).
-    Blank ids name no task and are left out, as are ids the printed list escapes into lone surrogates (parse
-    rejected those in the event itself, but not ``\\ud800`` text inside a string)."""
-    airflow = event.run.facets.get("airflow")
-    task = airflow.get("task") if isinstance(airflow, dict) else None
-    ids = task.get("downstream_task_ids") if isinstance(task, dict) else None
-    if isinstance(ids, str):
-        try:
-            ids = json.loads(ids.replace("'", '"'))
-        except ValueError:
-            return ()
-    if not isinstance(ids, list):
-        return ()
-    return tuple(sorted(i for i in map(str, ids) if i.strip() and (i.isascii() or _encodable(i))))
+def declared_tasks(job: Job, known: Mapping[str, TaskSpec]) -> list[TaskSpec]:
+    """Tasks the pipeline job lists before they run (an Airflow DAG's tasks and their order), so a task that
+    never runs (upstream failed, skipped) is still one of the pipeline's, and every ``downstreamTasks`` names a
+    task the pipeline has. What a task's own events said wins over the listing."""
+    out = []
+    for name, (operator, downstream) in airflow.declared_tasks(job).items():
+        listed = TaskSpec(name, name, None, None, operator, None, (), (), downstream)
+        old = known.get(name)
+        out.append(listed if old is None else replace(old, task_type=old.task_type or operator,
+                                                      downstream=old.downstream or downstream))
+    return out
 
 
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+def final_task_states(event: RunEvent) -> dict[str, str]:
+    """The pipeline job's final word on each of its tasks (task name -> statusType), where it gives one."""
+    return airflow.final_states(event)
 
 
 # -- operations --------------------------------------------------------------------------------------------

@@ -1,17 +1,26 @@
-"""Run events -> OpenMetadata ``PipelineStatus`` with ``taskStatus``.
+"""Run events -> OpenMetadata ``PipelineStatus`` with ``taskStatus``: the latest truth of a run.
 
-A run's state only moves forward: Pending, then Successful, then Failed. A late START after COMPLETE, or a
-replayed COMPLETE, never rolls a terminal state back, whatever order events arrive in.
+A run id's events are kept (a few per run) and read by their event times, not their arrival order:
+
+- a START opens an attempt; the run's state is what its latest attempt said (a DAG run cleared and re-run
+  keeps its run id: the new START begins again, and its COMPLETE makes the run Successful);
+- within an attempt a state only moves forward (Pending, Successful, Failed), so a replayed or late event
+  never rolls a terminal state back;
+- a task's state is that of its latest attempt: a retry (a new run id, started later) replaces the failure
+  of the try before it;
+- the orchestrator's own word at the end of a run (Airflow's ``airflowState.tasksState``) is the truth for
+  every task it names, as of that moment, including tasks that never ran (Skipped).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 # OpenLineage eventType -> OpenMetadata statusType. ABORT (stopped abnormally) counts as Failed: OpenMetadata's
-# "Skipped" means a run that never ran.
+# "Skipped" means a task that never ran.
 EXECUTION_STATUS = {
     "START": "Pending",
     "RUNNING": "Pending",
@@ -20,28 +29,83 @@ EXECUTION_STATUS = {
     "FAIL": "Failed",
     "ABORT": "Failed",
 }
-_RANK = {"Pending": 0, "Successful": 1, "Failed": 2}
+TERMINAL_STATUSES = frozenset({"Successful", "Failed", "Skipped"})
+_RANK = {"Pending": 0, "Skipped": 1, "Successful": 2, "Failed": 3}
+_MAX_REPORTS = 32
+"""Events kept per run id: a run has a handful (START, RUNNING…, COMPLETE); re-runs add a few more."""
+
+_NEVER = -1
 
 
 def later(current: str | None, new: str) -> str:
-    """The status that wins when both were reported for one run."""
+    """Of two states reported at the same moment, the one that wins."""
     if current is None or _RANK[new] > _RANK[current]:
         return new
     return current
 
 
-@dataclass(slots=True)
-class TaskRun:
-    status: str | None = None
+@dataclass(frozen=True, slots=True)
+class View:
+    """What a run, or a task across its tries, amounts to."""
+
+    status: str
     start: int | None = None
     end: int | None = None
+    begun: int = _NEVER
+    """When its latest attempt began (its START, else its first event): the latest attempt wins."""
+    moment: int = _NEVER
+    """Its latest event: an orchestrator's verdict made after it overrides it."""
 
-    def record(self, event_type: str, time: int) -> None:
-        self.status = later(self.status, EXECUTION_STATUS[event_type])
-        if event_type == "START" or (event_type in ("RUNNING", "OTHER") and self.start is None):
-            self.start = time if self.start is None else min(self.start, time)
-        if EXECUTION_STATUS[event_type] != "Pending":
-            self.end = time if self.end is None else max(self.end, time)
+
+_UNSEEN = View("Pending")
+
+
+def _attempt(reports: list[tuple[int, str]]) -> View:
+    """The latest attempt of one run id: the events from its latest START on (all of them without a START)."""
+    starts = [time for time, kind in reports if kind == "START"]
+    begun = max(starts) if starts else min(time for time, _ in reports)
+    status, start, end, moment = "Pending", max(starts) if starts else None, None, _NEVER
+    for time, kind in reports:
+        if time < begun:
+            continue  # an earlier attempt's event, however late it arrived
+        status = later(status, EXECUTION_STATUS[kind])
+        moment = max(moment, time)
+        if kind in ("RUNNING", "OTHER") and not starts:
+            start = time if start is None else min(start, time)
+        if EXECUTION_STATUS[kind] != "Pending":
+            end = time if end is None else max(end, time)
+    return View(status, start, end, begun, moment)
+
+
+@dataclass(slots=True)
+class TaskRun:
+    """The runs of one task within one pipeline run (its tries), and the orchestrator's verdict on it."""
+
+    runs: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    verdict: tuple[int, str] | None = None
+    """(when, statusType) the orchestrator reported at the end of the pipeline run."""
+
+    def record(self, run_id: str, event_type: str, time: int) -> None:
+        reports = self.runs.setdefault(run_id, [])
+        report = (time, event_type)
+        if report in reports:
+            return
+        reports.append(report)
+        if len(reports) > _MAX_REPORTS:
+            reports.sort()
+            del reports[0]
+
+    def settle(self, time: int, status: str) -> None:
+        if self.verdict is None or time >= self.verdict[0]:
+            self.verdict = (time, status)
+
+    def view(self) -> View:
+        attempts = [_attempt(reports) for reports in self.runs.values() if reports]
+        latest = max(attempts, key=lambda v: (v.begun, v.moment), default=_UNSEEN)
+        if self.verdict is not None and self.verdict[0] >= latest.moment:
+            when, status = self.verdict
+            return View(status, latest.start, latest.end, latest.begun, when)
+        return latest
 
 
 @dataclass(slots=True)
@@ -56,38 +120,87 @@ class PipelineRun:
     from_start: bool = False
     """The first event seen of this run was its own START: no earlier state of it can exist elsewhere."""
 
+    def task(self, name: str) -> TaskRun:
+        return self.tasks.setdefault(name, TaskRun())
+
+    def _views(self) -> tuple[View, dict[str, View]]:
+        return self.own.view(), {name: task.view() for name, task in self.tasks.items()}
+
+    @staticmethod
+    def _overall(own: View, tasks: Mapping[str, View]) -> str:
+        # The pipeline job's own terminal word is the run's (Airflow decides a DAG run's state from its tasks,
+        # trigger rules included). Until then a task that failed in this attempt fails the run; a run whose job
+        # never reports itself is over when every task is.
+        if own.status in TERMINAL_STATUSES:
+            return own.status
+        current = [v for v in tasks.values() if v.moment >= own.begun]
+        if any(v.status == "Failed" for v in current):
+            return "Failed"
+        if own.moment == _NEVER and tasks and all(v.status in TERMINAL_STATUSES for v in tasks.values()):
+            return "Successful"
+        return "Pending"
+
     def execution_status(self) -> str:
-        # The pipeline job's own word first; a failed task still marks the run Failed.
-        status = self.own.status or "Pending"
-        for task in self.tasks.values():
-            if task.status == "Failed":
-                status = later(status, "Failed")
-        return status
+        return self._overall(*self._views())
 
     def state(self) -> tuple[Any, ...]:
         """Everything ``body`` says, as a cheap hashable value: equal states make equal bodies."""
-        return (self.timestamp, self.execution_status(), self.own.status, self.own.end,
-                tuple((name, t.status, t.start, t.end) for name, t in sorted(self.tasks.items())))
+        own, tasks = self._views()
+        return (self.timestamp, self._overall(own, tasks), own.status, own.end,
+                tuple((name, v.status, v.start, v.end) for name, v in sorted(tasks.items())))
 
     def body(self) -> dict[str, Any]:
+        own, tasks = self._views()
         body: dict[str, Any] = {
             "timestamp": self.timestamp,
-            "executionStatus": self.execution_status(),
+            "executionStatus": self._overall(own, tasks),
             "executionId": self.run_id,
         }
-        if self.own.end is not None and self.own.status != "Pending":
-            body["endTime"] = self.own.end
-        body["taskStatus"] = [_task_body(name, task) for name, task in sorted(self.tasks.items())]
+        if own.end is not None and own.status in TERMINAL_STATUSES:
+            body["endTime"] = own.end
+        body["taskStatus"] = [_task_body(name, view) for name, view in sorted(tasks.items())]
         return body
 
 
-def _task_body(name: str, task: TaskRun) -> dict[str, Any]:
-    body: dict[str, Any] = {"name": name, "executionStatus": task.status or "Pending"}
-    if task.start is not None:
-        body["startTime"] = task.start
-    if task.end is not None:
-        body["endTime"] = task.end
+def _task_body(name: str, view: View) -> dict[str, Any]:
+    body: dict[str, Any] = {"name": name, "executionStatus": view.status}
+    if view.start is not None:
+        body["startTime"] = view.start
+    if view.end is not None:
+        body["endTime"] = view.end
     return body
+
+
+def merged(held: Mapping[str, Any] | None, ours: Mapping[str, Any]) -> dict[str, Any]:
+    """Our status of a run joined with the one OpenMetadata holds (written before a restart, or by another
+    worker): per task and overall the one reported at the later moment wins, the later state on a tie."""
+    if not held:
+        return dict(ours)
+    tasks: dict[str, Mapping[str, Any]] = {}
+    for task in [*(held.get("taskStatus") or ()), *ours["taskStatus"]]:
+        name = task["name"]
+        tasks[name] = task if name not in tasks else _newer(tasks[name], task, _task_moment)
+    body = dict(_newer(held, ours, _run_moment))
+    body.update(timestamp=ours["timestamp"], executionId=ours.get("executionId", held.get("executionId")),
+                taskStatus=[dict(tasks[name]) for name in sorted(tasks)])
+    return body
+
+
+def _newer(held: Mapping[str, Any], ours: Mapping[str, Any], moment: Any) -> Mapping[str, Any]:
+    mine, theirs = moment(held), moment(ours)
+    if theirs != mine:
+        return ours if theirs > mine else held
+    return ours if later(held.get("executionStatus"), ours["executionStatus"]) == ours["executionStatus"] else held
+
+
+def _task_moment(task: Mapping[str, Any]) -> int:
+    return max(int(task.get("endTime") or _NEVER), int(task.get("startTime") or _NEVER))
+
+
+def _run_moment(run: Mapping[str, Any]) -> int:
+    if run.get("endTime") is not None:
+        return int(run["endTime"])
+    return max((_task_moment(t) for t in run.get("taskStatus") or ()), default=_NEVER)
 
 
 def run_timestamp(run_id: str, nominal_start: int | None, event_time: int) -> int:

@@ -8,7 +8,7 @@ stays flat however long the stream; output depends only on the events and their 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from ol_om_core import lineage, pipelines, queries
@@ -21,13 +21,12 @@ from ol_om_core.model import (
     Event,
     JobEvent,
     JobRef,
-    ParentRun,
     RunEvent,
 )
 from ol_om_core.operations import Operation
 from ol_om_core.pipelines import PipelineKey, TaskSpec
 from ol_om_core.resolve import EntityRef, Resolver, Unresolved
-from ol_om_core.status import PipelineRun, TaskRun, run_timestamp
+from ol_om_core.status import PipelineRun, run_timestamp
 
 _Planned = tuple[Hashable, Callable[..., Operation]]
 """A call the event may cause: its de-duplication key, and how to build it (given its hashed key)."""
@@ -77,6 +76,8 @@ class Translator:
         self._pipelines: LRU[JobRef, _Pipeline] = LRU(size)
         self._pipeline_runs: LRU[tuple[str, str], PipelineRun] = LRU(size)
         self._job_runs: LRU[str, _JobRun] = LRU(size)
+        self._run_tasks: LRU[str, str] = LRU(size)
+        """A run id -> the task it is or folds into."""
         self._emitted: LRU[int, None] = LRU(self.config.max_emitted)
         self._queries = queries.Planner(self.config) if self.config.include_queries or self.config.include_usage \
             else None
@@ -85,12 +86,14 @@ class Translator:
         if isinstance(event, DatasetEvent):
             return Translation((), skipped="a DatasetEvent carries no pipeline or lineage to write")
         own = event.job
-        parent = pipelines.parent_of(event)
-        pipeline_job = own.ref if parent is None or pipelines.is_orchestration(own) else parent.job
+        where = pipelines.place(event, self._run_tasks.get)
+        pipeline_job = where.pipeline
         # Matched against the pipeline's name, as OpenMetadata's connector does (and as users see it there).
         name = f"{pipeline_job.namespace}-{pipeline_job.name}"
         if not self.config.pipeline_filter.allows(name):
             return Translation((), skipped=f"pipeline {name!r} is excluded by pipelineFilterPattern")
+        if isinstance(event, RunEvent) and where.task is not None:
+            self._run_tasks.put(event.run.run_id, where.task)  # a grandchild's events find their task by it
 
         plan: list[_Planned] = []
         pipeline = self._pipelines.get_or_make(pipeline_job, lambda: _Pipeline(PipelineKey(
@@ -98,12 +101,12 @@ class Translator:
         key = pipeline.key
         plan.append((("service", key.service, key.service_type),
                      partial(pipelines.service_operation, key.service, key.service_type)))
-        task = self._update_pipeline(pipeline, event, is_own=pipeline_job == own.ref)
+        self._update_pipeline(pipeline, event, where)
         plan.append((("pipeline", key.fqn, pipeline.version), partial(
             pipelines.pipeline_operation, key, pipeline.info, list(pipeline.tasks.values()),
             self.config.tag_classification)))
-        if isinstance(event, RunEvent):
-            run = self._status(key, event, parent, task, own_run=parent is None or pipeline_job == own.ref)
+        if isinstance(event, RunEvent) and not where.folded:
+            run = self._status(key, event, where)
             plan.append(((key.status_path, run.state()), partial(_status_operation, key, run)))
 
         unresolved: list[Unresolved] = []
@@ -127,33 +130,41 @@ class Translator:
 
     # -- pipelines and status ------------------------------------------------------------------------------
 
-    def _update_pipeline(self, pipeline: _Pipeline, event: RunEvent | JobEvent, is_own: bool) -> str | None:
-        """Record what the event says about the pipeline; returns the task the event ran as, if any."""
+    def _update_pipeline(self, pipeline: _Pipeline, event: RunEvent | JobEvent, where: pipelines.Place) -> None:
+        """Record what the event says about the pipeline and its tasks."""
         job = event.job
-        spec = pipelines.task_spec(job, pipeline.key.job, event if isinstance(event, RunEvent) else None)
-        if is_own:
+        if where.folded:
+            # A grandchild's SQL is its task's when the task sent none of its own.
+            task = pipeline.tasks.get(where.task or "")
+            if task is not None and job.sql and not task.sql:
+                self._set_task(pipeline, replace(task, sql=job.sql))
+            return
+        spec = pipelines.task_spec(job, where, event if isinstance(event, RunEvent) else None)
+        if where.own:
             info = pipelines.merged(pipeline.info, spec)
             if info != pipeline.info:
                 pipeline.info, pipeline.version = info, pipeline.version + 1
-            if pipelines.is_orchestration(job):
-                return None  # its tasks arrive as child jobs
-        old = pipeline.tasks.get(spec.name)
-        task = pipelines.merged(old, spec)
-        if task != old:
-            pipeline.tasks[spec.name], pipeline.version = task, pipeline.version + 1
-        return spec.name
+            for declared in pipelines.declared_tasks(job, pipeline.tasks):
+                self._set_task(pipeline, declared)
+        if where.task is not None:
+            self._set_task(pipeline, pipelines.merged(pipeline.tasks.get(where.task), spec))
 
-    def _status(self, key: PipelineKey, event: RunEvent, parent: ParentRun | None, task: str | None,
-                own_run: bool) -> PipelineRun:
+    @staticmethod
+    def _set_task(pipeline: _Pipeline, task: TaskSpec) -> None:
+        if pipeline.tasks.get(task.name) != task:
+            pipeline.tasks[task.name], pipeline.version = task, pipeline.version + 1
+
+    def _status(self, key: PipelineKey, event: RunEvent, where: pipelines.Place) -> PipelineRun:
         """The run's status, with what this event says recorded."""
-        run_id = event.run.run_id if own_run or parent is None else parent.run_id
-        run = self._pipeline_runs.get_or_make((key.fqn, run_id), lambda: PipelineRun(
-            run_id, run_timestamp(run_id, event.run.nominal_start, event.event_time),
-            from_start=own_run and event.event_type == "START"))
-        if own_run:
-            run.own.record(event.event_type, event.event_time)
-        if task is not None:
-            run.tasks.setdefault(task, TaskRun()).record(event.event_type, event.event_time)
+        run = self._pipeline_runs.get_or_make((key.fqn, where.run_id), lambda: PipelineRun(
+            where.run_id, run_timestamp(where.run_id, event.run.nominal_start, event.event_time),
+            from_start=where.own and event.event_type == "START"))
+        if where.own:
+            run.own.record(event.run.run_id, event.event_type, event.event_time)
+            for task, status in pipelines.final_task_states(event).items():
+                run.task(task).settle(event.event_time, status)
+        if where.task is not None:
+            run.task(where.task).record(event.run.run_id, event.event_type, event.event_time)
         return run
 
     # -- lineage --------------------------------------------------------------------------------------------

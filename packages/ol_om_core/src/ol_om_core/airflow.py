@@ -1,0 +1,100 @@
+"""What Airflow's OpenLineage provider says beyond the standard facets: a DAG's tasks, their order, and the
+state of every task when a DAG run ends.
+
+The provider writes these as free-form facets (``airflow`` on the job and the task run, ``airflowState`` on the
+DAG run's COMPLETE/FAIL); their shapes have changed between provider versions, so everything here is read
+defensively and a shape it does not know gives nothing rather than an error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ol_om_core.model import Job, RunEvent
+
+# Airflow's TaskInstanceState -> OpenMetadata statusType, for the DAG run's final word on each task.
+# upstream_failed and skipped tasks never ran; removed tasks are no longer part of the DAG.
+TASK_STATES = {
+    "success": "Successful",
+    "failed": "Failed",
+    "upstream_failed": "Skipped",
+    "skipped": "Skipped",
+    "none": "Skipped",
+    "scheduled": "Pending",
+    "queued": "Pending",
+    "running": "Pending",
+    "restarting": "Pending",
+    "up_for_retry": "Pending",
+    "up_for_reschedule": "Pending",
+    "deferred": "Pending",
+}
+
+
+def _object(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def final_states(event: RunEvent) -> dict[str, str]:
+    """``airflowState.tasksState`` of a DAG run's terminal event: task id -> statusType."""
+    if event.event_type not in ("COMPLETE", "FAIL", "ABORT"):
+        return {}
+    states = _object(_object(event.run.facets.get("airflowState")).get("tasksState"))
+    out = {}
+    for task_id, state in states.items():
+        status = TASK_STATES.get(str(state).lower())
+        if status is not None and isinstance(task_id, str) and task_id.strip():
+            out[task_id] = status
+    return out
+
+
+def declared_tasks(job: Job) -> dict[str, tuple[str | None, tuple[str, ...]]]:
+    """The DAG's tasks as its job facet ``airflow`` lists them: task id -> (operator, downstream task ids)."""
+    facet = _object(job.facets.get("airflow"))
+    tasks = _object(facet.get("tasks"))
+    downstream: dict[str, set[str]] = {}
+    for parent, child in _edges(_object(facet.get("taskTree"))):
+        downstream.setdefault(parent, set()).add(child)
+    out: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+    for task_id, info in tasks.items():
+        if not isinstance(task_id, str) or not task_id.strip():
+            continue
+        operator = _object(info).get("operator")
+        out[task_id] = (operator if isinstance(operator, str) and operator else None,
+                        tuple(sorted(downstream.get(task_id, ()))))
+    return out
+
+
+def _edges(tree: Mapping[str, Any], depth: int = 0) -> Iterator[tuple[str, str]]:
+    """``taskTree`` nests each task's downstream tasks under it: ``{"a": {"b": {"c": {}}}}``."""
+    if depth > 100:  # parse already bounds nesting; this only keeps a malformed tree from recursing far
+        return
+    for parent, children in tree.items():
+        for child in _object(children):
+            yield parent, child
+        yield from _edges(_object(children), depth + 1)
+
+
+def downstream(event: RunEvent) -> tuple[str, ...]:
+    """A task run's downstream task ids (its run facet ``airflow.task``: a list, or a list printed as a string).
+    Blank ids name no task and are left out, as are ids the printed list escapes into lone surrogates (parse
+    rejected those in the event itself, but not ``\\ud800`` text inside a string)."""
+    task = _object(event.run.facets.get("airflow")).get("task")
+    ids = _object(task).get("downstream_task_ids")
+    if isinstance(ids, str):
+        try:
+            ids = json.loads(ids.replace("'", '"'))
+        except ValueError:
+            return ()
+    if not isinstance(ids, list):
+        return ()
+    return tuple(sorted(i for i in map(str, ids) if i.strip() and (i.isascii() or _encodable(i))))
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
