@@ -303,15 +303,21 @@ def _parent(facet: Any, path: str) -> ParentRun | None:
 def _owners(facet: Any) -> tuple[Owner, ...]:
     if not _live(facet):
         return ()
-    return tuple(Owner(o["name"], o.get("type")) for o in facet.get("owners") or ())
+    return tuple(Owner(o["name"], _optional_text(o.get("type"))) for o in facet.get("owners") or ())
 
 
 def _tags(facet: Any, path: str) -> tuple[Tag, ...]:
     if not _live(facet):
         return ()
     return tuple(
-        Tag(str(t["key"]), str(t["value"]), t.get("source"), t.get("field")) for t in facet.get("tags") or ()
+        Tag(str(t["key"]), str(t["value"]), _optional_text(t.get("source")), _optional_text(t.get("field")))
+        for t in facet.get("tags") or ()
     )
+
+
+def _optional_text(value: Any) -> str | None:
+    """An optional free-text field of a facet item: text, or nothing (the spec types it; producers vary)."""
+    return value if isinstance(value, str) else None
 
 
 def _column_lineage(*facets: Any) -> ColumnLineage | None:

@@ -8,14 +8,16 @@ re-running a job writes nothing new.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from ol_om_core import airflow, fqn
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.model import Job, JobEvent, JobRef, Owner, ParentRun, RunEvent, Tag
 from ol_om_core.operations import Operation, entity_ref, fqn_path
+
+T = TypeVar("T")
 
 # jobType.integration -> the OpenMetadata pipeline service type for "{integration}_openlineage" services
 # (the same choice OpenMetadata's own connector makes).
@@ -205,13 +207,22 @@ def pipeline_operation(
             body["description"] = info.description
         if info.source_url:
             body["sourceUrl"] = info.source_url
-        if info.owners:
-            body["owners"] = [owner_ref(o) for o in info.owners]
-        if info.tags:
-            body["tags"] = tag_labels(info.tags, tag_classification)
+    # Where the pipeline job names no owners or tags of its own, its tasks' stand for it (an Airflow DAG's
+    # owner is its tasks' ``owner``): users look for them on the pipeline, as OpenMetadata's connector puts them.
+    owners = info.owners if info is not None and info.owners else _union(t.owners for t in tasks)
+    if owners:
+        body["owners"] = [owner_ref(o) for o in owners]
+    tags = info.tags if info is not None and info.tags else _union(t.tags for t in tasks)
+    if tags and (labels := tag_labels(tags, tag_classification)):
+        body["tags"] = labels
     if tasks:
         body["tasks"] = [_task_body(t, tag_classification) for t in sorted(tasks, key=lambda t: t.name)]
     return Operation("pipeline", "PUT", "/v1/pipelines", body, key)
+
+
+def _union(groups: Iterable[tuple[T, ...]]) -> tuple[T, ...]:
+    """Every item of the groups once, in the order first seen."""
+    return tuple(dict.fromkeys(item for group in groups for item in group))
 
 
 def _task_body(task: TaskSpec, tag_classification: str) -> dict[str, Any]:
