@@ -107,3 +107,26 @@ def test_files_in_each_format(tmp_path: Path, suffix: str) -> None:
 def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         configfile.load(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize(
+    ("source", "path", "place"),
+    [
+        ({"sourceConfig": {"config": {"namespaceToServiceMapping": {"postgres://db:5432": "pg"}}}},
+         "source.sourceConfig.config.namespaceToServiceMapping", "source.serviceConnection.config"),
+        ({"namespaceToServiceMapping": {"postgres://db:5432": "pg"}},
+         "source.namespaceToServiceMapping", "source.serviceConnection.config"),
+        ({"serviceConnection": {"namespaceToServiceMapping": {}}},
+         "source.serviceConnection.namespaceToServiceMapping", "source.serviceConnection.config"),
+        ({"serviceConnection": {"config": {"includeLineage": False}}},
+         "source.serviceConnection.config.includeLineage", "source.sourceConfig.config"),
+    ],
+)
+def test_a_key_in_the_wrong_section_is_refused_naming_its_place(source: dict[str, object], path: str,
+                                                                place: str) -> None:
+    """Silently ignored, it would leave lineage on default names: OpenMetadata's own schemas refuse it too."""
+    data = {"source": {"type": "openlineage", "serviceConnection": {"config": {"type": "OpenLineage"}}, **source}}
+    with pytest.raises(ConfigError) as caught:
+        configfile.settings_from(data)
+    assert caught.value.path == path
+    assert place in str(caught.value)

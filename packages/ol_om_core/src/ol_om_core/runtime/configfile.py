@@ -211,6 +211,7 @@ def _openmetadata_form(data: Mapping[str, Any], source: Mapping[str, Any]) -> Se
                           "source.serviceConnection.config")
     source_config = _mapping(_mapping(source.get("sourceConfig"), "source.sourceConfig").get("config"),
                              "source.sourceConfig.config")
+    _refuse_misplaced(data)
     values: dict[str, Any] = {}
     if "serviceName" in source:
         values["pipeline_service"] = _typed(source["serviceName"], str, "source.serviceName")
@@ -235,6 +236,35 @@ def _openmetadata_form(data: Mapping[str, Any], source: Mapping[str, Any]) -> Se
                           "source.sourceConfig.config.markDeletedPipelines")
     return Settings(translator, _openmetadata_source(connection), _openmetadata_sink(data), openmetadata_form=True,
                     mark_deleted_pipelines=mark_deleted, lineage_services=tuple(names))
+
+
+# Keys of OpenMetadata's workflow that mean something in one place only: found anywhere else they would be
+# ignored, and lineage would quietly use default names (OpenMetadata's own schemas refuse them there too).
+_CONNECTION = "source.serviceConnection.config"
+_SOURCE_CONFIG = "source.sourceConfig.config"
+_ONLY_AT = {
+    "namespaceToServiceMapping": _CONNECTION,
+    "brokerConfig": _CONNECTION,
+    "includeLineage": _SOURCE_CONFIG,
+    "includeQueries": _SOURCE_CONFIG,
+    "includeUsage": _SOURCE_CONFIG,
+    "markDeletedPipelines": _SOURCE_CONFIG,
+    "lineageInformation": _SOURCE_CONFIG,
+    "openMetadataServerConfig": "workflowConfig",
+}
+
+
+def _refuse_misplaced(data: Mapping[str, Any], path: str = "", depth: int = 0) -> None:
+    """A ConfigError for a key of :data:`_ONLY_AT` anywhere but its place, naming the place."""
+    if depth > 6:  # the places are at most four levels deep; below that lie values (mappings, broker settings)
+        return
+    for key, value in data.items():
+        where = f"{path}.{key}" if path else str(key)
+        right = _ONLY_AT.get(key)
+        if right is not None and path != right:
+            raise ConfigError(where, f"is not read here; it belongs under {right} ({right}.{key})")
+        if isinstance(value, Mapping) and right is None:
+            _refuse_misplaced(value, where, depth + 1)
 
 
 def _openmetadata_source(connection: Mapping[str, Any]) -> Mapping[str, Any]:
