@@ -223,3 +223,42 @@ def test_a_root_facet_naming_the_job_itself_makes_it_the_root() -> None:
     event["run"]["facets"]["parent"]["root"] = {"job": {"namespace": "ns", "name": "etl"}, "run": {"runId": run_id}}
     out = Translator().translate(parse(event)).operations
     assert list(pipelines_of(list(out))) == ["ns-etl"]
+
+
+DBT_RUN = {"jobType": facet(processingType="BATCH", integration="DBT", jobType="JOB")}
+
+
+def dbt_model(job_name: str, unique_id: str) -> dict[str, Any]:
+    return {"jobType": facet(processingType="BATCH", integration="DBT", jobType="MODEL"),
+            "dbt_node": facet(unique_id=unique_id, database="shop", schema="analytics")}
+
+
+def test_a_dbt_model_is_one_task_whatever_the_command_and_carries_its_tags_and_owner() -> None:
+    """``dbt run`` names the model's job ``db.schema.project.model``, ``dbt build`` adds ``.build.run``,
+    structured logs ``model.project.model``: the ``dbt_node`` facet's ``unique_id`` is one task for all."""
+    t = Translator()
+    dbt_tags = {"tags": facet(tags=[
+        {"key": "finance", "value": "true", "source": "DBT"},
+        {"key": "owner", "value": "ana", "source": "DBT_META"},
+        {"key": "openlineage_client_version", "value": "1.54.0", "source": "OPENLINEAGE_CLIENT"}])}
+    out: list[Operation] = []
+    for name in ("shop.analytics.shop.revenue", "shop.analytics.shop.revenue.build.run", "model.shop.revenue"):
+        run, model, stmt = rid(), rid(), rid()
+        root = ("dbt-run-shop", run)
+        out += ops(t, run_event("START", "dbt-run-shop", run, job_facets=DBT_RUN),
+                   child("START", name, model, root, root, job_facets=dbt_model(name, "model.shop.revenue"),
+                         run_facets=dbt_tags),
+                   child("COMPLETE", "model.shop.revenue.sql.1", stmt, (name, model), root,
+                         job_facets={"sql": facet(query="select 1")}),
+                   child("COMPLETE", name, model, root, root, job_facets=dbt_model(name, "model.shop.revenue")),
+                   run_event("COMPLETE", "dbt-run-shop", run, job_facets=DBT_RUN))
+    pipelines = pipelines_of(out)
+    assert list(pipelines) == ["ns-dbt-run-shop"]
+    body = pipelines["ns-dbt-run-shop"]
+    assert [t["name"] for t in body["tasks"]] == ["model.shop.revenue"]
+    task = body["tasks"][0]
+    assert task["displayName"] == "model.shop.revenue"
+    assert [tag["tagFQN"] for tag in task["tags"]] == ["dbtTags.finance"], "no client bookkeeping tag"
+    assert task["owners"] == [{"type": "user", "fullyQualifiedName": "ana"}]
+    assert body["owners"] == task["owners"] and body["tags"] == task["tags"], "the project carries its models'"
+    assert {s["executionStatus"] for s in of_kind(out, "pipeline_status")[-1:]} == {"Successful"}

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from ol_om_core import airflow, fqn
+from ol_om_core import airflow, dbt, fqn
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.model import Job, JobEvent, JobRef, Owner, ParentRun, RunEvent, Tag
 from ol_om_core.operations import Operation, entity_ref, fqn_path
@@ -108,7 +108,7 @@ def place(event: RunEvent | JobEvent, task_of_run: Callable[[str], str | None] =
         # application an Airflow task started) stays a pipeline of its own, as before.
         return Place(own.ref, None if is_orchestration(own) else task_name(own.ref, own.ref), run_id, own=True)
     if root is None or root == parent.job:
-        return Place(parent.job, task_name(own.ref, parent.job), parent.run_id, own=False)
+        return Place(parent.job, dbt.node_id(own) or task_name(own.ref, parent.job), parent.run_id, own=False)
     task = task_of_run(parent.run_id) or task_name(parent.job, root)
     return Place(root, task, parent.root_run_id or parent.run_id, own=False, folded=True)
 
@@ -138,16 +138,22 @@ def task_name(job: JobRef, pipeline: JobRef) -> str:
     return job.name
 
 
+BOOKKEEPING_TAG_SOURCES = frozenset({"OPENLINEAGE_CLIENT"})
+"""Tags a producer's client adds about itself (``openlineage_client_version``): not the job's."""
+
+
 def task_spec(job: Job, where: Place, event: RunEvent | None) -> TaskSpec:
+    run = event.run if event else None
+    unique_id = dbt.node_id(job)
     return TaskSpec(
         name=where.task or job.name,
-        display_name=job.name,
+        display_name=unique_id or job.name,  # a dbt model's job name changes with the command, its id does not
         description=job.description,
         source_url=job.source_url,
         task_type=job.job_type.job_type if job.job_type else None,
         sql=job.sql,
-        owners=job.owners,
-        tags=job.tags,
+        owners=job.owners + (dbt.owners(run) if run else ()),
+        tags=tuple(t for t in job.tags if t.source not in BOOKKEEPING_TAG_SOURCES) + (dbt.tags(run) if run else ()),
         downstream=airflow.downstream(event) if event else (),
     )
 
