@@ -179,11 +179,24 @@ def merged(held: Mapping[str, Any] | None, ours: Mapping[str, Any]) -> dict[str,
     tasks: dict[str, Mapping[str, Any]] = {}
     for task in [*(held.get("taskStatus") or ()), *ours["taskStatus"]]:
         name = task["name"]
-        tasks[name] = task if name not in tasks else _newer(tasks[name], task, _task_moment)
+        tasks[name] = task if name not in tasks else _joined_task(tasks[name], task)
     body = dict(_newer(held, ours, _run_moment))
     body.update(timestamp=ours["timestamp"], executionId=ours.get("executionId", held.get("executionId")),
                 taskStatus=[dict(tasks[name]) for name in sorted(tasks)])
     return body
+
+
+def _joined_task(held: Mapping[str, Any], ours: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The newer of two reports of a task; a start only the older one saw is kept when it was the same attempt
+    (the older one had not ended before the newer one did)."""
+    winner, other = (ours, held) if _newer(held, ours, _task_moment) is ours else (held, ours)
+    start = other.get("startTime")
+    if "startTime" in winner or start is None or start > _task_moment(winner):
+        return winner
+    ended = other.get("endTime")
+    if ended is not None and ended < (winner.get("endTime") or _NEVER):
+        return winner  # the other was an earlier try
+    return {**winner, "startTime": start}
 
 
 def _newer(held: Mapping[str, Any], ours: Mapping[str, Any], moment: Any) -> Mapping[str, Any]:

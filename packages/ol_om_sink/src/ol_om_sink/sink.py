@@ -26,12 +26,11 @@ from typing import Any
 from urllib.parse import unquote
 
 from ol_om_core import fqn as fqns
-from ol_om_core import pipelines, queries
+from ol_om_core import pipelines, queries, status
 from ol_om_core.lru import LRU
 from ol_om_core.operations import EntityHint, Operation, fqn_path
 from ol_om_core.runtime.check import Check
 from ol_om_core.runtime.delivery import DeadLetter, Notice, Outcome, SinkError, Work
-from ol_om_core.status import later
 from ol_om_sink import config as sink_config
 from ol_om_sink import create
 from ol_om_sink.client import AuthError, Client, Rejected, Transient
@@ -344,7 +343,7 @@ class OpenMetadataSink:
                                       label="pipeline status")
             data = answer.body.get("data") if answer.status == 200 and isinstance(answer.body, Mapping) else None
             held = next((s for s in data or () if s.get("timestamp") == timestamp), None)
-        body = _merged_status(held, dict(op.body))
+        body = status.merged(held, op.body)
         if body == held:
             self.counters.add("unchanged")
             return _Result()
@@ -602,24 +601,6 @@ def _merged_query(held: Mapping[str, Any], ours: dict[str, Any]) -> dict[str, An
     if held["triggeredBy"] is not None:
         body["triggeredBy"] = held["triggeredBy"]
     body["processedLineage"] = held["processedLineage"] or ours["processedLineage"]
-    return body
-
-
-def _merged_status(held: Mapping[str, Any] | None, ours: dict[str, Any]) -> dict[str, Any]:
-    """Our status of a run joined with the one OpenMetadata holds: per task and overall, the later state wins."""
-    if held is None:
-        return ours
-    tasks = {t["name"]: dict(t) for t in held.get("taskStatus") or ()}
-    for task in ours.get("taskStatus") or ():
-        mine = tasks.get(task["name"])
-        if mine is None or later(mine["executionStatus"], task["executionStatus"]) == task["executionStatus"]:
-            merged = dict(task)
-            if mine is not None and "startTime" in mine:
-                merged["startTime"] = min(mine["startTime"], task.get("startTime", mine["startTime"]))
-            tasks[task["name"]] = merged
-    body = {**{k: v for k, v in held.items() if k in ("executionId", "endTime")}, **ours}
-    body["executionStatus"] = later(held.get("executionStatus"), ours["executionStatus"])
-    body["taskStatus"] = [tasks[name] for name in sorted(tasks)]
     return body
 
 
