@@ -150,7 +150,7 @@ def test_secrets_never_appear_in_reprs_logs_or_errors(om, caplog):
     seed_pg(om)
     sink = make_sink(om)
     om.faults.fail(status=503, times=2)
-    om.faults.fail(status=400, times=1, path="/api/v1/lineage")
+    om.faults.fail(status=400, times=1, path="/api/v1/lineage", method="PUT")
     outcome = sink.deliver(works(etl_events()))
     texts = [repr(sink), repr(sink.config), str(sink.config), repr(sink.client), caplog.text,
              *(d.reason for d in outcome.dead_letters), *(n.reason for n in outcome.notices)]

@@ -163,7 +163,8 @@ def test_what_openmetadata_already_holds_is_not_sent_again(om):
     puts = [r for r in om.requests if r[0] == "PUT" and r[1] != "/api/v1/lineage"]
     assert [r for r in puts if r[1] == "/api/v1/pipelines"] == []  # same pipeline: read once, not rewritten
     assert [r for r in puts if r[1].endswith("/status")] == []  # same run status: read, equal, not rewritten
-    assert again.counters["unchanged"] == 2
+    assert ("PUT", "/api/v1/lineage", 200) not in om.requests  # same edges: read, equal, not rewritten
+    assert again.counters["unchanged"] == 4
 
 
 def test_a_batch_sends_each_entity_once(om, sink):
@@ -221,9 +222,13 @@ def test_a_stale_cached_entity_is_looked_up_again(om, sink):
     sink.deliver(works(etl_events(), translator))
     om.delete("table", "postgres.shop.public.orders")
     om.seed_table("postgres.shop.public.orders", ["ID", "AMOUNT"], service_type="Postgres")  # a new id
-    outcome = sink.deliver(works(etl_events(), Translator()))
+    # A new edge from it: the PUT names the old id, gets a 404, and the table is looked up again.
+    outcome = sink.deliver(works([event("other", inputs=[dataset(PG, "shop.public.orders")],
+                                        outputs=[dataset(PG, "shop.public.customers")])], translator))
     assert outcome.acknowledged and not outcome.dead_letters
-    assert len(om.edges()) == 2
+    orders = om.entity("table", "postgres.shop.public.orders")
+    assert [e["fromEntity"]["id"] for e in om.edges() if e["toEntity"]["fullyQualifiedName"].endswith(".customers")
+            ] == [orders["id"]]
 
 
 def test_works_are_acknowledged_in_order_and_empty_ones_too(om, sink):

@@ -32,7 +32,7 @@ from ol_om_core.operations import EntityHint, Operation, fqn_path
 from ol_om_core.runtime.check import Check
 from ol_om_core.runtime.delivery import DeadLetter, Notice, Outcome, SinkError, Work
 from ol_om_sink import config as sink_config
-from ol_om_sink import create
+from ol_om_sink import create, edges
 from ol_om_sink.client import AuthError, Client, Rejected, Transient
 from ol_om_sink.config import SinkConfig
 from ol_om_sink.counters import Counters
@@ -89,6 +89,8 @@ class OpenMetadataSink:
         self._waiting: LRU[int, float] = LRU(config.cache.size)  # op key -> when its dataset went missing
         # query FQN -> what OpenMetadata holds of it (projection)
         self._queries: LRU[str, dict[str, Any]] = LRU(config.cache.size)
+        # (from id, to id) -> the lineageDetails OpenMetadata holds for that edge (as we wrote or read them)
+        self._edges: LRU[tuple[str, str], edges.Details] = LRU(config.cache.size)
         self.server_version = ""
 
     @classmethod
@@ -204,6 +206,7 @@ class OpenMetadataSink:
                                                 f"{blocker.reason}", blocker.retry_after)
             if set(kinds) & set(_DATASET_KINDS):
                 self._prefetch(ready)
+                self._prefetch_edges(ready)
             for call, result in zip(ready, self._pool.map(lambda c: self._send(c, deadline), ready), strict=True):
                 results[id(call)] = result
             # What hangs from a service or pipeline not written (sent and failed, or held back) waits or fails too.
@@ -364,6 +367,45 @@ class OpenMetadataSink:
 
         list(self._pool.map(find, hints.values()))
 
+    def _prefetch_edges(self, calls: list[_Call]) -> None:
+        """Read what OpenMetadata holds of the batch's edges this process has not seen, one call per target that
+        has several (``GET /v1/lineage/{type}/{id}?upstreamDepth=1&downstreamDepth=0``: its upstream edges with
+        their details) instead of one ``getLineageEdge`` per edge; a lone edge is read when it is sent."""
+        targets: dict[str, tuple[Found, set[str]]] = {}
+        for call in calls:
+            ends = self._cached_ends(call.op) if call.op.kind == "lineage" else None
+            if ends is None or ends[1].type == "pipeline":  # a pipeline's "upstream" is the edges it carries
+                continue
+            with self._lock:
+                if self._edges.get((ends[0].id, ends[1].id)) is not None:
+                    continue
+            targets.setdefault(ends[1].id, (ends[1], set()))[1].add(ends[0].id)
+
+        def read(target: Found, sources: set[str]) -> None:
+            with contextlib.suppress(Transient, Rejected):  # each edge's own call reads it then
+                answer = self.client.call("GET", f"/v1/lineage/{target.type}/{target.id}",
+                                          params={"upstreamDepth": 1, "downstreamDepth": 0}, label="lineage")
+                if answer.status != 200 or not isinstance(answer.body, Mapping):
+                    return
+                held = {str(e.get("fromEntity")): edges.from_response({"edge": e.get("lineageDetails")}) or {}
+                        for e in answer.body.get("upstreamEdges") or () if isinstance(e, Mapping)}
+                with self._lock:
+                    for source in sources:  # {}: OpenMetadata has no such edge (yet)
+                        self._edges.put((source, target.id), held.get(source, {}))
+
+        list(self._pool.map(lambda item: read(*item), [t for t in targets.values() if len(t[1]) > 1]))
+
+    def _cached_ends(self, op: Operation) -> tuple[Found, Found] | None:
+        """The edge's two ends as the batch's look-ups found them, or None."""
+        hints = {h.fqn: h for h in op.entities}
+        ends = []
+        for side in ("fromEntity", "toEntity"):
+            ref = op.body["edge"][side]
+            hint = hints.get(ref["fullyQualifiedName"]) or EntityHint(ref["type"], ref["fullyQualifiedName"])
+            with contextlib.suppress(Transient, Rejected):
+                ends.append(self._endpoint(hint))
+        return (ends[0], ends[1]) if len(ends) == 2 and ends[0] and ends[1] else None
+
     def _lineage(self, op: Operation) -> _Result:
         edge = op.body["edge"]
         hints = {h.fqn: h for h in op.entities}
@@ -388,14 +430,45 @@ class OpenMetadataSink:
         columns = _mapped_columns(details.pop("columnsLineage", []), edge, ends, notices)
         if columns:
             details["columnsLineage"] = columns
+        # A PUT replaces the edge's details: send the union with what OpenMetadata holds, or nothing if that is it.
+        key = (ends["fromEntity"].id, ends["toEntity"].id)
+        held, read = self._held_edge(key)
+        if held is not None:
+            # Mappings to columns the ends no longer have are not written back (older servers refuse the edge).
+            known = {"from": _column_fqns(ends["fromEntity"]), "to": _column_fqns(ends["toEntity"])} if read else {}
+            kept = edges.existing_columns(held, lambda side, column: not known[side] or column in known[side]) \
+                if read else held
+            details = edges.merged(kept, details)
+            if edges.projection(details) == edges.projection(held):
+                self.counters.add("unchanged")
+                return _Result(notices=notices)
         body = {"edge": {"fromEntity": ends["fromEntity"].ref, "toEntity": ends["toEntity"].ref,
                          "lineageDetails": details}}
         answer = self.client.call("PUT", op.path, body, label="lineage")
         if answer.status == 404:  # an entity we had cached was deleted: look again next time
             for side, found in ends.items():
                 self.directory.forget(found.type, edge[side]["fullyQualifiedName"])
+            with self._lock:
+                self._edges.pop(key)
             raise Transient(f"PUT /v1/lineage: 404 {_message(answer.body)}")
+        with self._lock:
+            self._edges.put(key, details)
         return _Result(notices=notices)
+
+    def _held_edge(self, key: tuple[str, str]) -> tuple[edges.Details | None, bool]:
+        """The details OpenMetadata holds for the edge, and whether they were read just now: cached once this
+        process wrote or read them, else read (``GET /v1/lineage/getLineageEdge/{fromId}/{toId}``; 404: no
+        edge yet)."""
+        with self._lock:
+            held = self._edges.get(key)
+        if held is not None:
+            return held, False
+        answer = self.client.call("GET", f"/v1/lineage/getLineageEdge/{key[0]}/{key[1]}", label="lineage edge")
+        held = edges.from_response(answer.body) if answer.status == 200 else None
+        if held is not None:
+            with self._lock:
+                self._edges.put(key, held)
+        return held, True
 
     def _endpoint(self, hint: EntityHint) -> Found | None:
         if hint.type == "pipeline":
@@ -514,8 +587,20 @@ def _coalesce(batch: Sequence[Work]) -> list[_Call]:
             sent = op
             if call is not None and op.kind == "usage":  # OpenMetadata adds usage up: so does one call
                 sent = dataclasses.replace(op, body={**op.body, "count": call.op.body["count"] + op.body["count"]})
+            elif call is not None and op.kind == "lineage":  # a poorer later report keeps the earlier's columns
+                sent = dataclasses.replace(op, body=_merged_edge(call.op.body, op.body))
             calls[key] = _Call(sent, members, _dependency(op))
     return list(calls.values())
+
+
+def _merged_edge(older: Mapping[str, Any], newer: Mapping[str, Any]) -> dict[str, Any]:
+    edge = newer["edge"]
+    details = edges.merged(older["edge"].get("lineageDetails") or {}, edge.get("lineageDetails") or {})
+    return {**newer, "edge": {**edge, "lineageDetails": details}}
+
+
+def _column_fqns(found: Found) -> frozenset[str]:
+    return frozenset(found.columns.values())
 
 
 def _identity(op: Operation) -> Any:

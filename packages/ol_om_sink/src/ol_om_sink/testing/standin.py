@@ -454,15 +454,23 @@ class OpenMetadataStandIn:
 
         if route == ["system", "version"] and method == "GET":
             return _Answer(200, {"version": self.version, "revision": "standin", "timestamp": self._started_ms})
+        if route == ["users", "loggedInUser"] and method == "GET":  # the token's bot, as the sink checks on start
+            return _Answer(200, {"id": "00000000-0000-4000-8000-000000000b07", "name": "ingestion-bot",
+                                 "fullyQualifiedName": "ingestion-bot", "isBot": True})
         if route == ["search", "query"] and method == "GET":
             q, index = query.get("q", [""])[0], query.get("index", ["table_search_index"])[0]
             return _Answer(200, self._store.search(index, q, arg("from", 0), arg("size", 10)))
         if route == ["lineage"] and method == "PUT":
             self._store.put_lineage(self._body("lineage", raw))
             return _Answer(200)  # OpenMetadata answers an empty 200
+        if len(route) == 4 and route[:2] == ["lineage", "getLineageEdge"] and method == "GET":
+            return _Answer(200, self._store.lineage_edge(route[2], route[3]))
         if len(route) == 4 and route[0] == "lineage" and route[2] == "name" and method == "GET":
             up, down = arg("upstreamDepth", 1), arg("downstreamDepth", 1)
             return _Answer(200, self._store.lineage(route[1], route[3], up, down))
+        if len(route) == 3 and route[0] == "lineage" and method == "GET":
+            up, down = arg("upstreamDepth", 1), arg("downstreamDepth", 1)
+            return _Answer(200, self._store.lineage(route[1], route[2], up, down, by_id=True))
         if route == ["queries"] and method == "PUT":
             entity, created = self._store.put_query(self._body("query", raw))
             return _Answer(201 if created else 200, entity)

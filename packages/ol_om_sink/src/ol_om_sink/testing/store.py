@@ -328,7 +328,11 @@ class Store:
     # -- lineage -------------------------------------------------------------------------------------------------
 
     def put_lineage(self, body: Mapping[str, Any]) -> None:
-        """Add the edge, or replace the lineage details of the edge between the same two entities."""
+        """Add the edge, or replace the lineage details of the edge between the same two entities.
+
+        As ``LineageRepository.addLineage`` does: the new ``lineageDetails`` (columnsLineage, sqlQuery,
+        pipeline, source, description) are inserted over the old relationship row, nothing of it kept.
+        """
         edge = body.get("edge")
         if not isinstance(edge, Mapping):
             raise ApiError(400, "edge is required")
@@ -354,14 +358,25 @@ class Store:
         if entity["_type"] == "table" and column not in set(_column_fqns(entity.get("columns") or [])):
             raise ApiError(400, f"Invalid column name {column}")
 
+    def lineage_edge(self, from_id: str, to_id: str) -> Entity:
+        """``GET /v1/lineage/getLineageEdge/{fromId}/{toId}`` (LineageRepository.getLineageEdge): the stored
+        ``lineageDetails`` under ``edge``; 404 when the two entities have no edge."""
+        with self.lock:
+            edge = self._edges.get((from_id, to_id))
+            if edge is None:  # the server's message, double space included
+                raise ApiError(404, f"Lineage edge not found between {from_id} and  {to_id}")
+            return {"edge": copy.deepcopy(edge["lineageDetails"])}
+
     def edges(self) -> list[Entity]:
         with self.lock:
             return copy.deepcopy(list(self._edges.values()))
 
-    def lineage(self, entity_type: str, fqn: str, upstream_depth: int = 1, downstream_depth: int = 1) -> Entity:
-        """The entity's lineage graph, one hop each way (any depth above 1 answers as 1)."""
+    def lineage(self, entity_type: str, fqn: str, upstream_depth: int = 1, downstream_depth: int = 1, *,
+                by_id: bool = False) -> Entity:
+        """The entity's lineage graph (``GET /v1/lineage/{entity}/name/{fqn}``, or ``/{entity}/{id}`` with
+        ``by_id``), one hop each way (any depth above 1 answers as 1), each edge with its details."""
         with self.lock:
-            entity = self._find(entity_type, fqn)
+            entity = self._find_ref({"id": fqn, "type": entity_type}) if by_id else self._find(entity_type, fqn)
             edges = self._edges.values()
             upstream = [e for e in edges if e["toEntity"]["id"] == entity["id"]] if upstream_depth > 0 else []
             downstream = [e for e in edges if e["fromEntity"]["id"] == entity["id"]] if downstream_depth > 0 else []

@@ -1,0 +1,145 @@
+"""OpenMetadata's server rules, as the stand-in models them (what the server refuses or does), and the sink obeying
+each: lineage details replaced by a PUT, the ownership rule, FQN quoting, tags that must exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from builders import PG, dataset, event, make_sink, works
+from ol_om_core.translate import Translator
+from ol_om_sink import OpenMetadataSink
+from ol_om_sink.testing.standin import OpenMetadataStandIn
+
+ORDERS, TOTALS = "postgres.shop.public.orders", "postgres.shop.public.order_totals"
+SQL = "INSERT INTO order_totals SELECT customer_id, sum(amount) FROM orders GROUP BY 1"
+
+
+def _seed(om: OpenMetadataStandIn) -> tuple[dict[str, Any], dict[str, Any]]:
+    return (om.seed_table(ORDERS, ["id", "amount", "customer_id"]),
+            om.seed_table(TOTALS, ["customer_id", "total"]))
+
+
+def _rich(job: str = "totals") -> dict[str, Any]:
+    """An event with column lineage and SQL for the edge orders -> order_totals."""
+    output = dataset(PG, "shop.public.order_totals", columns={
+        "total": [(PG, "shop.public.orders", "amount")], "customer_id": [(PG, "shop.public.orders", "customer_id")]})
+    return event(job, inputs=[dataset(PG, "shop.public.orders")], outputs=[output],
+                 job_facets={"sql": {"_producer": "p", "_schemaURL": "s", "query": SQL}})
+
+
+def _poor(job: str = "totals") -> dict[str, Any]:
+    """The same edge with neither column lineage nor SQL (dbt's structured-log mode)."""
+    return event(job, inputs=[dataset(PG, "shop.public.orders")],
+                 outputs=[dataset(PG, "shop.public.order_totals")])
+
+
+def _edge_details(om: OpenMetadataStandIn, from_id: str | None = None) -> dict[str, Any]:
+    [edge] = [e for e in om.edges() if from_id in (None, e["fromEntity"]["id"])]
+    return dict(edge["lineageDetails"])
+
+
+def _columns(details: dict[str, Any]) -> dict[str, list[str]]:
+    return {c["toColumn"]: sorted(c["fromColumns"]) for c in details.get("columnsLineage") or ()}
+
+
+# -- 1. PUT /v1/lineage replaces an edge's details -----------------------------------------------------------------
+
+
+def test_standin_put_replaces_the_details_and_get_edge_answers_them(om: OpenMetadataStandIn,
+                                                                    sink: OpenMetadataSink) -> None:
+    orders, totals = _seed(om)
+    edge = {"fromEntity": {"id": orders["id"], "type": "table"}, "toEntity": {"id": totals["id"], "type": "table"}}
+    columns = [{"fromColumns": [f"{ORDERS}.amount"], "toColumn": f"{TOTALS}.total"}]
+    path = f"/v1/lineage/getLineageEdge/{orders['id']}/{totals['id']}"
+    missing = sink.client.call("GET", path)
+    assert missing.status == 404  # LineageRepository.getLineageEdge, its message as the server words it
+    assert missing.body["message"] == f"Lineage edge not found between {orders['id']} and  {totals['id']}"
+    sink.client.call("PUT", "/v1/lineage", {"edge": {**edge, "lineageDetails": {
+        "columnsLineage": columns, "sqlQuery": SQL, "source": "OpenLineage"}}})
+    assert sink.client.call("GET", path).body == {"edge": {"columnsLineage": columns, "sqlQuery": SQL,
+                                                           "source": "OpenLineage"}}
+    sink.client.call("PUT", "/v1/lineage", {"edge": {**edge, "lineageDetails": {"source": "OpenLineage"}}})
+    assert sink.client.call("GET", path).body == {"edge": {"source": "OpenLineage"}}  # all replaced
+
+
+def test_a_poorer_later_event_keeps_the_columns_and_sql_an_earlier_one_wrote(om: OpenMetadataStandIn,
+                                                                             sink: OpenMetadataSink) -> None:
+    _seed(om)
+    translator = Translator()
+    assert not sink.deliver(works([_rich()], translator)).dead_letters
+    written = _edge_details(om)
+    assert written["sqlQuery"] == SQL and _columns(written) == {
+        f"{TOTALS}.customer_id": [f"{ORDERS}.customer_id"], f"{TOTALS}.total": [f"{ORDERS}.amount"]}
+    om.reset_requests()
+    assert not sink.deliver(works([_poor()], translator)).dead_letters  # another batch: the cache answers
+    assert _edge_details(om) == written
+    lineage_calls = [r for r in om.requests if "/lineage" in r[1]]
+    assert lineage_calls == []  # the union is what OpenMetadata holds: nothing read, nothing sent
+
+
+def test_a_restarted_sink_reads_the_edge_once_and_sends_the_union(om: OpenMetadataStandIn) -> None:
+    orders, totals = _seed(om)
+    first = make_sink(om)
+    first.deliver(works([_rich()]))
+    first.close()
+    written = _edge_details(om)
+    again = make_sink(om)  # a restart: nothing cached
+    om.reset_requests()
+    again.deliver(works([_poor()]))
+    again.deliver(works([_poor("totals_v2")]))  # another run of the edge: the edge is cached now
+    assert _edge_details(om)["sqlQuery"] == SQL and _columns(_edge_details(om)) == _columns(written)
+    reads = [r for r in om.requests if r[1].startswith("/api/v1/lineage/getLineageEdge/")]
+    assert reads == [("GET", f"/api/v1/lineage/getLineageEdge/{orders['id']}/{totals['id']}", 200)]
+    again.close()
+
+
+def test_column_lineage_of_two_reports_is_joined_per_target_column(om: OpenMetadataStandIn,
+                                                                   sink: OpenMetadataSink) -> None:
+    _seed(om)
+    one = event("a", inputs=[dataset(PG, "shop.public.orders")], outputs=[dataset(
+        PG, "shop.public.order_totals", columns={"total": [(PG, "shop.public.orders", "amount")]})])
+    two = event("a", inputs=[dataset(PG, "shop.public.orders")], outputs=[dataset(
+        PG, "shop.public.order_totals", columns={"total": [(PG, "shop.public.orders", "id")],
+                                                 "customer_id": [(PG, "shop.public.orders", "customer_id")]})])
+    translator = Translator()
+    sink.deliver(works([one], translator))
+    sink.deliver(works([two], translator))
+    assert _columns(_edge_details(om)) == {f"{TOTALS}.total": [f"{ORDERS}.amount", f"{ORDERS}.id"],
+                                           f"{TOTALS}.customer_id": [f"{ORDERS}.customer_id"]}
+
+
+def test_within_a_batch_the_poorer_report_does_not_win(om: OpenMetadataStandIn, sink: OpenMetadataSink) -> None:
+    _seed(om)
+    sink.deliver(works([_rich(), _poor()]))  # coalesced into one PUT of the union
+    details = _edge_details(om)
+    assert details["sqlQuery"] == SQL and len(_columns(details)) == 2
+    assert [r[0] for r in om.requests if r[1] == "/api/v1/lineage"] == ["PUT"]
+
+
+def test_a_target_s_edges_not_seen_before_are_read_in_one_call(om: OpenMetadataStandIn) -> None:
+    orders, totals = _seed(om)
+    customers = om.seed_table("postgres.shop.public.customers", ["id"])
+    both = event("t", inputs=[dataset(PG, "shop.public.orders"), dataset(PG, "shop.public.customers")],
+                 outputs=[dataset(PG, "shop.public.order_totals")])
+    make_sink(om).deliver(works([_rich(), both]))
+    again = make_sink(om)  # a restart: both edges unknown to it
+    om.reset_requests()
+    again.deliver(works([both]))
+    reads = [r for r in om.requests if r[1].startswith("/api/v1/lineage")]
+    assert reads == [("GET", f"/api/v1/lineage/table/{totals['id']}", 200)]  # both held as they are: no PUT
+    assert {e["fromEntity"]["id"] for e in om.edges()} == {orders["id"], customers["id"]}
+    assert _edge_details(om, orders["id"])["sqlQuery"] == SQL
+    again.close()
+
+
+def test_stale_column_mappings_openmetadata_holds_are_not_written_back(om: OpenMetadataStandIn) -> None:
+    _seed(om)
+    first = make_sink(om)
+    first.deliver(works([_rich()]))
+    first.close()
+    om.seed_table(TOTALS, ["customer_id"])  # "total" dropped from the table, its edge left as it was
+    again = make_sink(om)
+    outcome = again.deliver(works([_poor()]))
+    assert not outcome.dead_letters  # the stand-in, as older servers, refuses a mapping to a column it lacks
+    assert _columns(_edge_details(om)) == {f"{TOTALS}.customer_id": [f"{ORDERS}.customer_id"]}
+    again.close()
