@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from builders import PG, dataset, event, make_sink, works
 from ol_om_core.translate import Translator
 from ol_om_sink import OpenMetadataSink
+from ol_om_sink.client import Rejected
 from ol_om_sink.testing.standin import OpenMetadataStandIn
+from ol_om_sink.testing.store import OWNERSHIP_RULE
 
 ORDERS, TOTALS = "postgres.shop.public.orders", "postgres.shop.public.order_totals"
 SQL = "INSERT INTO order_totals SELECT customer_id, sum(amount) FROM orders GROUP BY 1"
@@ -143,3 +147,78 @@ def test_stale_column_mappings_openmetadata_holds_are_not_written_back(om: OpenM
     assert not outcome.dead_letters  # the stand-in, as older servers, refuses a mapping to a column it lacks
     assert _columns(_edge_details(om)) == {f"{TOTALS}.customer_id": [f"{ORDERS}.customer_id"]}
     again.close()
+
+
+# -- 2. Owners: several users or one team of type Group ------------------------------------------------------------
+
+
+def _pipeline_body(om: OpenMetadataStandIn, sink: OpenMetadataSink, **fields: Any) -> dict[str, Any]:
+    sink.client.call("PUT", "/v1/services/pipelineServices", {"name": "svc", "serviceType": "Airflow"})
+    return {"name": "p", "service": "svc", **fields}
+
+
+@pytest.mark.parametrize(("owners", "status", "message"), [
+    (("user:ana", "user:bo"), 200, None),
+    (("team:eng",), 200, None),
+    (("team:eng", "team:ops"), 400, OWNERSHIP_RULE),
+    (("team:eng", "user:ana"), 400, OWNERSHIP_RULE),
+    (("team:sales",), 400, "Team of type Department can't own entities. Only Team of type Group can own entities."),
+], ids=["users", "one-team", "two-teams", "team-and-user", "department"])
+def test_standin_refuses_owners_as_openmetadata_does(om: OpenMetadataStandIn, sink: OpenMetadataSink,
+                                                     owners: tuple[str, ...], status: int, message: str | None) -> None:
+    seeded = {"ana": om.seed_owner("ana"), "bo": om.seed_owner("bo"), "eng": om.seed_owner("eng", "team"),
+              "ops": om.seed_owner("ops", "team"), "sales": om.seed_owner("sales", "team", team_type="Department")}
+    refs = [{"id": seeded[o.split(":")[1]]["id"], "type": o.split(":")[0]} for o in owners]
+    body = _pipeline_body(om, sink, owners=refs)
+    if status == 200:
+        written = sink.client.call("PUT", "/v1/pipelines", body).body
+        assert [o["id"] for o in written["owners"]] == [r["id"] for r in refs]
+        return
+    with pytest.raises(Rejected) as refused:
+        sink.client.call("PUT", "/v1/pipelines", body)
+    assert (refused.value.status, refused.value.reason) == (status, message)
+    assert om.entity("pipeline", "svc.p") is None  # the whole request refused
+
+
+def test_standin_refuses_unknown_owners_and_owner_types(om: OpenMetadataStandIn, sink: OpenMetadataSink) -> None:
+    table = om.seed_table(ORDERS, ["id"])
+    body = _pipeline_body(om, sink, owners=[{"id": table["id"], "type": "table"}])
+    with pytest.raises(Rejected) as refused:
+        sink.client.call("PUT", "/v1/pipelines", body)
+    assert refused.value.reason == ("Entity of type table can't be the owner. Only Team of type Group or a User can "
+                                    "own entities.")
+    gone = "00000000-0000-4000-8000-000000000000"
+    answer = sink.client.call("PUT", "/v1/pipelines", {**body, "owners": [{"id": gone, "type": "user"}]})
+    assert (answer.status, answer.body["message"]) == (404, f"user instance for {gone} not found")
+
+
+def _owned(*names: str) -> dict[str, Any]:
+    return {"ownership": {"_producer": "p", "_schemaURL": "s", "owners": [{"name": n} for n in names]}}
+
+
+@pytest.mark.parametrize(("names", "kept", "left_off"), [
+    (("user:ana", "team:eng", "user:bo"), ["ana", "bo"], "several users or one team, not both: team 'eng'"),
+    (("team:eng", "team:ops"), ["eng"], "one team at most: team 'ops'"),
+    (("team:sales", "team:ops"), ["ops"], "'sales' is a Department team"),
+    (("eng",), ["eng"], None),  # no prefix: not a user, so the team of that name
+], ids=["users-win", "first-team", "group-only", "unprefixed-team"])
+def test_the_sink_sends_an_owner_set_openmetadata_accepts(om: OpenMetadataStandIn, sink: OpenMetadataSink,
+                                                          names: tuple[str, ...], kept: list[str],
+                                                          left_off: str | None) -> None:
+    om.seed_owner("ana"), om.seed_owner("bo"), om.seed_owner("eng", "team"), om.seed_owner("ops", "team")
+    om.seed_owner("sales", "team", team_type="Department")
+    outcome = sink.deliver(works([event("owned", "START", job_facets=_owned(*names))]))
+    assert outcome.acknowledged == ["test:1"] and not outcome.dead_letters
+    pipeline = om.entity("pipeline", "openlineage.airflow-owned")
+    assert [o["name"] for o in pipeline.get("owners") or ()] == kept
+    reasons = " | ".join(n.reason for n in outcome.notices)
+    assert (left_off in reasons) if left_off else not reasons
+
+
+def test_owner_lookups_are_cached(om: OpenMetadataStandIn, sink: OpenMetadataSink) -> None:
+    om.seed_owner("eng", "team")
+    translator = Translator()
+    sink.deliver(works([event("a", "START", job_facets=_owned("eng"))], translator))
+    sink.deliver(works([event("b", "START", job_facets=_owned("eng"))], translator))
+    lookups = [r[1] for r in om.requests if r[1].startswith(("/api/v1/users/name/", "/api/v1/teams/name/"))]
+    assert lookups == ["/api/v1/users/name/eng", "/api/v1/teams/name/eng"]  # a user first, then the team; once

@@ -154,8 +154,10 @@ class Directory:
             return None
         entity_fqn = str(entity.get("fullyQualifiedName") or entity.get("name") or "")
         columns = column_index(entity_fqn, _columns(entity))
-        # Only a pipeline's body is needed later (its tasks, to merge); a table's is mostly columns, kept indexed.
-        found = Found(entity["id"], entity_type, entity_fqn, entity if entity_type == "pipeline" else {}, columns)
+        # Only a pipeline's body is needed later (its tasks, to merge) and a team's (its type: only a Group may own);
+        # a table's is mostly columns, kept indexed.
+        found = Found(entity["id"], entity_type, entity_fqn, entity if entity_type in ("pipeline", "team") else {},
+                      columns)
         self._cache.put((entity_type, entity_fqn), found)
         return found
 

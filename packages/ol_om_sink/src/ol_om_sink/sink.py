@@ -306,22 +306,11 @@ class OpenMetadataSink:
         return _Result(notices=notices)
 
     def _resolved_refs(self, body: dict[str, Any], where: str, notices: list[str]) -> dict[str, Any]:
-        """Owners by FQN -> ``{id, type}``; owners and tags OpenMetadata lacks are left off (it would refuse all)."""
+        """Owners by FQN -> ``{id, type}``; owners and tags OpenMetadata lacks or would refuse are left off (it
+        would refuse the whole pipeline)."""
         body = dict(body)
         if "owners" in body:
-            owners = []
-            for owner in body["owners"]:
-                if "id" in owner:
-                    owners.append(owner)
-                    continue
-                name = owner["fullyQualifiedName"]
-                found = self.directory.find(EntityHint(owner["type"], name, (name.lower(),) if name.lower() != name
-                                                       else ()))
-                if found is None:
-                    notices.append(f"owner {owner['type']} {name!r} is not in OpenMetadata: left off {where}")
-                else:
-                    owners.append(found.ref)
-            body["owners"] = owners
+            body["owners"] = self._owners(body["owners"], where, notices)
         if "tags" in body:
             tags = []
             for label in body["tags"]:
@@ -331,6 +320,43 @@ class OpenMetadataSink:
                     tags.append(label)
             body["tags"] = tags
         return {k: v for k, v in body.items() if v or k not in ("owners", "tags")}
+
+    def _owners(self, owners: list[dict[str, Any]], where: str, notices: list[str]) -> list[dict[str, str]]:
+        """The owners OpenMetadata accepts together, the rest left off with a notice: only a team of type Group
+        may own (``invalidTeamOwner``), and "Multiple Users or Single Team Ownership" (the RuleEngine's system
+        rule) takes several users or one team, never both. So: every user if there is one, else the first team."""
+        kept = [owner for owner in owners if "id" in owner]
+        users: list[Found] = []
+        teams: list[Found] = []
+        for owner in owners:
+            if "id" in owner:
+                continue
+            name = owner["fullyQualifiedName"]
+            found = self._owner(owner["type"], name)
+            team_type = str(found.entity.get("teamType") or "Group") if found and found.type == "team" else "Group"
+            if found is None:
+                also = " (nor a team of that name)" if owner["type"] == "user" else ""
+                notices.append(f"owner {owner['type']} {name!r} is not in OpenMetadata{also}: left off {where}")
+            elif team_type != "Group":
+                notices.append(f"owner team {found.fqn!r} is a {team_type} team and OpenMetadata lets only Group "
+                               f"teams own: left off {where}")
+            else:
+                (users if found.type == "user" else teams).append(found)
+        dropped = teams if users else teams[1:]
+        if dropped:
+            names = ", ".join(repr(team.fqn) for team in dropped)
+            rule = "several users or one team, not both" if users else "one team at most"
+            notices.append(f"OpenMetadata takes as owners {rule}: team {names} left off {where}")
+        return kept + [found.ref for found in (users or teams[:1])]
+
+    def _owner(self, kind: str, name: str) -> Found | None:
+        """A user, or a team, of that name (cached either way). A user may be named by a team's name: OpenLineage
+        owners without a ``user:`` / ``team:`` prefix reach the sink as users."""
+        for candidate in ("user", "team") if kind == "user" else (kind,):
+            found = self.directory.find(EntityHint(candidate, name, (name.lower(),) if name.lower() != name else ()))
+            if found is not None:
+                return found
+        return None
 
     # -- run status -----------------------------------------------------------------------------------------
 

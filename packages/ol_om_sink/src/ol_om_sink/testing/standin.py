@@ -388,9 +388,11 @@ class OpenMetadataStandIn:
             return self.seed_topic(hint.fqn)
         return self.seed_container(hint.fqn)
 
-    def seed_owner(self, name: str, kind: Literal["user", "team"] = "user") -> Entity:
-        """Create a user or team, for owner references."""
-        return self._seed("users" if kind == "user" else "teams", {"name": name})
+    def seed_owner(self, name: str, kind: Literal["user", "team"] = "user", *, team_type: str = "Group") -> Entity:
+        """Create a user or team, for owner references; only a team of type Group may own entities."""
+        if kind == "user":
+            return self._seed("users", {"name": name})
+        return self._seed("teams", {"name": name, "teamType": team_type})
 
     def seed_tag(self, fqn: str) -> Entity:
         """Create tag ``classification.tag``, and its classification as needed."""

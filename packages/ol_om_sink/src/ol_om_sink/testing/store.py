@@ -30,7 +30,27 @@ class ApiError(Exception):
 
 
 def not_found(entity_type: str, key: object) -> ApiError:
+    """``CatalogExceptionMessage.entityNotFound``: what ``Entity.getEntityByName`` / ``ById`` throw (404)."""
     return ApiError(404, f"{entity_type} instance for {key} not found")
+
+
+# The system rule OpenMetadata's RuleEngine evaluates on every create and update (entityRulesSettings), with the
+# message its RuleValidationException carries (400); LogicOps' ``multipleUsersOrSingleTeamOwnership`` fails
+# for more than one team, or a team and a user.
+OWNERSHIP_RULE = ("Rule [Multiple Users or Single Team Ownership] validation failed: Entity does not satisfy the "
+                  "rule. Rule context: Validates that an entity has either multiple owners or a single team as the "
+                  "owner.")
+
+
+def invalid_owner_type(entity_type: object) -> ApiError:
+    """``CatalogExceptionMessage.invalidOwnerType`` (an IllegalArgumentException: 400)."""
+    return ApiError(400, f"Entity of type {entity_type} can't be the owner. Only Team of type Group or a User can "
+                         "own entities.")
+
+
+def invalid_team_owner(team_type: object) -> ApiError:
+    """``CatalogExceptionMessage.invalidTeamOwner`` (an IllegalArgumentException: 400)."""
+    return ApiError(400, f"Team of type {team_type} can't own entities. Only Team of type Group can own entities.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +178,8 @@ class Store:
             raise ApiError(400, "name must be a non-empty string")
         with self.lock:
             entity: Entity = {key: copy.deepcopy(value) for key, value in body.items()}
+            if "owners" in body:
+                entity["owners"] = self._owners(body["owners"])
             prefix: list[str] = []
             if collection.parent_field and collection.parent_type:
                 parent = self._find(collection.parent_type, body.get(collection.parent_field))
@@ -191,6 +213,29 @@ class Store:
             known[full] = entity
             self._ids[entity["id"]] = (collection.type, full)
             return self._view(entity), old is None
+
+    def _owners(self, owners: object) -> list[Entity]:
+        """The request's owners as references, refused as OpenMetadata refuses them (the whole request fails).
+
+        Each must be a user or a team that exists (EntityRepository's owner validation: ``invalidOwnerType``, a
+        404 for an unknown id) and a team must be of type Group (``teamOwner``: ``invalidTeamOwner``); then the
+        RuleEngine's "Multiple Users or Single Team Ownership" over them all: several users, or one team.
+        """
+        found: list[Entity] = []
+        for owner in owners if isinstance(owners, list) else ():
+            kind = owner.get("type") if isinstance(owner, Mapping) else None
+            if kind is None:
+                raise ApiError(400, "type must not be null")
+            if kind not in ("user", "team"):
+                raise invalid_owner_type(kind)
+            entity = self._find_ref(owner)
+            if kind == "team" and entity.get("teamType", "Group") != "Group":
+                raise invalid_team_owner(entity["teamType"])
+            found.append(entity)
+        teams = sum(1 for entity in found if entity["_type"] == "team")
+        if teams > 1 or (teams and len(found) > teams):
+            raise ApiError(400, OWNERSHIP_RULE)
+        return [ref(entity) for entity in found]
 
     def _view(self, entity: Entity) -> Entity:
         """The entity as the API returns it: a copy, a pipeline with its latest status."""
