@@ -222,3 +222,51 @@ def test_owner_lookups_are_cached(om: OpenMetadataStandIn, sink: OpenMetadataSin
     sink.deliver(works([event("b", "START", job_facets=_owned("eng"))], translator))
     lookups = [r[1] for r in om.requests if r[1].startswith(("/api/v1/users/name/", "/api/v1/teams/name/"))]
     assert lookups == ["/api/v1/users/name/eng", "/api/v1/teams/name/eng"]  # a user first, then the team; once
+
+
+# -- 4. Tags applied to an entity must exist -----------------------------------------------------------------------
+
+
+def _tagged(*pairs: tuple[str, str]) -> dict[str, Any]:
+    return {"tags": {"_producer": "p", "_schemaURL": "s", "tags": [{"key": k, "value": v} for k, v in pairs]}}
+
+
+def test_standin_refuses_a_label_whose_tag_does_not_exist(om: OpenMetadataStandIn, sink: OpenMetadataSink) -> None:
+    label = {"tagFQN": "tier.gold", "source": "Classification", "labelType": "Automated", "state": "Confirmed"}
+    body = _pipeline_body(om, sink, tags=[label])
+    for refused in (body, {**body, "tags": [], "tasks": [{"name": "t", "tags": [label]}]}):  # a task's too
+        answer = sink.client.call("PUT", "/v1/pipelines", refused)
+        assert (answer.status, answer.body["message"]) == (404, "tag instance for tier.gold not found")
+    assert om.entity("pipeline", "svc.p") is None
+    with pytest.raises(Rejected) as no_description:
+        sink.client.call("PUT", "/v1/classifications", {"name": "tier"})
+    assert no_description.value.status == 400
+    assert sink.client.call("PUT", "/v1/classifications", {"name": "tier", "description": "d"}).status == 201
+    tag = sink.client.call("PUT", "/v1/tags", {"name": "gold", "classification": "tier", "description": "d"}).body
+    assert tag["fullyQualifiedName"] == "tier.gold"
+    assert sink.client.call("PUT", "/v1/pipelines", body).status == 201
+
+
+def test_the_sink_creates_a_missing_tag_once(om: OpenMetadataStandIn, sink: OpenMetadataSink) -> None:
+    om.seed_tag("tier.silver")  # the classification exists: only the tag is created
+    translator = Translator()
+    first = sink.deliver(works([event("a", "START", job_facets=_tagged(("tier", "gold"), ("team", "finance")))],
+                               translator))
+    sink.deliver(works([event("b", "START", job_facets=_tagged(("tier", "gold")))], translator))
+    assert not first.dead_letters
+    assert [t["tagFQN"] for t in om.entity("pipeline", "openlineage.airflow-a")["tags"]] == ["team.finance",
+                                                                                            "tier.gold"]
+    assert [t["tagFQN"] for t in om.entity("pipeline", "openlineage.airflow-b")["tags"]] == ["tier.gold"]
+    creations = [r[1] for r in om.requests if r[0] == "PUT" and r[1] in ("/api/v1/tags", "/api/v1/classifications")]
+    assert sorted(creations) == ["/api/v1/classifications", "/api/v1/tags", "/api/v1/tags"]  # team, its tag; gold
+    assert om.entity("classification", "tier")["description"] == "tier"  # the existing one untouched
+    assert "created tag 'tier.gold'" in " | ".join(n.reason for n in first.notices)
+
+
+def test_a_tag_openmetadata_will_not_create_is_left_off(om: OpenMetadataStandIn, sink: OpenMetadataSink) -> None:
+    om.faults.fail(status=403, times=None, path="/api/v1/classifications", method="PUT")
+    outcome = sink.deliver(works([event("a", "START", job_facets=_tagged(("tier", "gold")))]))
+    assert outcome.acknowledged == ["test:1"] and not outcome.dead_letters
+    assert not om.entity("pipeline", "openlineage.airflow-a").get("tags")
+    reasons = " | ".join(n.reason for n in outcome.notices)
+    assert "cannot create tag 'tier.gold'" in reasons and "tag 'tier.gold' is not in OpenMetadata" in reasons

@@ -203,17 +203,17 @@ def test_hostile_names_stay_inside_their_path_segment(om, sink):
     assert om.edges() == []  # none of them exists, and no other entity was taken for them
 
 
-def test_owners_and_tags_openmetadata_lacks_are_left_off_with_a_notice(om, sink):
+def test_owners_openmetadata_lacks_are_left_off_and_tags_created_with_a_notice(om, sink):
     facets = {"ownership": {"_producer": "p", "_schemaURL": "s", "owners": [{"name": "user:nobody"}]},
               "tags": {"_producer": "p", "_schemaURL": "s", "tags": [{"key": "tier", "value": "gold",
                                                                        "source": "USER"}]}}
     outcome = sink.deliver(works([event("owned", "START", job_facets=facets)]))
     assert outcome.acknowledged == ["test:1"] and not outcome.dead_letters
     pipeline = om.entity("pipeline", "openlineage.airflow-owned")
-    assert not pipeline.get("owners") and not pipeline.get("tags")
+    assert not pipeline.get("owners") and [t["tagFQN"] for t in pipeline["tags"]] == ["tier.gold"]
     reasons = " | ".join(n.reason for n in outcome.notices)
     assert "owner user 'nobody' is not in OpenMetadata" in reasons
-    assert "tag 'tier.gold' is not in OpenMetadata" in reasons
+    assert "created tag 'tier.gold'" in reasons
 
 
 def test_a_stale_cached_entity_is_looked_up_again(om, sink):

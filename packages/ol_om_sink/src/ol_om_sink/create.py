@@ -1,19 +1,24 @@
-"""Creating a dataset OpenMetadata lacks (``unresolvedEntities: create``), under a parent that exists.
+"""Creating what OpenMetadata lacks: a dataset (``unresolvedEntities: create``), under a parent that exists; a tag.
 
 Only what the events say is written: a table's columns and their types from the ``schema`` facet, a topic
 (with one partition, as OpenLineage does not say how many), a container path level by level. The parent (a
 table's schema, a topic's or container's service) must exist: ol-om does not invent databases or services.
+
+A tag label names a tag OpenMetadata must have (``TagLabelUtil.applyTagCommonFields`` answers 404 for a
+missing one and the whole pipeline is refused), so the tag is created, and its classification if that is
+missing too; existing ones are never rewritten.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from ol_om_core import fqn as fqns
 from ol_om_core.errors import InvalidFQN
 from ol_om_core.operations import EntityHint
-from ol_om_sink.client import Client, Rejected
+from ol_om_sink.client import AuthError, Client, Rejected
 from ol_om_sink.entities import COLLECTIONS, Directory, Found
 
 # OpenLineage schema types are the source system's own words; these are OpenMetadata's column dataType names.
@@ -48,10 +53,44 @@ def column(name: str, source_type: str) -> dict[str, Any]:
     return body
 
 
+_TAG_DESCRIPTION = "Created by ol-om for the OpenLineage tag {}."
+_CLASSIFICATION_DESCRIPTION = "Created by ol-om for tags of OpenLineage events."
+
+
 class Creator:
     def __init__(self, client: Client, directory: Directory) -> None:
         self._client = client
         self._directory = directory
+        self._tag_lock = threading.Lock()  # one creation per tag, whatever the number of pipelines naming it
+
+    def tag(self, tag_fqn: str, notices: list[str]) -> Found | None:
+        """The tag ``classification.name``, created (with its classification when missing) if OpenMetadata
+        lacks it: ``PUT /v1/classifications``, ``PUT /v1/tags`` (both require a description). Cached after."""
+        try:
+            parts = fqns.split(tag_fqn)
+        except InvalidFQN:
+            return None
+        with self._tag_lock:
+            found = self._directory.get("tag", tag_fqn)
+            if found is not None or len(parts) != 2:  # a nested tag's parent tag is not ours to invent
+                return found
+            try:
+                if self._directory.get("classification", parts[0]) is None:
+                    self._put("classification", {"name": parts[0], "description": _CLASSIFICATION_DESCRIPTION})
+                body = {"name": parts[1], "classification": parts[0], "description": _TAG_DESCRIPTION.format(tag_fqn)}
+                found = self._put("tag", body)
+            except (Rejected, AuthError) as exc:  # a bot allowed to tag but not to create tags: go on without
+                notices.append(f"cannot create tag {tag_fqn!r}: OpenMetadata said {exc}")
+                return None
+            if found is not None:
+                notices.append(f"created tag {found.fqn!r}")
+            return found
+
+    def _put(self, kind: str, body: dict[str, Any]) -> Found | None:
+        answer = self._client.call("PUT", f"/v1/{COLLECTIONS[kind]}", body, label=f"create {kind}")
+        if answer.status == 404:
+            raise Rejected(404, str((answer.body or {}).get("message", "not found")))
+        return self._directory.remember(kind, answer.body)
 
     def entity(self, hint: EntityHint, notices: list[str]) -> Found | None:
         """Create the entity ``hint`` names; ``None`` (and a notice saying why) when its parent is missing."""

@@ -24,7 +24,8 @@ from ol_om_sink.config import CacheConfig
 from ol_om_sink.counters import Counters
 
 COLLECTIONS = {"table": "tables", "topic": "topics", "container": "containers", "pipeline": "pipelines",
-               "user": "users", "team": "teams", "tag": "tags", "databaseSchema": "databaseSchemas",
+               "user": "users", "team": "teams", "tag": "tags", "classification": "classifications",
+               "databaseSchema": "databaseSchemas",
                "databaseService": "services/databaseServices", "messagingService": "services/messagingServices",
                "storageService": "services/storageServices"}
 _FIELDS = {"table": "columns", "container": "dataModel", "pipeline": "tasks,owners,tags"}

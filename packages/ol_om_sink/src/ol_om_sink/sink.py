@@ -306,18 +306,19 @@ class OpenMetadataSink:
         return _Result(notices=notices)
 
     def _resolved_refs(self, body: dict[str, Any], where: str, notices: list[str]) -> dict[str, Any]:
-        """Owners by FQN -> ``{id, type}``; owners and tags OpenMetadata lacks or would refuse are left off (it
-        would refuse the whole pipeline)."""
+        """Owners by FQN -> ``{id, type}``, those OpenMetadata lacks or would refuse left off (it would refuse the
+        whole pipeline); tags OpenMetadata lacks created, or left off if it refuses to create them."""
         body = dict(body)
         if "owners" in body:
             body["owners"] = self._owners(body["owners"], where, notices)
         if "tags" in body:
             tags = []
             for label in body["tags"]:
-                if self.directory.get("tag", label["tagFQN"]) is None:
-                    notices.append(f"tag {label['tagFQN']!r} is not in OpenMetadata: left off {where}")
-                else:
+                # OpenMetadata refuses a label whose tag it lacks (404): create it, once (the directory caches it).
+                if self.directory.get("tag", label["tagFQN"]) or self._creator.tag(label["tagFQN"], notices):
                     tags.append(label)
+                else:
+                    notices.append(f"tag {label['tagFQN']!r} is not in OpenMetadata: left off {where}")
             body["tags"] = tags
         return {k: v for k, v in body.items() if v or k not in ("owners", "tags")}
 

@@ -397,8 +397,8 @@ class OpenMetadataStandIn:
     def seed_tag(self, fqn: str) -> Entity:
         """Create tag ``classification.tag``, and its classification as needed."""
         classification, name = fqns.split(fqn)
-        self._seed("classifications", {"name": classification})
-        return self._seed("tags", {"name": name, "classification": fqns.build(classification)})
+        self._seed("classifications", {"name": classification, "description": classification})
+        return self._seed("tags", {"name": name, "classification": fqns.build(classification), "description": name})
 
     def delete(self, kind: str, fqn: str) -> bool:
         """Remove an entity, its statuses and its lineage edges, as if deleted on the server; False when absent."""

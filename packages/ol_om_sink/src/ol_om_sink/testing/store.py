@@ -64,6 +64,8 @@ class Collection:
     parent_type: str | None = None
     schema: str | None = None
     """The request kind (``schemas.KINDS``) bodies are validated against; None: not validated."""
+    required: tuple[str, ...] = ()
+    """Request fields the create schema requires, checked where no schema file validates the body."""
 
 
 COLLECTIONS: dict[str, Collection] = {
@@ -84,8 +86,9 @@ COLLECTIONS: dict[str, Collection] = {
     # What owners and tag labels refer to.
     "users": Collection("user"),
     "teams": Collection("team"),
-    "classifications": Collection("classification"),
-    "tags": Collection("tag", "classification", "classification"),
+    # createClassification.json and createTag.json require a description (not among the collected schemas).
+    "classifications": Collection("classification", required=("description",)),
+    "tags": Collection("tag", "classification", "classification", required=("description",)),
 }
 SEARCH_INDEXES = {f"{kind}_search_index": kind for kind in ("table", "topic", "container", "pipeline")}
 
@@ -176,10 +179,17 @@ class Store:
         name = body.get("name")
         if not isinstance(name, str) or not name:
             raise ApiError(400, "name must be a non-empty string")
+        for required in collection.required:
+            if body.get(required) is None:
+                raise ApiError(400, f"[{required} must not be null]")
         with self.lock:
             entity: Entity = {key: copy.deepcopy(value) for key, value in body.items()}
             if "owners" in body:
                 entity["owners"] = self._owners(body["owners"])
+            self._check_tags(body.get("tags"))
+            for task in body.get("tasks") or () if collection.type == "pipeline" else ():
+                if isinstance(task, Mapping):  # PipelineRepository.validateTags: the tasks' labels too
+                    self._check_tags(task.get("tags"))
             prefix: list[str] = []
             if collection.parent_field and collection.parent_type:
                 parent = self._find(collection.parent_type, body.get(collection.parent_field))
@@ -236,6 +246,19 @@ class Store:
         if teams > 1 or (teams and len(found) > teams):
             raise ApiError(400, OWNERSHIP_RULE)
         return [ref(entity) for entity in found]
+
+    def _check_tags(self, labels: object) -> None:
+        """``TagLabelUtil.applyTagCommonFields`` on each label: a Classification label's tag must exist
+        (``getTag``: 404 "tag instance for {tagFQN} not found"), a Glossary label's term (none here)."""
+        for label in labels if isinstance(labels, list) else ():
+            if not isinstance(label, Mapping):
+                continue
+            source = label.get("source", "Classification")
+            if source == "Glossary":
+                raise not_found("glossaryTerm", label.get("tagFQN"))
+            if source != "Classification":
+                raise ApiError(400, f"Invalid source type {source}")
+            self._find("tag", label.get("tagFQN"))
 
     def _view(self, entity: Entity) -> Entity:
         """The entity as the API returns it: a copy, a pipeline with its latest status."""
