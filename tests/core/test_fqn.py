@@ -22,8 +22,12 @@ from ol_om_core.errors import InvalidFQN
         pytest.param("my table", "my table", id="space-unquoted"),
         pytest.param("a/b-c:d", "a/b-c:d", id="slash-dash-colon-unquoted"),
         pytest.param("tablé_日本", "tablé_日本", id="unicode-unquoted"),
-        # Newest Java rule for a quote inside a name: wrap and double it.
+        # Newest Java rule for a quote inside a name (OpenMetadata PR #28697): wrap and double it. A single quote
+        # has no meaning in an FQN.
         pytest.param('a"b', '"a""b"', id="inner-quote-doubled"),
+        pytest.param('quo"te\'s', '"quo""te\'s"', id="double-and-single-quote"),
+        pytest.param("it's", "it's", id="single-quote-unquoted"),
+        pytest.param("a.b's", '"a.b\'s"', id="single-quote-with-dot"),
         pytest.param('"a', '"""a"', id="leading-quote"),
         pytest.param('a"', '"a"""', id="trailing-quote"),
         pytest.param('"', '""""', id="lone-quote"),
@@ -108,6 +112,7 @@ _plain_names = _names.filter(lambda part: not (len(part) >= 2 and part[0] == par
 @example(['a"b', "c.d", '"e', 'f"'])
 @example(['"', ".", '""', '"""'])
 @example(["日本.語", "x y", "a/b.parquet"])
+@example(["openlineage", 'airflow-quo"te\'s', "a.b", "it's"])
 def test_split_inverts_build(parts: list[str]) -> None:
     assert fqn.split(fqn.build(*parts)) == parts
 
@@ -122,3 +127,10 @@ def test_quote_name_is_idempotent(name: str) -> None:
 def test_build_output_always_splits(parts: list[str]) -> None:
     # Even already-quoted parts produce an FQN that splits into as many parts.
     assert len(fqn.split(fqn.build(*parts))) == len(parts)
+
+
+def test_a_pipeline_named_with_both_quotes_round_trips() -> None:
+    built = fqn.build("openlineage", 'airflow-quo"te\'s')
+    assert built == 'openlineage."airflow-quo""te\'s"'
+    assert fqn.split(built) == ["openlineage", 'airflow-quo"te\'s']
+    assert fqn.build(*fqn.split(built)) == built

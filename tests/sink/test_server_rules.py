@@ -7,12 +7,14 @@ from typing import Any
 
 import pytest
 
-from builders import PG, dataset, event, make_sink, works
+from builders import PG, TOKEN, dataset, event, make_sink, works
+from ol_om_core import fqn as fqns
+from ol_om_core.operations import fqn_path
 from ol_om_core.translate import Translator
 from ol_om_sink import OpenMetadataSink
 from ol_om_sink.client import Rejected
 from ol_om_sink.testing.standin import OpenMetadataStandIn
-from ol_om_sink.testing.store import OWNERSHIP_RULE
+from ol_om_sink.testing.store import OWNERSHIP_RULE, legacy_quote_name
 
 ORDERS, TOTALS = "postgres.shop.public.orders", "postgres.shop.public.order_totals"
 SQL = "INSERT INTO order_totals SELECT customer_id, sum(amount) FROM orders GROUP BY 1"
@@ -222,6 +224,51 @@ def test_owner_lookups_are_cached(om: OpenMetadataStandIn, sink: OpenMetadataSin
     sink.deliver(works([event("b", "START", job_facets=_owned("eng"))], translator))
     lookups = [r[1] for r in om.requests if r[1].startswith(("/api/v1/users/name/", "/api/v1/teams/name/"))]
     assert lookups == ["/api/v1/users/name/eng", "/api/v1/teams/name/eng"]  # a user first, then the team; once
+
+
+# -- 3. FQN quoting ------------------------------------------------------------------------------------------------
+
+NAMES = ['quo"te\'s', "a.b", "it's"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_standin_puts_then_gets_a_pipeline_by_the_name_openmetadata_quotes(om: OpenMetadataStandIn,
+                                                                         sink: OpenMetadataSink, name: str) -> None:
+    written = sink.client.call("PUT", "/v1/pipelines", _pipeline_body(om, sink, name=name)).body
+    assert written["fullyQualifiedName"] == fqns.build("svc", name)  # quo"te's -> svc."quo""te's"
+    read = sink.client.call("GET", f"/v1/pipelines/name/{fqn_path(fqns.build('svc', name))}")
+    assert (read.status, read.body["id"], read.body["name"]) == (200, written["id"], name)
+
+
+def test_standin_can_quote_as_servers_before_pr_28697_did(sink: OpenMetadataSink) -> None:
+    with OpenMetadataStandIn(token=TOKEN, fqn_quotes="backslash") as old:
+        client = make_sink(old).client
+        client.call("PUT", "/v1/services/pipelineServices", {"name": "svc", "serviceType": "Airflow"})
+        written = client.call("PUT", "/v1/pipelines", {"name": 'quo"te\'s', "service": "svc"}).body
+        assert written["fullyQualifiedName"] == "svc." + legacy_quote_name('quo"te\'s') == 'svc.quo\\"te\'s'
+        assert client.call("GET", f"/v1/pipelines/name/{fqn_path(written['fullyQualifiedName'])}").status == 200
+        doubled = fqn_path(fqns.build("svc", 'quo"te\'s'))  # svc."quo""te's": this server has no such FQN
+        assert client.call("GET", f"/v1/pipelines/name/{doubled}").status == 404
+
+
+@pytest.mark.parametrize("fqn_quotes", ["doubled", "backslash"])
+@pytest.mark.parametrize("job", NAMES)
+def test_the_sink_writes_and_reads_back_a_pipeline_whatever_its_name(fqn_quotes: Any, job: str) -> None:
+    with OpenMetadataStandIn(token=TOKEN, fqn_quotes=fqn_quotes) as om:
+        _seed(om)
+        sink = make_sink(om)
+        run_id = "5f6c6e2a-0000-4000-8000-000000000001"
+        run = works([event(job, "START", run_id), event(job, "COMPLETE", run_id, inputs=[
+            dataset(PG, "shop.public.orders")], outputs=[dataset(PG, "shop.public.order_totals")])])
+        outcome = sink.deliver(run)
+        assert outcome.acknowledged == ["test:1", "test:2"] and not outcome.dead_letters, outcome
+        [pipeline] = om.entities("pipeline")
+        assert pipeline["name"] == f"airflow-{job}"
+        assert [s["executionStatus"] for s in om.statuses(pipeline["fullyQualifiedName"])] == ["Successful"]
+        assert _edge_details(om)["pipeline"]["id"] == pipeline["id"]
+        not_found = [r for r in om.requests if r[2] == 404 and "/pipelines/" in r[1] and r[0] == "PUT"]
+        assert not_found == []
+        sink.close()
 
 
 # -- 4. Tags applied to an entity must exist -----------------------------------------------------------------------

@@ -3,10 +3,14 @@
 An FQN is name parts joined with ``.``. A part that contains ``.`` is wrapped in double quotes
 (``svc.default.bucket."raw/a.csv"``); spaces, ``/``, ``-``, ``:`` and unicode stay unquoted.
 
-A ``"`` inside a name: OpenMetadata changed this rule twice (older Java and the current Python client reject
-it, an intermediate Java grammar backslash-escaped it). We follow the newest Java rule: wrap the part in quotes
-and double every inner quote, so ``a"b`` becomes ``"a""b"``. It is the only rule under which every name can
-be written and read back; the sink should still treat such names as "look up, don't trust".
+A ``"`` inside a name: OpenMetadata changed this rule twice. The oldest server refused it (``Invalid name``);
+later ``FullyQualifiedName.quoteName`` backslash-escaped it without wrapping the part (``a"b`` -> ``a\\"b``),
+which its own grammar (``Fqn.g4``) could not parse back. Since PR #28697 (June 2026) the server wraps a part
+that holds a ``.`` or a ``"`` in quotes and doubles every inner quote (grammar: ``'"' ( ~["] | '""' )* '"'``),
+so ``a"b`` becomes ``"a""b"``, and ``quoteName`` is idempotent on an encoded part. We follow that rule: the
+only one under which every name can be written and read back. A single quote means nothing in an FQN:
+``quo"te's`` is ``"quo""te's"``, ``it's`` stays ``it's``. The sink still uses the FQN the server answers with,
+for servers of the backslash era.
 
 Round trip: ``split(build(*parts)) == list(parts)`` for every non-empty part that is not itself wrapped in
 double quotes. A part that is (``"a.b"``, ``"a"``) is taken as already quoted, as OpenMetadata does: it keeps

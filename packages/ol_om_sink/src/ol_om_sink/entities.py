@@ -149,8 +149,14 @@ class Directory:
         self._cache.put(key, found)
         return found
 
-    def remember(self, entity_type: str, entity: Any) -> Found | None:
-        """Cache an entity the server returned (from a GET, a search or our own PUT)."""
+    def cached(self, entity_type: str, entity_fqn: str) -> Found | None:
+        """The entity if the cache knows it; never a call."""
+        return self._cache.get((entity_type, entity_fqn))[1]
+
+    def remember(self, entity_type: str, entity: Any, requested_fqn: str = "") -> Found | None:
+        """Cache an entity the server returned (from a GET, a search or our own PUT), also under the FQN it was
+        asked for: a server that quotes a name differently (OpenMetadata before PR #28697 backslash-escaped a
+        ``"``) answers with its own FQN, and later look-ups by ours must find it without a 404."""
         if not isinstance(entity, Mapping) or not isinstance(entity.get("id"), str):
             return None
         entity_fqn = str(entity.get("fullyQualifiedName") or entity.get("name") or "")
@@ -160,6 +166,8 @@ class Directory:
         found = Found(entity["id"], entity_type, entity_fqn, entity if entity_type in ("pipeline", "team") else {},
                       columns)
         self._cache.put((entity_type, entity_fqn), found)
+        if requested_fqn and requested_fqn != entity_fqn:
+            self._cache.put((entity_type, requested_fqn), found)
         return found
 
     def forget(self, entity_type: str, entity_fqn: str) -> None:

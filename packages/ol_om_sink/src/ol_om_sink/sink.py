@@ -300,7 +300,7 @@ class OpenMetadataSink:
             self.counters.add("unchanged")
             return _Result(notices=notices)
         entity = self._put(op.path, body, "pipeline")
-        self.directory.remember("pipeline", entity)
+        self.directory.remember("pipeline", entity, pipeline_fqn)
         with self._lock:
             self._pipelines.put(pipeline_fqn, _projection(body))
         return _Result(notices=notices)
@@ -365,11 +365,12 @@ class OpenMetadataSink:
         pipeline_fqn = _subject(op)
         timestamp = op.body["timestamp"]
         key = (pipeline_fqn, timestamp)
+        path = self._status_path(op, pipeline_fqn)
         with self._lock:
             held = self._statuses.get(key)
         if held is None and not op.whole:
             # Joining a run midway (a restart, a rebalance): merge with what OpenMetadata already has.
-            answer = self.client.call("GET", op.path, params={"startTs": timestamp, "endTs": timestamp},
+            answer = self.client.call("GET", path, params={"startTs": timestamp, "endTs": timestamp},
                                       label="pipeline status")
             data = answer.body.get("data") if answer.status == 200 and isinstance(answer.body, Mapping) else None
             held = next((s for s in data or () if s.get("timestamp") == timestamp), None)
@@ -377,10 +378,17 @@ class OpenMetadataSink:
         if body == held:
             self.counters.add("unchanged")
             return _Result()
-        self._put(op.path, body, "pipeline status")
+        self._put(path, body, "pipeline status")
         with self._lock:
             self._statuses.put(key, body)
         return _Result()
+
+    def _status_path(self, op: Operation, pipeline_fqn: str) -> str:
+        """The status path under the FQN the server gave the pipeline, where it quotes the name otherwise."""
+        found = self.directory.cached("pipeline", pipeline_fqn)
+        if found is None or found.fqn == pipeline_fqn:
+            return op.path
+        return f"/v1/pipelines/{fqn_path(found.fqn)}/status"
 
     # -- lineage --------------------------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, unquote
 
 from ol_om_core import fqn as fqns
 from ol_om_core.operations import EntityHint
-from ol_om_sink.testing.store import COLLECTIONS, ApiError, Collection, Entity, Store
+from ol_om_sink.testing.store import COLLECTIONS, ApiError, Collection, Entity, Store, legacy_quote_name
 
 if TYPE_CHECKING:
     from ol_om_sink.testing.schemas import RequestValidator
@@ -246,14 +246,17 @@ class OpenMetadataStandIn:
     """
 
     def __init__(
-        self, *, token: str | None = None, validate: bool = True, version: str = "1.6.2", port: int = 0
+        self, *, token: str | None = None, validate: bool = True, version: str = "1.6.2", port: int = 0,
+        fqn_quotes: Literal["doubled", "backslash"] = "doubled",
     ) -> None:
         self.token = token
         self.validate = validate
         self.version = version
         self.faults = Faults()
         self._port = port
-        self._store = Store()
+        # "doubled": FullyQualifiedName.quoteName since OpenMetadata PR #28697 (a name with "." or '"' is wrapped in
+        # quotes, each '"' doubled: quo"te's -> "quo""te's"); "backslash": the rule before it (quo\"te's).
+        self._store = Store(fqns.quote_name if fqn_quotes == "doubled" else legacy_quote_name)
         self._requests: list[tuple[str, str, int]] = []
         self._validator: RequestValidator | None = None
         self._server: _Server | None = None

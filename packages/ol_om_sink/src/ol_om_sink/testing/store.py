@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,15 +110,30 @@ def _public(entity: Entity) -> Entity:
     return {key: copy.deepcopy(value) for key, value in entity.items() if key != "_type"}
 
 
-def _with_fqns(items: Any, parent_fqn: str) -> list[Any]:
+QuoteName = Callable[[str], str]
+
+
+def legacy_quote_name(name: str) -> str:
+    """``FullyQualifiedName.quoteName`` as OpenMetadata's server had it before PR #28697 (June 2026), for tests
+    of servers still running it: a ``"`` inside a name was backslash-escaped and the part left unwrapped, even
+    with a dot in it (``a"b`` -> ``a\\"b``); ``"a.b"`` kept, ``"a"`` unwrapped, a dot alone quoted."""
+    quoted = re.fullmatch(r'"([^"]+)"', name)
+    if quoted:
+        return name if "." in quoted.group(1) else quoted.group(1)
+    if '"' not in name:
+        return f'"{name}"' if "." in name else name
+    return name.replace('"', '\\"')
+
+
+def _with_fqns(items: Any, parent_fqn: str, quote: QuoteName) -> list[Any]:
     """Copies of columns or tasks with ``fullyQualifiedName`` = parent FQN + name, nested ``children`` too."""
     result = []
     for original in items if isinstance(items, list) else []:
         item = dict(original) if isinstance(original, Mapping) else original
         if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
-            item["fullyQualifiedName"] = fqns.build(*fqns.split(parent_fqn), item["name"])
+            item["fullyQualifiedName"] = parent_fqn + fqns.SEPARATOR + quote(item["name"])
             if isinstance(item.get("children"), list):
-                item["children"] = _with_fqns(item["children"], item["fullyQualifiedName"])
+                item["children"] = _with_fqns(item["children"], item["fullyQualifiedName"], quote)
         result.append(item)
     return result
 
@@ -139,7 +155,9 @@ def _edge_wire(edge: Entity) -> Entity:
 
 
 class Store:
-    def __init__(self) -> None:
+    def __init__(self, quote_name: QuoteName = fqns.quote_name) -> None:
+        # A child's FQN is its parent's plus its quoted name (FullyQualifiedName.add), quoted as the server does.
+        self._quote = quote_name
         self.lock = threading.RLock()
         self._entities: dict[str, dict[str, Entity]] = {}  # type -> FQN -> entity (with a private "_type")
         self._ids: dict[str, tuple[str, str]] = {}  # id -> (type, FQN)
@@ -190,21 +208,21 @@ class Store:
             for task in body.get("tasks") or () if collection.type == "pipeline" else ():
                 if isinstance(task, Mapping):  # PipelineRepository.validateTags: the tasks' labels too
                     self._check_tags(task.get("tags"))
-            prefix: list[str] = []
+            prefix = ""
             if collection.parent_field and collection.parent_type:
                 parent = self._find(collection.parent_type, body.get(collection.parent_field))
-                prefix = fqns.split(parent["fullyQualifiedName"])
+                prefix = parent["fullyQualifiedName"] + fqns.SEPARATOR
                 entity[collection.parent_field] = ref(parent)
                 for inherited in ("service", "serviceType", "database"):  # e.g. a table's service and database
                     if inherited in parent and inherited != collection.parent_field:
                         entity[inherited] = copy.deepcopy(parent[inherited])
             if collection.type == "container" and body.get("parent") is not None:
                 parent = self._find_ref(body["parent"])  # a container inside another container
-                prefix, entity["parent"] = fqns.split(parent["fullyQualifiedName"]), ref(parent)
-            full = fqns.build(*prefix, name)
+                prefix, entity["parent"] = parent["fullyQualifiedName"] + fqns.SEPARATOR, ref(parent)
+            full = prefix + self._quote(name)
             for key in ("columns", "tasks"):
                 if key in entity:
-                    entity[key] = _with_fqns(entity[key], full)
+                    entity[key] = _with_fqns(entity[key], full, self._quote)
 
             known = self._entities.setdefault(collection.type, {})
             old = known.get(full)
