@@ -3,8 +3,9 @@
 A batch is written in three phases, so nothing points at an entity not yet written: pipeline services, then
 pipelines, then run statuses, lineage, queries and usage. Within a phase calls run concurrently on keep-alive
 connections. Calls that say the same thing twice in a batch are sent once: the last pipeline body (it holds
-every task known), the last status of a run (statuses only move forward), the last version of an edge or a
-query; usage counts of one table and day are summed into one call (OpenMetadata's PUT adds them up).
+every task known), the last status of a run (statuses only move forward), the last version of a query, the
+union of an edge's reports (``edges``); usage counts of one table and day are summed into one call
+(OpenMetadata's PUT adds them up).
 
 Each call ends done, dead-lettered (OpenMetadata refused it for good: its reason is kept), or pending
 (throttled, server down, timeouts: retried with exponential back-off and jitter for ``retry.maxElapsed``
