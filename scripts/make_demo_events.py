@@ -64,7 +64,7 @@ def main() -> None:
     dag_job = {"namespace": "airflow-prod", "name": "orders_etl", "facets": {
         "jobType": job_type("AIRFLOW", "DAG"),
         "documentation": facet(description="Nightly orders pipeline: clean, aggregate, notify."),
-        "ownership": facet(owners=[{"name": "team:data-platform"}, {"name": "user:ana"}]),
+        "ownership": facet(owners=[{"name": "team:data-platform"}]),  # one team, or users: OpenMetadata's rule
         "sourceCodeLocation": facet(type="git", url="https://git.example.com/data/dags/orders_etl.py"),
         "tags": facet(tags=[{"key": "tier", "value": "gold", "source": "DAG"}]),
     }}

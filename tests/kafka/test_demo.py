@@ -14,8 +14,8 @@ def test_the_demo_shows_what_openmetadata_holds(capsys, broker):  # broker: skip
     out = capsys.readouterr().out
     assert time.monotonic() - started < 60
     assert "emitted 18 OpenLineage events with openlineage-python's KafkaTransport" in out
-    assert ("airflow_openlineage.airflow-prod-orders_etl  [aggregate, clean, notify]  owners: team data-platform, "
-            "user ana  tags: tier.gold") in out
+    assert ("airflow_openlineage.airflow-prod-orders_etl  [aggregate, clean, notify]  owners: team data-platform  "
+            "tags: tier.gold") in out
     assert "Failed (aggregate=Successful, clean=Successful, notify=Failed)" in out
     assert "s3.datalake.raw.sales -> hive.default.analytics.sales" in out
     assert "column mappings" in out and 'kafka."clicks.raw" -> kafka."clicks.sessions"' in out
