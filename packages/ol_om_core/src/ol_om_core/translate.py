@@ -144,7 +144,8 @@ class Translator:
             info = pipelines.merged(pipeline.info, spec)
             if info != pipeline.info:
                 pipeline.info, pipeline.version = info, pipeline.version + 1
-            for declared in pipelines.declared_tasks(job, pipeline.tasks):
+            run_event = event if isinstance(event, RunEvent) else None
+            for declared in pipelines.declared_tasks(job, run_event, pipeline.tasks):
                 self._set_task(pipeline, declared)
         if where.task is not None:
             self._set_task(pipeline, pipelines.merged(pipeline.tasks.get(where.task), spec))
