@@ -112,7 +112,8 @@ class Postgres:
     def __init__(self, work: Path) -> None:
         self.dir = work / "pg"
         self.port = free_port()
-        self.dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.dir, ignore_errors=True)  # a kept work folder's cluster is started anew
+        self.dir.mkdir(parents=True)
         shutil.chown(self.dir, "postgres")
         run([str(PG_BIN / "initdb"), "-D", str(self.dir / "data"), "-U", "postgres", "--auth=trust"], user="postgres")
         run([str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w", "-o",

@@ -60,10 +60,13 @@ class View:
 _UNSEEN = View("Pending")
 
 
-def _attempt(reports: list[tuple[int, str]]) -> View:
-    """The latest attempt of one run id: the events from its latest START on (all of them without a START)."""
+def _attempt(reports: list[tuple[int, str]], child_starts: tuple[int, ...] = ()) -> View:
+    """The latest attempt of one run id: the events from its latest START on (all of them without a START).
+
+    A pipeline run's children starting again also begin a new attempt of it: Airflow 3 sends no DAG run START
+    through every path (``airflow dags test`` sends none), but a cleared DAG run's tasks do start again."""
     starts = [time for time, kind in reports if kind == "START"]
-    begun = max(starts) if starts else min(time for time, _ in reports)
+    begun = max([*starts, *child_starts]) if starts or child_starts else min(time for time, _ in reports)
     status, start, end, moment = "Pending", max(starts) if starts else None, None, _NEVER
     for time, kind in reports:
         if time < begun:
@@ -99,8 +102,8 @@ class TaskRun:
         if self.verdict is None or time >= self.verdict[0]:
             self.verdict = (time, status)
 
-    def view(self) -> View:
-        attempts = [_attempt(reports) for reports in self.runs.values() if reports]
+    def view(self, child_starts: tuple[int, ...] = ()) -> View:
+        attempts = [_attempt(reports, child_starts) for reports in self.runs.values() if reports]
         latest = max(attempts, key=lambda v: (v.begun, v.moment), default=_UNSEEN)
         if self.verdict is not None and self.verdict[0] >= latest.moment:
             when, status = self.verdict
@@ -124,7 +127,9 @@ class PipelineRun:
         return self.tasks.setdefault(name, TaskRun())
 
     def _views(self) -> tuple[View, dict[str, View]]:
-        return self.own.view(), {name: task.view() for name, task in self.tasks.items()}
+        child_starts = tuple(time for task in self.tasks.values() for reports in task.runs.values()
+                             for time, kind in reports if kind == "START")
+        return self.own.view(child_starts), {name: task.view() for name, task in self.tasks.items()}
 
     @staticmethod
     def _overall(own: View, tasks: Mapping[str, View]) -> str:

@@ -1,0 +1,163 @@
+"""What OpenMetadata holds after real producers' recorded events (tests/fixtures/producers, their versions in
+VERSIONS.json): one pipeline per DAG / dbt project, one task per Airflow task / dbt node, every finished run
+terminal and right, owners and tags, edges with their columns and pipeline. Through the sink into the stand-in,
+and end to end through the HTTP receiver with openlineage-python's HTTP transport."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openlineage.client.transport.http import HttpConfig, HttpTransport
+
+from builders import TOKEN, make_sink
+from ol_om_core.parse import parse
+from ol_om_core.runtime.delivery import Work
+from ol_om_core.runtime.http_source import HttpSettings, HttpSource
+from ol_om_core.runtime.runner import Runner
+from ol_om_core.translate import Translator
+from ol_om_sink.testing import schemas
+from ol_om_sink.testing.standin import OpenMetadataStandIn
+
+RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "producers"
+AIRFLOW = "airflow_openlineage"
+
+
+def recorded(producer: str, scenario: str) -> list[bytes]:
+    return [line for line in (RECORDINGS / producer / f"{scenario}.jsonl").read_bytes().splitlines() if line]
+
+
+def estate(om: OpenMetadataStandIn, lines: list[bytes]) -> None:
+    """What a catalogued estate holds: every table the events name (with their columns), the owners' teams."""
+    translator = Translator()
+    for line in lines:
+        for op in translator.translate(parse(line)).operations:
+            for hint in op.entities:
+                om.seed_dataset(hint)
+    om.seed_owner("data-eng", "team")
+    om.seed_owner("data-platform", "team")
+
+
+@pytest.fixture
+def om() -> Iterator[OpenMetadataStandIn]:
+    with OpenMetadataStandIn(token=TOKEN, validate=schemas.available()) as server:
+        yield server
+
+
+def deliver(om: OpenMetadataStandIn, *scenarios: tuple[str, str]) -> None:
+    lines = [line for producer, scenario in scenarios for line in recorded(producer, scenario)]
+    estate(om, lines)
+    translator, sink = Translator(), make_sink(om)
+    try:
+        for n, line in enumerate(lines):  # one event a batch, as `ol-om serve` often gets them
+            outcome = sink.deliver([Work(f"rec:{n}", translator.translate(parse(line)).operations)])
+            assert not outcome.dead_letters, [d.reason for d in outcome.dead_letters]
+            assert not outcome.pending
+    finally:
+        sink.close()
+    refused = [r for r in om.requests if r[2] >= 400 and not (r[0] == "GET" and r[2] == 404)]
+    assert refused == []
+
+
+def pipeline(om: OpenMetadataStandIn, fqn: str) -> dict[str, Any]:
+    found = [p for p in om.entities("pipeline") if p["fullyQualifiedName"] == fqn]
+    assert found, f"no pipeline {fqn}; OpenMetadata holds {[p['fullyQualifiedName'] for p in om.entities('pipeline')]}"
+    return found[0]
+
+
+def only_run(om: OpenMetadataStandIn, fqn: str) -> dict[str, Any]:
+    statuses = om.statuses(fqn)
+    assert len(statuses) == 1, "one DAG run is one status record"
+    return statuses[0]
+
+
+def task_states(status: dict[str, Any]) -> dict[str, str]:
+    return {t["name"]: t["executionStatus"] for t in status["taskStatus"]}
+
+
+def test_airflow_success_one_pipeline_tasks_owner_tags_and_column_lineage(om: OpenMetadataStandIn) -> None:
+    deliver(om, ("airflow", "orders_etl"))
+    assert [p["fullyQualifiedName"] for p in om.entities("pipeline")] == [f"{AIRFLOW}.prod-orders_etl"]
+    dag = pipeline(om, f"{AIRFLOW}.prod-orders_etl")
+    assert sorted(t["name"] for t in dag["tasks"]) == ["extract", "load", "report"]
+    tasks = {t["name"]: t for t in dag["tasks"]}
+    assert "CREATE TABLE analytics.order_totals" in tasks["load"]["taskSQL"]
+    assert dag["description"] == "Daily order totals per customer."
+    assert [(o["type"], o["name"]) for o in dag["owners"]] == [("team", "data-eng")]  # no user data-eng: the team
+    assert {t["tagFQN"] for t in dag["tags"]} == {"OpenLineage.finance", "OpenLineage.tier:gold"}
+    run = only_run(om, f"{AIRFLOW}.prod-orders_etl")
+    assert run["executionStatus"] == "Successful"
+    assert task_states(run) == {"extract": "Successful", "load": "Successful", "report": "Successful"}
+    edges = {(e["fromEntity"]["fullyQualifiedName"], e["toEntity"]["fullyQualifiedName"]): e["lineageDetails"]
+             for e in om.edges()}
+    totals = "postgres.shop.analytics.order_totals"
+    assert {"postgres.shop.raw.orders", "postgres.shop.raw.customers"} <= {src for src, dst in edges if dst == totals}
+    for (_, dst), details in edges.items():
+        assert details["pipeline"]["fullyQualifiedName"] == f"{AIRFLOW}.prod-orders_etl"
+    columns = edges[("postgres.shop.raw.orders", totals)]["columnsLineage"]
+    assert {"toColumn": f"{totals}.total", "fromColumns": ["postgres.shop.raw.orders.amount"]} in [
+        {"toColumn": c["toColumn"], "fromColumns": c["fromColumns"]} for c in columns]
+
+
+def test_airflow_failure_the_failed_task_and_the_task_that_never_ran(om: OpenMetadataStandIn) -> None:
+    deliver(om, ("airflow", "orders_fail"))
+    dag = pipeline(om, f"{AIRFLOW}.prod-orders_fail")
+    assert sorted(t["name"] for t in dag["tasks"]) == ["broken", "extract", "publish"]
+    assert [(o["type"], o["name"]) for o in dag["owners"]] == [("team", "data-platform")]
+    run = only_run(om, f"{AIRFLOW}.prod-orders_fail")
+    assert run["executionStatus"] == "Failed"
+    assert task_states(run) == {"extract": "Successful", "broken": "Failed", "publish": "Skipped"}
+
+
+def test_airflow_a_retry_that_succeeds_is_successful(om: OpenMetadataStandIn) -> None:
+    deliver(om, ("airflow", "orders_retry"))
+    run = only_run(om, f"{AIRFLOW}.prod-orders_retry")
+    assert run["executionStatus"] == "Successful"
+    assert task_states(run) == {"flaky": "Successful"}
+
+
+def test_airflow_a_cleared_rerun_is_successful(om: OpenMetadataStandIn) -> None:
+    """Airflow keeps the DAG run's and the tasks' run ids when a run is cleared and run again."""
+    deliver(om, ("airflow", "orders_rerun"))
+    run = only_run(om, f"{AIRFLOW}.prod-orders_rerun")
+    assert run["executionStatus"] == "Successful"
+    assert task_states(run) == {"prepare": "Successful", "needs_fix": "Successful"}
+
+
+def test_airflow_every_recording_end_to_end_through_the_http_receiver(om: OpenMetadataStandIn,
+                                                                       tmp_path: Path) -> None:
+    """openlineage-python's HTTP transport, one event a request as Airflow sends them, into the receiver,
+    the runner and the sink: what OpenMetadata holds is what the sink alone gives."""
+    scenarios = ["orders_etl", "orders_fail", "orders_retry", "orders_rerun"]
+    lines = [line for s in scenarios for line in recorded("airflow", s)]
+    estate(om, lines)
+    source = HttpSource(HttpSettings(port=0, spool_dir=str(tmp_path / "spool"), token=TOKEN))
+    sink = make_sink(om)
+    runner = Runner(Translator(), sink, stop=source.stop)
+    thread = threading.Thread(target=runner.run, args=(source, 3600.0), daemon=True)
+    thread.start()
+    transport = HttpTransport(HttpConfig.from_dict({"url": source.url, "auth": {"type": "api_key",
+                                                                                 "apiKey": TOKEN}}))
+    try:
+        for line in lines:
+            assert transport.emit(json.loads(line)).status_code == 201  # type: ignore[arg-type]
+        deadline = time.monotonic() + 30
+        while source.lag() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert source.lag() == 0
+    finally:
+        transport.close()
+        source.stop.set()
+        thread.join(30)
+        source.close()
+        sink.close()
+    assert sorted(p["name"] for p in om.entities("pipeline")) == [f"prod-{s}" for s in sorted(scenarios)]
+    expected = {"orders_etl": "Successful", "orders_fail": "Failed", "orders_retry": "Successful",
+                "orders_rerun": "Successful"}
+    assert {s: only_run(om, f"{AIRFLOW}.prod-{s}")["executionStatus"] for s in scenarios} == expected
+    assert task_states(only_run(om, f"{AIRFLOW}.prod-orders_fail"))["publish"] == "Skipped"
