@@ -97,8 +97,7 @@ def test_airflow_success_one_pipeline_tasks_owner_tags_and_column_lineage(om: Op
              for e in om.edges()}
     totals = "postgres.shop.analytics.order_totals"
     assert {"postgres.shop.raw.orders", "postgres.shop.raw.customers"} <= {src for src, dst in edges if dst == totals}
-    for (_, dst), details in edges.items():
-        assert details["pipeline"]["fullyQualifiedName"] == f"{AIRFLOW}.prod-orders_etl"
+    assert {d["pipeline"]["fullyQualifiedName"] for d in edges.values()} == {f"{AIRFLOW}.prod-orders_etl"}
     columns = edges[("postgres.shop.raw.orders", totals)]["columnsLineage"]
     assert {"toColumn": f"{totals}.total", "fromColumns": ["postgres.shop.raw.orders.amount"]} in [
         {"toColumn": c["toColumn"], "fromColumns": c["fromColumns"]} for c in columns]
