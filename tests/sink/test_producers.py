@@ -35,10 +35,18 @@ def recorded(producer: str, scenario: str) -> list[bytes]:
 def estate(om: OpenMetadataStandIn, lines: list[bytes]) -> None:
     """What a catalogued estate holds: every table the events name (with their columns), the owners' teams."""
     translator = Translator()
-    for line in lines:
-        for op in translator.translate(parse(line)).operations:
-            for hint in op.entities:
-                om.seed_dataset(hint)
+    ops = [op for line in lines for op in translator.translate(parse(line)).operations]
+    columns: dict[str, dict[str, None]] = {}  # table -> every column the events name (schema, column lineage)
+    for op in ops:
+        for hint in op.entities:
+            columns.setdefault(hint.fqn, {}).update(dict.fromkeys(name for name, _ in hint.columns))
+        for entry in op.body.get("edge", {}).get("lineageDetails", {}).get("columnsLineage", ()):
+            for column in [entry["toColumn"], *entry["fromColumns"]]:
+                table, _, name = column.rpartition(".")
+                columns.setdefault(table, {})[name] = None
+    for op in ops:
+        for hint in op.entities:
+            om.seed_dataset(hint, list(columns[hint.fqn]) if hint.type == "table" else None)
     om.seed_owner("data-eng", "team")
     om.seed_owner("data-platform", "team")
 
@@ -160,3 +168,47 @@ def test_airflow_every_recording_end_to_end_through_the_http_receiver(om: OpenMe
                 "orders_rerun": "Successful"}
     assert {s: only_run(om, f"{AIRFLOW}.prod-{s}")["executionStatus"] for s in scenarios} == expected
     assert task_states(only_run(om, f"{AIRFLOW}.prod-orders_fail"))["publish"] == "Skipped"
+
+
+DBT = "dbt_openlineage.dbt-shop-dbt-run-shop_analytics"
+MODELS = ["model.shop_analytics.customer_revenue", "model.shop_analytics.stg_customers",
+          "model.shop_analytics.stg_orders"]
+
+
+def test_dbt_run_one_pipeline_a_task_per_model_tags_owner_and_column_lineage(om: OpenMetadataStandIn) -> None:
+    om.seed_owner("ana")
+    deliver(om, ("dbt", "run"))
+    assert [p["fullyQualifiedName"] for p in om.entities("pipeline")] == [DBT]
+    project = pipeline(om, DBT)
+    assert sorted(t["name"] for t in project["tasks"]) == MODELS
+    revenue = {t["name"]: t for t in project["tasks"]}["model.shop_analytics.customer_revenue"]
+    assert {t["tagFQN"] for t in revenue["tags"]} == {"dbtTags.finance", "dbtTags.pii"}
+    assert [(o["type"], o["name"]) for o in project["owners"]] == [("user", "ana")]
+    assert [(o["type"], o["id"]) for o in revenue["owners"]] == [("user", project["owners"][0]["id"])]
+    run = only_run(om, DBT)
+    assert run["executionStatus"] == "Successful"
+    assert task_states(run) == dict.fromkeys(MODELS, "Successful")
+    revenue_edges = [e for e in om.edges()
+                     if e["toEntity"]["fullyQualifiedName"] == "postgres.shop.analytics.customer_revenue"]
+    assert revenue_edges and all(e["lineageDetails"]["columnsLineage"] for e in revenue_edges)
+
+
+def test_dbt_every_command_is_the_same_pipeline_and_tasks_and_keeps_the_column_lineage(
+        om: OpenMetadataStandIn) -> None:
+    """run, then test, build and structured-log mode (which sends no column lineage): one pipeline, one task per
+    node (a model's generic tests one more), and no edge loses the columns an earlier run wrote."""
+    om.seed_owner("ana")
+    deliver(om, ("dbt", "run"))
+    columns = {(e["fromEntity"]["fullyQualifiedName"], e["toEntity"]["fullyQualifiedName"]):
+               e["lineageDetails"].get("columnsLineage", []) for e in om.edges()}
+    deliver(om, ("dbt", "test"), ("dbt", "build"), ("dbt", "run_structured_logs"))
+    assert [p["fullyQualifiedName"] for p in om.entities("pipeline")] == [DBT]
+    names = sorted(t["name"] for t in pipeline(om, DBT)["tasks"])
+    assert names == sorted([*MODELS, *(f"{m}.tests" for m in MODELS), "test.shop_analytics.revenue_is_positive"])
+    after = {(e["fromEntity"]["fullyQualifiedName"], e["toEntity"]["fullyQualifiedName"]):
+             e["lineageDetails"].get("columnsLineage", []) for e in om.edges()}
+    for edge, held in columns.items():
+        assert {c["toColumn"] for c in held} <= {c["toColumn"] for c in after[edge]}, edge
+    runs = {s["executionId"]: s for s in om.statuses(DBT)}
+    assert len(runs) == 4, "one status record per dbt invocation"
+    assert sorted(s["executionStatus"] for s in runs.values()) == ["Failed", "Failed", "Successful", "Successful"]

@@ -2,7 +2,8 @@
 
 A dbt model's job name depends on the command that ran it (``db.schema.project.model`` under ``dbt run``,
 ``….build.run`` under ``dbt build``, ``model.project.model`` in structured-log mode), while the job facet
-``dbt_node`` carries the node's ``unique_id`` in every one: that is the task's name, so one model is one task.
+``dbt_node`` carries the node's ``unique_id`` in every one: that is the task's name, so one model is one task
+(and its tests one more).
 
 dbt tags arrive as run tags with ``source: DBT`` (value ``"true"``) and become tags of the ``dbtTags``
 classification, the one OpenMetadata's own dbt ingestion uses; ``meta`` entries arrive with ``source: DBT_META``,
@@ -21,10 +22,16 @@ _META_OWNER = "owner"
 
 
 def node_id(job: Job) -> str | None:
-    """The dbt node's ``unique_id`` (``model.shop.orders``, ``test.shop.not_null_orders_id.1a2b``), if sent."""
+    """The task a dbt node's job is: the node's ``unique_id`` (``model.shop.orders``, ``test.shop.revenue_ok``).
+
+    dbt-ol runs a model's generic tests (not_null, unique…) as one job of jobType TEST carrying the *model's*
+    ``unique_id``: that is the task ``<unique_id>.tests``, so a failing test does not pass for its model."""
     facet = job.facets.get("dbt_node")
     unique_id = facet.get("unique_id") if isinstance(facet, dict) else None
-    return unique_id if isinstance(unique_id, str) and unique_id.strip() else None
+    if not isinstance(unique_id, str) or not unique_id.strip():
+        return None
+    testing = job.job_type is not None and job.job_type.job_type == "TEST"
+    return f"{unique_id}.tests" if testing and not unique_id.startswith("test.") else unique_id
 
 
 def tags(run: Run) -> tuple[Tag, ...]:
