@@ -101,6 +101,9 @@ def test_airflow_success_one_pipeline_tasks_owner_tags_and_column_lineage(om: Op
     run = only_run(om, f"{AIRFLOW}.prod-orders_etl")
     assert run["executionStatus"] == "Successful"
     assert task_states(run) == {"extract": "Successful", "load": "Successful", "report": "Successful"}
+    for task in run["taskStatus"]:  # Airflow's log of the try, where OpenMetadata shows a task run's log
+        assert task["logLink"].startswith("http://localhost:8080/dags/orders_etl/runs/")
+        assert task["logLink"].endswith(f"/tasks/{task['name']}?try_number=1")
     edges = {(e["fromEntity"]["fullyQualifiedName"], e["toEntity"]["fullyQualifiedName"]): e["lineageDetails"]
              for e in om.edges()}
     totals = "postgres.shop.analytics.order_totals"
@@ -126,6 +129,7 @@ def test_airflow_a_retry_that_succeeds_is_successful(om: OpenMetadataStandIn) ->
     run = only_run(om, f"{AIRFLOW}.prod-orders_retry")
     assert run["executionStatus"] == "Successful"
     assert task_states(run) == {"flaky": "Successful"}
+    assert run["taskStatus"][0]["logLink"].endswith("try_number=2"), "the log of the try that counts"
 
 
 def test_airflow_a_cleared_rerun_is_successful(om: OpenMetadataStandIn) -> None:

@@ -76,6 +76,12 @@ def _edges(tree: Mapping[str, Any], depth: int = 0) -> Iterator[tuple[str, str]]
         yield from _edges(_object(children), depth + 1)
 
 
+def log_url(event: RunEvent) -> str | None:
+    """Where Airflow shows this try's log (``airflow.taskInstance.log_url``): the task status's ``logLink``."""
+    url = _object(_object(event.run.facets.get("airflow")).get("taskInstance")).get("log_url")
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) and len(url) < 2048 else None
+
+
 def downstream(event: RunEvent) -> tuple[str, ...]:
     """A task run's downstream task ids (its run facet ``airflow.task``: a list, or a list printed as a string).
     Blank ids name no task and are left out, as are ids the printed list escapes into lone surrogates (parse

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # OpenLineage eventType -> OpenMetadata statusType. ABORT (stopped abnormally) counts as Failed: OpenMetadata's
@@ -55,6 +55,7 @@ class View:
     """When its latest attempt began (its START, else its first event): the latest attempt wins."""
     moment: int = _NEVER
     """Its latest event: an orchestrator's verdict made after it overrides it."""
+    log_link: str | None = None
 
 
 _UNSEEN = View("Pending")
@@ -85,10 +86,14 @@ class TaskRun:
     """The runs of one task within one pipeline run (its tries), and the orchestrator's verdict on it."""
 
     runs: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    log_links: dict[str, str] = field(default_factory=dict)
+    """Run id -> where the orchestrator shows that try's log (Airflow's ``airflow.taskInstance.log_url``)."""
     verdict: tuple[int, str] | None = None
     """(when, statusType) the orchestrator reported at the end of the pipeline run."""
 
-    def record(self, run_id: str, event_type: str, time: int) -> None:
+    def record(self, run_id: str, event_type: str, time: int, log_link: str | None = None) -> None:
+        if log_link:
+            self.log_links[run_id] = log_link
         reports = self.runs.setdefault(run_id, [])
         report = (time, event_type)
         if report in reports:
@@ -103,11 +108,12 @@ class TaskRun:
             self.verdict = (time, status)
 
     def view(self, child_starts: tuple[int, ...] = ()) -> View:
-        attempts = [_attempt(reports, child_starts) for reports in self.runs.values() if reports]
+        attempts = [replace(_attempt(reports, child_starts), log_link=self.log_links.get(run_id))
+                    for run_id, reports in self.runs.items() if reports]
         latest = max(attempts, key=lambda v: (v.begun, v.moment), default=_UNSEEN)
         if self.verdict is not None and self.verdict[0] >= latest.moment:
             when, status = self.verdict
-            return View(status, latest.start, latest.end, latest.begun, when)
+            return replace(latest, status=status, moment=when)
         return latest
 
 
@@ -152,7 +158,7 @@ class PipelineRun:
         """Everything ``body`` says, as a cheap hashable value: equal states make equal bodies."""
         own, tasks = self._views()
         return (self.timestamp, self._overall(own, tasks), own.status, own.end,
-                tuple((name, v.status, v.start, v.end) for name, v in sorted(tasks.items())))
+                tuple((name, v.status, v.start, v.end, v.log_link) for name, v in sorted(tasks.items())))
 
     def body(self) -> dict[str, Any]:
         own, tasks = self._views()
@@ -173,6 +179,8 @@ def _task_body(name: str, view: View) -> dict[str, Any]:
         body["startTime"] = view.start
     if view.end is not None:
         body["endTime"] = view.end
+    if view.log_link:
+        body["logLink"] = view.log_link
     return body
 
 

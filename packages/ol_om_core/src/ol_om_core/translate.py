@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from ol_om_core import lineage, pipelines, queries
+from ol_om_core import airflow, lineage, pipelines, queries
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.lru import LRU
 from ol_om_core.model import (
@@ -165,7 +165,8 @@ class Translator:
             for task, status in pipelines.final_task_states(event).items():
                 run.task(task).settle(event.event_time, status)
         if where.task is not None:
-            run.task(where.task).record(event.run.run_id, event.event_type, event.event_time)
+            run.task(where.task).record(event.run.run_id, event.event_type, event.event_time,
+                                        airflow.log_url(event))
         return run
 
     # -- lineage --------------------------------------------------------------------------------------------
