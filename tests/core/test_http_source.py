@@ -344,7 +344,7 @@ def test_ol_om_serve_receives_until_sigterm_and_a_kill_loses_nothing(tmp_path: P
     """``ol-om serve``: the http source by default; events accepted before ``kill -9`` are delivered after a
     restart (at least once: some may be delivered twice, never none)."""
     config = tmp_path / "serve.json"
-    config.write_text(json.dumps({"source": {"port": 0, "spoolDir": str(tmp_path / "spool")},
+    config.write_text(json.dumps({"source": {"port": 0, "spoolDir": str(tmp_path / "spool"), "batchWait": 0.2},
                                   "sink": {"type": "dry-run"}}))
 
     def serve() -> tuple[subprocess.Popen[str], str]:

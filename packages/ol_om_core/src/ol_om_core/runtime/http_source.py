@@ -78,7 +78,9 @@ class HttpSettings:
     max_body_bytes: int = 16 * MiB
     spool_dir: str = "ol-om-spool"
     batch_size: int = 500
-    batch_wait: float = 0.2
+    batch_wait: float = 1.0
+    """Producers post one event a request (Airflow, dbt-ol): a second's linger lets a run's events share one
+    status write (the recorded Airflow and dbt runs: 0.29 status writes an event at 0.2 s, 0.21 at 1 s)."""
     segment_bytes: int = SEGMENT_BYTES
 
     @classmethod
