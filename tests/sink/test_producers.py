@@ -96,6 +96,7 @@ def test_airflow_success_one_pipeline_tasks_owner_tags_and_column_lineage(om: Op
     tasks = {t["name"]: t for t in dag["tasks"]}
     assert "CREATE TABLE analytics.order_totals" in tasks["load"]["taskSQL"]
     assert dag["description"] == "Daily order totals per customer."
+    assert dag["scheduleInterval"] == "0 0 * * *"  # @daily, as Airflow 3 summarises it
     assert [(o["type"], o["name"]) for o in dag["owners"]] == [("team", "data-eng")]  # no user data-eng: the team
     assert {t["tagFQN"] for t in dag["tags"]} == {"OpenLineage.finance", "OpenLineage.tier:gold"}
     run = only_run(om, f"{AIRFLOW}.prod-orders_etl")
@@ -119,6 +120,7 @@ def test_airflow_failure_the_failed_task_and_the_task_that_never_ran(om: OpenMet
     dag = pipeline(om, f"{AIRFLOW}.prod-orders_fail")
     assert sorted(t["name"] for t in dag["tasks"]) == ["broken", "extract", "publish"]
     assert [(o["type"], o["name"]) for o in dag["owners"]] == [("team", "data-platform")]
+    assert "scheduleInterval" not in dag  # schedule=None
     run = only_run(om, f"{AIRFLOW}.prod-orders_fail")
     assert run["executionStatus"] == "Failed"
     assert task_states(run) == {"extract": "Successful", "broken": "Failed", "publish": "Skipped"}

@@ -76,6 +76,18 @@ def _edges(tree: Mapping[str, Any], depth: int = 0) -> Iterator[tuple[str, str]]
         yield from _edges(_object(children), depth + 1)
 
 
+def schedule(event: RunEvent) -> str | None:
+    """The DAG's schedule (``timetable_summary``, a cron expression for cron schedules; ``schedule_interval``
+    before Airflow 3), from the DAG run's ``airflowDagRun.dag`` or a task run's ``airflow.dag``."""
+    for key in ("airflowDagRun", "airflow"):
+        dag = _object(_object(event.run.facets.get(key)).get("dag"))
+        for field in ("timetable_summary", "schedule_interval"):
+            value = dag.get(field)
+            if isinstance(value, str) and value.strip() and value not in ("None", "null") and len(value) < 256:
+                return value
+    return None
+
+
 def log_url(event: RunEvent) -> str | None:
     """Where Airflow shows this try's log (``airflow.taskInstance.log_url``): the task status's ``logLink``."""
     url = _object(_object(event.run.facets.get("airflow")).get("taskInstance")).get("log_url")

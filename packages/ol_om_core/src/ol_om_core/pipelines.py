@@ -210,7 +210,8 @@ def merged(old: TaskSpec | None, new: TaskSpec) -> TaskSpec:
 
 
 def pipeline_operation(
-    pipeline: PipelineKey, info: TaskSpec | None, tasks: list[TaskSpec], tag_classification: str, *, key: int = 0
+    pipeline: PipelineKey, info: TaskSpec | None, tasks: list[TaskSpec], tag_classification: str,
+    schedule: str | None = None, *, key: int = 0
 ) -> Operation:
     """``PUT /v1/pipelines``. ``info`` describes the pipeline's own job; ``tasks`` are every task known so far
     (the sink merges them with the tasks OpenMetadata already holds, so a restart loses none)."""
@@ -220,6 +221,8 @@ def pipeline_operation(
             body["description"] = info.description
         if info.source_url:
             body["sourceUrl"] = info.source_url
+    if schedule:
+        body["scheduleInterval"] = schedule
     # Where the pipeline job names no owners or tags of its own, its tasks' stand for it (an Airflow DAG's
     # owner is its tasks' ``owner``): users look for them on the pipeline, as OpenMetadata's connector puts them.
     owners = info.owners if info is not None and info.owners else _union(t.owners for t in tasks)

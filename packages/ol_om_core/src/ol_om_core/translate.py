@@ -47,8 +47,9 @@ class _Pipeline:
     key: PipelineKey
     info: TaskSpec | None = None
     tasks: dict[str, TaskSpec] = field(default_factory=dict)
+    schedule: str | None = None
     version: int = 0
-    """Bumped whenever ``info`` or ``tasks`` change: the pipeline call is due again."""
+    """Bumped whenever ``info``, ``tasks`` or ``schedule`` change: the pipeline call is due again."""
 
 
 @dataclass(slots=True)
@@ -104,7 +105,7 @@ class Translator:
         self._update_pipeline(pipeline, event, where)
         plan.append((("pipeline", key.fqn, pipeline.version), partial(
             pipelines.pipeline_operation, key, pipeline.info, list(pipeline.tasks.values()),
-            self.config.tag_classification)))
+            self.config.tag_classification, pipeline.schedule)))
         if isinstance(event, RunEvent) and not where.folded:
             run = self._status(key, event, where)
             plan.append(((key.status_path, run.state()), partial(_status_operation, key, run)))
@@ -133,6 +134,8 @@ class Translator:
     def _update_pipeline(self, pipeline: _Pipeline, event: RunEvent | JobEvent, where: pipelines.Place) -> None:
         """Record what the event says about the pipeline and its tasks."""
         job = event.job
+        if isinstance(event, RunEvent) and (schedule := airflow.schedule(event)) and schedule != pipeline.schedule:
+            pipeline.schedule, pipeline.version = schedule, pipeline.version + 1
         if where.folded:
             # A grandchild's SQL is its task's when the task sent none of its own.
             task = pipeline.tasks.get(where.task or "")
