@@ -1,12 +1,21 @@
-"""The success path: owners, tags, doc_md, a schedule, a PythonOperator and SQL operators with lineage."""
+"""The success path: owners, tags, doc_md, a schedule, a PythonOperator, SQL operators and a hook with lineage."""
 
 from datetime import datetime
 
 from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+from airflow.providers.postgres.hooks.postgres import PostgresHook
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG
 
-with DAG("orders_etl", schedule="@daily", start_date=datetime(2026, 11, 1), catchup=False,
+
+def archive() -> None:
+    # SQL run through a hook inside Python code: lineage comes from the hook (`<dag>.<task>.query.N` events).
+    PostgresHook(postgres_conn_id="shop_pg").run(
+        "INSERT INTO analytics.order_archive (order_id, customer_id, amount) "
+        "SELECT id, customer_id, amount FROM raw.orders WHERE status = 'paid'")
+
+
+with DAG("orders_etl", schedule="@daily", start_date=datetime(2024, 1, 1), catchup=False,
          tags=["finance", "tier:gold"], doc_md="Daily order totals per customer.",
          default_args={"owner": "data-eng"}):
     extract = PythonOperator(task_id="extract", python_callable=lambda: print("extracting"))
@@ -18,4 +27,6 @@ with DAG("orders_etl", schedule="@daily", start_date=datetime(2026, 11, 1), catc
     report = SQLExecuteQueryOperator(task_id="report", conn_id="shop_pg", sql=(
         "INSERT INTO analytics.order_totals (customer_id, customer_name, total) "
         "SELECT customer_id, customer_name, total * 2 FROM analytics.order_totals WHERE total > 100"))
+    archive_paid = PythonOperator(task_id="archive", python_callable=archive)
     extract >> load >> report
+    extract >> archive_paid

@@ -13,6 +13,6 @@ def needs_fix() -> None:
         raise RuntimeError("not fixed yet")
 
 
-with DAG("orders_rerun", schedule=None, start_date=datetime(2026, 11, 1), catchup=False):
+with DAG("orders_rerun", schedule=None, start_date=datetime(2024, 1, 1), catchup=False):
     first = PythonOperator(task_id="prepare", python_callable=lambda: None)
     first >> PythonOperator(task_id="needs_fix", python_callable=needs_fix)

@@ -15,5 +15,5 @@ def flaky() -> None:
         raise RuntimeError("first try fails")
 
 
-with DAG("orders_retry", schedule=None, start_date=datetime(2026, 11, 1), catchup=False):
+with DAG("orders_retry", schedule=None, start_date=datetime(2024, 1, 1), catchup=False):
     PythonOperator(task_id="flaky", python_callable=flaky, retries=1, retry_delay=timedelta(seconds=1))
