@@ -37,6 +37,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DAGS = Path(__file__).resolve().parent / "producers" / "airflow_dags"
+DBT_PROJECT = ROOT / "tests/fixtures/producers/dbt/project"  # committed beside its recordings, to be seen
 # Pinned so that a re-recording says what it recorded; raise them on purpose.
 AIRFLOW_PACKAGES = ["apache-airflow==3.3.2", "apache-airflow-providers-openlineage==2.20.3",
                     "apache-airflow-providers-common-sql==2.4.0", "apache-airflow-providers-postgres==7.1.1"]
@@ -68,6 +69,7 @@ INSERT INTO raw.orders VALUES (1, 1, 10.5, 'paid'), (2, 1, 4, 'paid'), (3, 2, 7,
 def free_port(preferred: int = 0) -> int:
     for port in (preferred, 0) if preferred else (0,):
         with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: past TIME_WAIT
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
@@ -318,11 +320,11 @@ def record_airflow(work: Path, capture: Capture, pg: Postgres) -> tuple[dict[str
     return files, versions(bin_dir, AIRFLOW_VERSIONS)
 
 
-def record_dbt(work: Path, out: Path, capture: Capture, pg: Postgres) -> tuple[dict[str, list[str]], dict[str, str]]:
+def record_dbt(work: Path, capture: Capture, pg: Postgres) -> tuple[dict[str, list[str]], dict[str, str]]:
     bin_dir = venv(work / "dbt-venv", DBT_PACKAGES)
     project = work / "dbt-project"
     shutil.rmtree(project, ignore_errors=True)
-    shutil.copytree(out / "dbt" / "project", project)
+    shutil.copytree(DBT_PROJECT, project)
     (project / "profiles.yml").write_text(
         "shop:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: 127.0.0.1\n"
         f"      port: {pg.port}\n      user: postgres\n      password: ''\n      dbname: shop\n"
@@ -373,7 +375,7 @@ def main() -> int:
             recorded, manifest["airflow"] = record_airflow(work, capture, pg)
             files.update(recorded)
         if args.which in ("dbt", "all"):
-            recorded, manifest["dbt"] = record_dbt(work, args.out, capture, pg)
+            recorded, manifest["dbt"] = record_dbt(work, capture, pg)
             files.update(recorded)
     finally:
         pg.stop()
