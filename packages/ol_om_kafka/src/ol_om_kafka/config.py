@@ -17,8 +17,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from ol_om_core.runtime.configfile import PATH_KEY, invalid_setting, section_path
-from ol_om_core.runtime.sections import BrokerSection
+from ol_om_core.configfile import PATH_KEY, invalid_setting, section_path
+from ol_om_core.contract.sections import BrokerSection
 
 # Properties that would break "never commit past an unacknowledged event" if a user set them.
 _MANAGED = frozenset({"enable.auto.commit", "enable.auto.offset.store", "group.id", "bootstrap.servers"})

@@ -14,8 +14,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
-from ol_om_core.runtime.configfile import PATH_KEY, invalid_setting, section_path
-from ol_om_core.runtime.sections import BrokerSection
+from ol_om_core.configfile import PATH_KEY, invalid_setting, section_path
+from ol_om_core.contract.sections import BrokerSection
 
 _SECRET_KEYS = frozenset({"awsSecretAccessKey", "awsSessionToken"})
 
@@ -77,7 +77,7 @@ class CheckpointConfig(_Model):
 
 
 class KinesisSourceConfig(BrokerSection, _Model):
-    # The Python API (ol_om_core.runtime.sections): from_dict / from_yaml / from_workflow, to_openmetadata()
+    # The Python API (ol_om_core.contract.sections): from_dict / from_yaml / from_workflow, to_openmetadata()
     section_type: ClassVar[str] = "kinesis"
     secret_keys: ClassVar[frozenset[str]] = _SECRET_KEYS
     openmetadata_keys: ClassVar[tuple[str, ...]] = (

@@ -21,11 +21,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ol_om_core import configfile
 from ol_om_core.config import TranslatorConfig
+from ol_om_core.contract import plugins
+from ol_om_core.contract.sinks import Outcome, Sink, Work
 from ol_om_core.errors import InvalidEvent
 from ol_om_core.parse import parse
-from ol_om_core.runtime import configfile, plugins
-from ol_om_core.runtime.delivery import Outcome, Sink, Work
 from ol_om_core.translate import Translator
 from ol_om_kinesis.kpl import deaggregate
 

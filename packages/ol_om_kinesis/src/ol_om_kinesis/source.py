@@ -25,8 +25,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ol_om_core.runtime.check import Check
-from ol_om_core.runtime.sources import Record
+from ol_om_core.contract.check import Check
+from ol_om_core.contract.sources import Record
 from ol_om_kinesis import aws, kpl
 from ol_om_kinesis import config as kinesis_config
 from ol_om_kinesis.checkpoints import CheckpointError, CheckpointStore, FileCheckpoints

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import urllib3
 
-from ol_om_core.runtime.delivery import SinkError
+from ol_om_core.contract.sinks import SinkError
 from ol_om_sink.config import SinkConfig
 from ol_om_sink.counters import Counters
 

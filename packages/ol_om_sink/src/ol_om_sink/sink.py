@@ -28,10 +28,10 @@ from urllib.parse import unquote
 
 from ol_om_core import fqn as fqns
 from ol_om_core import pipelines, queries, status
+from ol_om_core.contract.check import Check
+from ol_om_core.contract.sinks import DeadLetter, Notice, Outcome, SinkError, Work
 from ol_om_core.lru import LRU
 from ol_om_core.operations import EntityHint, Operation, fqn_path
-from ol_om_core.runtime.check import Check
-from ol_om_core.runtime.delivery import DeadLetter, Notice, Outcome, SinkError, Work
 from ol_om_sink import config as sink_config
 from ol_om_sink import create, edges
 from ol_om_sink.client import AuthError, Client, Rejected, Transient

@@ -7,10 +7,13 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
+from ol_om_core.contract.sinks import Outcome, Work
+from ol_om_core.contract.sources import Record
 from ol_om_core.errors import InvalidEvent
 from ol_om_core.operations import Operation
+from ol_om_core.parse import parse
 from ol_om_core.resolve import Unresolved
-from ol_om_core.runtime.delivery import Outcome, Work
+from ol_om_core.translate import Translator
 
 
 class DryRunSink:
@@ -50,3 +53,17 @@ class DryRunSink:
 
     def _problem(self, report: dict[str, Any]) -> None:
         self.err.write(json.dumps(report, ensure_ascii=False) + "\n")
+
+
+def run_dry(records: Iterable[Record], translator: Translator, sink: DryRunSink) -> None:
+    """``ol-om translate``: every record's calls printed, a rejected event or unresolved dataset reported."""
+    for record in records:
+        try:
+            event = parse(record.value)
+        except InvalidEvent as exc:
+            sink.reject(record.position, exc)
+            continue
+        result = translator.translate(event)
+        sink.write(record.position, result.operations)
+        if result.unresolved:
+            sink.unresolved(record.position, result.unresolved)

@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 
-from ol_om_core.runtime.cli import example_events, main, run_dry
-from ol_om_core.runtime.dryrun import DryRunSink
-from ol_om_core.runtime.graph import Graph, build_graph, format_for, read_call, to_dot, to_html, to_mermaid
-from ol_om_core.runtime.graph_html import layout
+from ol_om._cli import main
+from ol_om._demo import example_events
+from ol_om._graph import Graph, build_graph, format_for, read_call, to_dot, to_html, to_mermaid
+from ol_om._graph_html import layout
+from ol_om.sinks import run_dry
+from ol_om.sinks._dryrun import DryRunSink
 from ol_om_core.translate import Translator
 
 # Everything that has broken a renderer somewhere: quotes, markup, brackets, newlines, backticks, entities.
@@ -264,7 +266,7 @@ def test_format_overrides_the_extension_and_stdout_gets_mermaid(tmp_path: Path,
 
 def test_events_and_their_dry_run_give_the_same_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     events = tmp_path / "events.jsonl"
-    events.write_bytes(files("ol_om_core").joinpath("examples/demo.jsonl").read_bytes())
+    events.write_bytes(files("ol_om").joinpath("examples/demo.jsonl").read_bytes())
     calls = write_calls(tmp_path)
     for fmt in ("mermaid", "dot", "html"):
         assert main(["graph", str(events), "--format", fmt, "--output", str(tmp_path / "from-events")]) == 1
@@ -275,7 +277,7 @@ def test_events_and_their_dry_run_give_the_same_graph(tmp_path: Path, capsys: py
 
 def test_stdin_is_the_default_input(tmp_path: Path) -> None:
     calls = write_calls(tmp_path).read_text()
-    result = subprocess.run([sys.executable, "-m", "ol_om_core.runtime.cli", "graph", "--format", "dot"],
+    result = subprocess.run([sys.executable, "-m", "ol_om", "graph", "--format", "dot"],
                             input=calls, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout == to_dot(build_graph(demo_calls()))

@@ -14,9 +14,9 @@ import os
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
+from ol_om_core import configfile
+from ol_om_core.configfile import PATH_KEY, invalid_setting
 from ol_om_core.errors import ConfigError
-from ol_om_core.runtime import configfile
-from ol_om_core.runtime.configfile import PATH_KEY, invalid_setting
 
 WORKFLOW_KEYS = frozenset({"source", "sink", "translate", "workflowConfig"})
 """Top-level keys that make a mapping a whole workflow rather than one plugin's section."""

@@ -1,46 +1,15 @@
-"""The source contract, and the built-in sources: a JSON-lines file and standard input.
-
-A source yields batches of records, holds still while the sink waits for OpenMetadata, and is told which
-records are acknowledged (all their operations written or dead-lettered) so it may commit past them.
-"""
+"""The built-in finite sources: a JSON-lines file and standard input (the contract: ``ol_om_core.contract``)."""
 
 from __future__ import annotations
 
 import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO
 
+from ol_om_core.contract.sources import Record
 from ol_om_core.errors import ConfigError
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    position: str
-    """Where the record came from, e.g. ``events.jsonl:12`` or ``orders-topic/3@1042``."""
-    value: bytes
-    problem: str | None = None
-    """Why the source already knows the record is unusable (too large, no value): it goes to the dead letters."""
-    ref: Any = None
-    """The source's own handle on the record (a Kafka topic, partition and offset), for acknowledging it."""
-
-
-class Source(Protocol):
-    def batches(self) -> Iterator[Sequence[Record]]:
-        """Batches of records in stream order; may yield empty batches while idle; ends when the source does."""
-        ...
-
-    def acknowledge(self, records: Sequence[Record]) -> None:
-        """Every one of ``records`` is written or dead-lettered: the source may commit past them."""
-        ...
-
-    def hold(self, seconds: float) -> bool:
-        """Wait (the sink cannot deliver yet) without losing the source's place; ``True`` if asked to stop."""
-        ...
-
-    def close(self) -> None: ...
 
 
 class FiniteSource:

@@ -6,9 +6,9 @@ import json
 import threading
 from pathlib import Path
 
-from ol_om_core.runtime.delivery import MemorySink
-from ol_om_core.runtime.runner import DeadLetterFile, Runner
-from ol_om_core.runtime.sources import Record
+from ol_om import DeadLetterFile, Runner
+from ol_om_core.contract.sinks import MemorySink
+from ol_om_core.contract.sources import Record
 from ol_om_core.translate import Translator
 
 GOOD = json.dumps({"eventType": "START", "eventTime": "2026-11-23T10:00:00Z", "producer": "p",

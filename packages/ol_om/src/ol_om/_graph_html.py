@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from ol_om_core.runtime.graph_model import (
+from ol_om._graph_model import (
     PIPELINE,
     STATUS_COLOURS,
     UNKNOWN,

@@ -2,7 +2,7 @@
 
 Airflow, Spark, dbt… post events to ``POST /api/v1/lineage`` (``OPENLINEAGE_URL=http://host:5000``). Each
 event is checked with :func:`ol_om_core.parse.parse`, and the valid ones are appended to a spool on disk
-(:mod:`ol_om_core.runtime.spool`) *before* the answer, so an event acknowledged to a producer survives a crash.
+(:mod:`ol_om.sources._spool`) *before* the answer, so an event acknowledged to a producer survives a crash.
 The runner reads the spool as its stream; acknowledged lines are checkpointed and their segments deleted.
 
 Answers (JSON): ``201 {"accepted": n, "rejected": []}`` when every event was spooled; ``400`` with the same shape
@@ -31,12 +31,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from ol_om._metrics import metric, runner_metrics, sink_metrics
+from ol_om._runner import Progress
+from ol_om.sources._spool import SEGMENT_BYTES, Spool, SpoolUnavailable
+from ol_om_core.contract.sources import Record
 from ol_om_core.errors import ConfigError, InvalidEvent
 from ol_om_core.parse import parse
-from ol_om_core.runtime.metrics import metric, runner_metrics, sink_metrics
-from ol_om_core.runtime.runner import Progress
-from ol_om_core.runtime.sources import Record
-from ol_om_core.runtime.spool import SEGMENT_BYTES, Spool, SpoolUnavailable
 
 log = logging.getLogger("ol_om.http")
 

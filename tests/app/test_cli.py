@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ol_om_core.runtime.cli import main
+from ol_om._cli import main
 
 GOOD = {
     "eventType": "COMPLETE", "eventTime": "2026-01-01T00:00:00Z", "producer": "p", "schemaURL": "s",
@@ -106,6 +106,6 @@ def test_demo_summarises_what_openmetadata_would_hold(capsys: pytest.CaptureFixt
 
 
 def test_the_installed_command_runs() -> None:
-    result = subprocess.run([sys.executable, "-m", "ol_om_core.runtime.cli", "demo", "--json"],
+    result = subprocess.run([sys.executable, "-m", "ol_om", "demo", "--json"],
                             capture_output=True, text=True, check=True)
     assert all(json.loads(line)["method"] == "PUT" for line in result.stdout.splitlines())

@@ -22,11 +22,11 @@ import pytest
 from openlineage.client import event_v2
 from openlineage.client.transport.http import HttpConfig, HttpTransport
 
+from ol_om import Runner
+from ol_om.sources._http import HttpSettings, HttpSource, split_events
+from ol_om_core.contract import plugins
+from ol_om_core.contract.sinks import MemorySink
 from ol_om_core.errors import ConfigError
-from ol_om_core.runtime import plugins
-from ol_om_core.runtime.delivery import MemorySink
-from ol_om_core.runtime.http_source import HttpSettings, HttpSource, split_events
-from ol_om_core.runtime.runner import Runner
 from ol_om_core.translate import Translator
 
 TOKEN = "s3cret-token-DO-NOT-LOG"
@@ -348,7 +348,7 @@ def test_ol_om_serve_receives_until_sigterm_and_a_kill_loses_nothing(tmp_path: P
                                   "sink": {"type": "dry-run"}}))
 
     def serve() -> tuple[subprocess.Popen[str], str]:
-        process = subprocess.Popen([sys.executable, "-m", "ol_om_core.runtime.cli", "serve", "--config", str(config),
+        process = subprocess.Popen([sys.executable, "-m", "ol_om", "serve", "--config", str(config),
                                     "--dead-letters", str(tmp_path / "dead.jsonl")],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
         assert process.stderr is not None
@@ -404,7 +404,7 @@ def test_a_failed_write_is_answered_503_and_the_spool_goes_on(receiver: Callable
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """Disk full: half a line written, then an error. The producer is told to retry; the half line never reaches
     the runner, and later events are spooled in a new segment."""
-    from ol_om_core.runtime import spool
+    from ol_om.sources import _spool as spool
 
     source = receiver()
     assert post(source, event("before"))[0] == 201

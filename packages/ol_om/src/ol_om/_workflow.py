@@ -2,12 +2,12 @@
 
 ::
 
-    from ol_om_core.runtime.workflow import Workflow
+    from ol_om._workflow import Workflow
 
     result = Workflow.from_config("workflow.yaml").run()    # OpenMetadata's own workflow YAML, or ol-om's form
     print(result.events, result.dead_letters, result.exit_status)
 
-The configuration is read as ``ol-om run`` reads it (``ol_om_core.runtime.configfile``): a file's path, its YAML /
+The configuration is read as ``ol-om run`` reads it (``ol_om_core.configfile``): a file's path, its YAML /
 JSON / TOML text, the mapping, or typed settings (``source=KafkaBrokerConfig(...)``, ``sink=SinkConfig(...)``).
 The run is ``ol-om run``'s: the source and sink plugins the configuration names, the same runner, dead letters in
 a file (or the source's own, a Kafka topic), ``markDeletedPipelines``, no metrics unless a port is given. A
@@ -26,12 +26,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from ol_om._metrics import MetricsServer, runner_metrics, sink_metrics
+from ol_om._runner import DeadLetterFile, DeadLetterWriter, Runner
+from ol_om_core import configfile
 from ol_om_core.config import TranslatorConfig
+from ol_om_core.contract import plugins
+from ol_om_core.contract.sinks import Sink, SinkError
 from ol_om_core.errors import ConfigError
-from ol_om_core.runtime import configfile, plugins
-from ol_om_core.runtime.delivery import Sink, SinkError
-from ol_om_core.runtime.metrics import MetricsServer, runner_metrics, sink_metrics
-from ol_om_core.runtime.runner import DeadLetterFile, DeadLetterWriter, Runner
 from ol_om_core.translate import Translator
 
 EXIT_OK = 0

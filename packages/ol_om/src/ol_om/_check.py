@@ -7,23 +7,13 @@ authenticated and recent enough, the configured services present. Nothing is con
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
+from ol_om_core.configfile import Settings
+from ol_om_core.contract import plugins
+from ol_om_core.contract.check import Check, CheckFunction
 from ol_om_core.errors import ConfigError
-from ol_om_core.runtime import plugins
-from ol_om_core.runtime.configfile import Settings
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str = ""
-
-
-CheckFunction = Callable[[Mapping[str, Any], Sequence[str]], list[Check]]
 
 
 def run_checks(settings: Settings, config_name: str) -> list[Check]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ol_om_core.runtime.runner import Progress
+from ol_om._runner import Progress
 
 log = logging.getLogger("ol_om")
 

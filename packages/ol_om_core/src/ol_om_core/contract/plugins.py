@@ -1,7 +1,7 @@
 """Sources and sinks are found through entry points; the built-ins are registered the same way as plugins.
 
-A sink's entry point names a factory ``factory(section) -> Sink`` (see ``ol_om_core.runtime.delivery``); a
-source's, ``factory(section, stop) -> Source`` (see ``ol_om_core.runtime.sources``), where ``section`` is the
+A sink's entry point names a factory ``factory(section) -> Sink`` (see ``ol_om_core.contract.sinks``); a
+source's, ``factory(section, stop) -> Source`` (see ``ol_om_core.contract.sources``), where ``section`` is the
 ``sink`` or ``source`` mapping of the configuration file and ``stop`` a ``threading.Event`` set on shutdown.
 """
 

@@ -15,16 +15,15 @@ import logging
 import sys
 import tempfile
 import threading
-from importlib.resources import files
 from pathlib import Path
 from typing import TextIO
 
 from openlineage.client.transport.kafka import KafkaConfig
 
+from ol_om import _graph as graph
+from ol_om._demo import DEMO_TRANSLATOR, example_events
+from ol_om._runner import DeadLetterFile, Runner
 from ol_om_core.parse import parse
-from ol_om_core.runtime import graph
-from ol_om_core.runtime.cli import DEMO_TRANSLATOR
-from ol_om_core.runtime.runner import DeadLetterFile, Runner
 from ol_om_core.translate import Translator
 from ol_om_kafka.source import KafkaSource
 from ol_om_kafka.testing import GROUP_CONSUMER, TansuBroker
@@ -34,11 +33,6 @@ from ol_om_sink.config import load as load_sink
 from ol_om_sink.testing.standin import OpenMetadataStandIn
 
 TOKEN = "demo-bot-token"  # the stand-in's; a real OpenMetadata bot token never appears in output
-
-
-def example_events() -> list[bytes]:
-    text = files("ol_om_core").joinpath("examples/demo.jsonl").read_bytes()
-    return [line for line in text.splitlines() if line.strip()]
 
 
 def seed_datasets(om: OpenMetadataStandIn, events: list[bytes]) -> None:
@@ -66,7 +60,7 @@ def run(out: TextIO = sys.stdout) -> int:
 
 
 def _run(out: TextIO) -> int:
-    events = example_events()
+    events = [record.value for record in example_events()]
     work = Path(tempfile.mkdtemp(prefix="ol-om-demo-"))
     with TansuBroker() as broker, OpenMetadataStandIn(token=TOKEN) as om:
         seed_datasets(om, events)

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from ol_om_core import pipelines
+from ol_om_core.contract.sinks import DeadLetter, Notice, Outcome, Sink, Work
+from ol_om_core.contract.sources import Record, Source
 from ol_om_core.errors import InvalidEvent
 from ol_om_core.parse import parse
-from ol_om_core.runtime.delivery import DeadLetter, Notice, Outcome, Sink, Work
-from ol_om_core.runtime.sources import Record, Source
 from ol_om_core.translate import Translator
 
 log = logging.getLogger("ol_om")

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from ol_om._runner import DeadLetterFile, Runner
+from ol_om.sources import FiniteSource
+from ol_om_core.contract.sinks import Sink
+from ol_om_core.contract.sources import Record
 from ol_om_core.errors import ConfigError
-from ol_om_core.runtime.delivery import Sink
-from ol_om_core.runtime.runner import DeadLetterFile, Runner
-from ol_om_core.runtime.sources import FiniteSource, Record
 from ol_om_core.translate import Translator
 
 

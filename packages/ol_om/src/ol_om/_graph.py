@@ -10,8 +10,8 @@ from __future__ import annotations
 import string
 from pathlib import Path
 
-from ol_om_core.runtime.graph_html import to_html
-from ol_om_core.runtime.graph_model import (
+from ol_om._graph_html import to_html
+from ol_om._graph_model import (
     PIPELINE,
     STATUS_COLOURS,
     UNKNOWN,

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from ol_om_core.contract.sources import Record
 from ol_om_core.errors import ConfigError
-from ol_om_core.runtime.sources import Record
 
 log = logging.getLogger("ol_om.spool")
 
