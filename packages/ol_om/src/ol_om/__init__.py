@@ -6,12 +6,13 @@ the OpenMetadata sink are the ``kafka``, ``kinesis`` and ``openmetadata`` extras
 """
 
 from ol_om._runner import DeadLetterFile, Progress, Runner
-from ol_om._workflow import EXIT_OK, EXIT_REJECTED, EXIT_SINK, EXIT_USAGE, Workflow, WorkflowResult
+from ol_om._workflow import EXIT_OK, EXIT_REJECTED, EXIT_SINK, EXIT_SOURCE, EXIT_USAGE, Workflow, WorkflowResult
 
 __all__ = [
     "EXIT_OK",
     "EXIT_REJECTED",
     "EXIT_SINK",
+    "EXIT_SOURCE",
     "EXIT_USAGE",
     "DeadLetterFile",
     "Progress",

@@ -59,7 +59,8 @@ def demo_command(as_json: bool, out: TextIO | None = None) -> int:
     reports = [json.loads(line) for line in problems.getvalue().splitlines()]
     out.write(summary(len(records), operations, reports))
     # The demo ships one malformed event on purpose; anything else rejected is a real failure.
-    return 0 if sum(r["kind"] == "rejected" for r in reports) == 1 else EXIT_REJECTED
+    kinds = Counter(r["kind"] for r in reports)
+    return 0 if kinds["rejected"] == 1 and not kinds["error"] else EXIT_REJECTED
 
 
 def summary(events: int, operations: list[dict[str, Any]], reports: list[dict[str, str]]) -> str:
@@ -97,6 +98,8 @@ def summary(events: int, operations: list[dict[str, Any]], reports: list[dict[st
     for report in reports:
         if report["kind"] == "rejected":
             lines.append(f"  rejected  {report['position']}  {report['path']}: {report['reason']}")
+        elif report["kind"] == "error":
+            lines.append(f"  error  {report['position']}  {report['reason']}")
         else:
             lines.append(f"  unresolved  {report['namespace']} {report['name']}: {report['reason']}")
     lines.append("")

@@ -17,26 +17,16 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 from ol_om_core import pipelines
-from ol_om_core.contract.sinks import DeadLetter, Notice, Outcome, Sink, Work
+from ol_om_core.contract.capabilities import BehindTip, DeadLetterWriter, Lagging
+from ol_om_core.contract.sinks import DeadLetter, Notice, Outcome, Sink, Work, until_delivered
 from ol_om_core.contract.sources import Record, Source
-from ol_om_core.errors import InvalidEvent
-from ol_om_core.parse import parse
+from ol_om_core.contract.work import is_rejected, work_of
 from ol_om_core.translate import Translator
 
 log = logging.getLogger("ol_om")
-
-
-class DeadLetterWriter(Protocol):
-    def write(self, position: str, reason: str, value: bytes | None, operation: dict[str, Any] | None) -> None: ...
-
-    def flush(self) -> None:
-        """Make everything written durable; raise if it cannot be (the batch is then not acknowledged)."""
-        ...
-
-    def close(self) -> None: ...
 
 
 class DeadLetterFile:
@@ -126,8 +116,8 @@ class Runner:
         OpenMetadata is held on this thread, where the source lives.
         """
         last_report = time.monotonic()
-        lag = getattr(source, "lag", None)
-        behind_ms = getattr(source, "behind_ms", None)
+        lag = source.lag if isinstance(source, Lagging) else None
+        behind_ms = source.behind_ms if isinstance(source, BehindTip) else None
         in_flight: _InFlight | None = None
         with ThreadPoolExecutor(1, thread_name_prefix="ol-om-deliver") as delivery:
             for batch in source.batches():
@@ -175,46 +165,38 @@ class Runner:
         work = []
         for record in records:
             self.progress.events += 1
-            if record.problem is not None:
-                self.progress.rejected += 1
-                self._dead_letter(DeadLetter(record.position, record.problem), values)
-                continue
-            try:
-                event = parse(record.value)
-            except InvalidEvent as exc:
-                self.progress.rejected += 1
-                self._dead_letter(DeadLetter(record.position, f"not a usable OpenLineage event: {exc}"), values)
-                continue
-            try:
-                result = self.translator.translate(event)
-            except Exception as exc:  # a bug of ours: the event is kept with the cause, the stream goes on
-                log.exception("translating %s failed", record.position)
-                self._dead_letter(DeadLetter(record.position, f"internal error translating the event: "
-                                                              f"{type(exc).__name__}: {exc}"), values)
+            result = work_of(record, self.translator)
+            if isinstance(result, DeadLetter):
+                if is_rejected(result):
+                    self.progress.rejected += 1
+                else:  # a bug of ours: the event is kept with the cause, the stream goes on
+                    log.error("translating %s failed", record.position, exc_info=result.cause)
+                self._dead_letter(result, values)
                 continue
             for item in result.unresolved:
                 self._notice(Notice(record.position, f"{item.identity.namespace} {item.identity.name}: "
                                                      f"{item.reason}"))
             self.progress.pipelines.update(
                 pipelines.body_fqn(op.body) for op in result.operations if op.kind == "pipeline")
-            work.append(Work(record.position, result.operations))
+            work.append(result)
         return work, values
 
     def _deliver(self, outcome: Outcome, values: dict[str, bytes], wait: Callable[[float], bool]) -> bool:
         """Record an outcome; deliver what is pending again after the wait it asks for, until none is left."""
-        while True:
+
+        def seen(outcome: Outcome) -> None:
             for letter in outcome.dead_letters:
                 self._dead_letter(letter, values)
             for notice in outcome.notices:
                 self._notice(notice)
-            if not outcome.pending:
-                return True
+
+        def hold(outcome: Outcome) -> bool:
             self.progress.retries += 1
             log.warning("%d events wait for OpenMetadata; retrying in %.1fs", len(outcome.pending),
                         outcome.retry_after)
-            if wait(outcome.retry_after):
-                return False
-            outcome = self.sink.deliver(outcome.pending)
+            return wait(outcome.retry_after)
+
+        return not until_delivered(self.sink, outcome, seen, hold).pending
 
     def _dead_letter(self, letter: DeadLetter, values: dict[str, bytes]) -> None:
         self.progress.dead_letters += 1

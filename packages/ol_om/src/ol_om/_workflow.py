@@ -20,25 +20,28 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from ol_om._capabilities import ProgressAware, SinkCountersAware
 from ol_om._metrics import MetricsServer, runner_metrics, sink_metrics
-from ol_om._runner import DeadLetterFile, DeadLetterWriter, Runner
+from ol_om._runner import DeadLetterFile, Runner
 from ol_om_core import configfile
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.contract import plugins
-from ol_om_core.contract.sinks import Sink, SinkError
-from ol_om_core.errors import ConfigError
+from ol_om_core.contract.capabilities import Counted, DeadLetterCapable, DeadLetterWriter, MarkDeleted
+from ol_om_core.contract.sinks import Sink
+from ol_om_core.errors import ConfigError, SinkError, SourceError
 from ol_om_core.translate import Translator
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
 EXIT_SINK = 3
+EXIT_SOURCE = 4
 
 DEFAULT_DEAD_LETTERS = "ol-om-dead-letters.jsonl"
 
@@ -56,7 +59,8 @@ class WorkflowResult:
     """What a run did, as ``ol-om run`` logs it when it stops."""
 
     exit_status: int
-    """``ol-om run``'s exit status: 0, or 3 when OpenMetadata stopped the run (refused credentials...)."""
+    """``ol-om run``'s exit status: 0; 3 when OpenMetadata stopped the run (refused credentials...); 4 when the
+    source could not go on (no such stream, the consumer failed...)."""
     events: int = 0
     rejected: int = 0
     """Events that were not usable OpenLineage (they are among the dead letters)."""
@@ -72,7 +76,7 @@ class WorkflowResult:
     dead_letter_file: Path | None = None
     """Where dead letters went, unless the source keeps its own (a Kafka dead-letter topic)."""
     error: str | None = None
-    """Why OpenMetadata stopped the run (exit status 3)."""
+    """Why OpenMetadata (exit status 3) or the source (4) stopped the run."""
     deleted_pipelines: tuple[str, ...] = ()
     """Pipelines soft-deleted by ``markDeletedPipelines``."""
     notes: tuple[str, ...] = field(default=(), repr=False)
@@ -136,34 +140,34 @@ class Workflow:
                 cleanup.callback(sink.close)
                 source = plugins.load(plugins.SOURCES, str(settings.source["type"]))(settings.source, stop)
                 cleanup.callback(source.close)
-                own = getattr(source, "dead_letter_writer", None)
-                own_letters = own() if own else None
+                own_letters = source.dead_letter_writer() if isinstance(source, DeadLetterCapable) else None
                 letters: DeadLetterWriter = own_letters or DeadLetterFile(self.dead_letters)
                 cleanup.callback(letters.close)
                 runner = Runner(Translator(settings.translator), sink, letters, stop)
-                attach = getattr(source, "attach_progress", None)  # a source serving metrics shows the runner's too
-                if attach is not None:
-                    attach(runner.progress)
-                counters = getattr(sink, "counters", None)  # ... and the sink's: calls, cache hits, retries
-                attach_sink = getattr(source, "attach_sink_counters", None)
-                if attach_sink is not None and counters is not None:
-                    attach_sink(counters.snapshot)
+                if isinstance(source, ProgressAware):  # a source serving metrics shows the runner's too
+                    source.attach_progress(runner.progress)
+                # ... and the sink's: calls, cache hits, retries
+                snapshot: Callable[[], Mapping[str, int]] = sink.counters.snapshot if isinstance(sink, Counted) \
+                    else dict
+                if isinstance(source, SinkCountersAware) and isinstance(sink, Counted):
+                    source.attach_sink_counters(snapshot)
                 if self.metrics_port is not None:
-                    snapshot = counters.snapshot if counters is not None else dict
                     server = MetricsServer("127.0.0.1", self.metrics_port, lambda: "\n".join(
                         [*runner_metrics(runner.progress), *sink_metrics(snapshot())]) + "\n")
                     cleanup.callback(server.close)
                 progress = runner.run(source, self.report_every)
                 deleted: list[str] = []
-                mark_deleted = getattr(sink, "mark_deleted", None)
-                if settings.mark_deleted_pipelines and mark_deleted is not None:
+                if settings.mark_deleted_pipelines and isinstance(sink, MarkDeleted):
                     if stop.is_set():  # a stopped run has not seen everything it would have
                         log.warning("markDeletedPipelines skipped: the run was stopped before the stream ended")
                     else:
-                        deleted = list(mark_deleted(progress.pipelines))
+                        deleted = list(sink.mark_deleted(progress.pipelines))
             except SinkError as exc:
                 log.error("stopping: %s", exc)
                 return WorkflowResult(EXIT_SINK, stopped=True, error=str(exc))
+            except SourceError as exc:
+                log.error("stopping: %s", exc)
+                return WorkflowResult(EXIT_SOURCE, stopped=True, error=str(exc))
         return WorkflowResult(
             EXIT_OK, events=progress.events, rejected=progress.rejected, dead_letters=progress.dead_letters,
             notices=progress.notices, retries=progress.retries, pipelines=frozenset(progress.pipelines),

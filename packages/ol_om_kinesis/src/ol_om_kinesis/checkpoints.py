@@ -18,11 +18,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Protocol
 
+from ol_om_core.errors import SourceError
 from ol_om_kinesis import shards as shard_rules
 from ol_om_kinesis.shards import SHARD_END, Shard
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(SourceError):
     """The checkpoints cannot be read or written (the source cannot go on without them)."""
 
 

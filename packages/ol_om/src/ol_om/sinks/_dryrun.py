@@ -7,11 +7,11 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
-from ol_om_core.contract.sinks import Outcome, Work
+from ol_om_core.contract.sinks import DeadLetter, Outcome, Work
 from ol_om_core.contract.sources import Record
+from ol_om_core.contract.work import work_of
 from ol_om_core.errors import InvalidEvent
 from ol_om_core.operations import Operation
-from ol_om_core.parse import parse
 from ol_om_core.resolve import Unresolved
 from ol_om_core.translate import Translator
 
@@ -42,9 +42,15 @@ class DryRunSink:
     def close(self) -> None:
         self.out.flush()
 
-    def reject(self, position: str, error: InvalidEvent) -> None:
+    def reject(self, letter: DeadLetter) -> None:
+        """An event that is not usable OpenLineage (its path and reason), or that translating failed on."""
         self.rejected += 1
-        self._problem({"position": position, "kind": "rejected", "path": error.path, "reason": error.reason})
+        error = letter.cause
+        if isinstance(error, InvalidEvent):
+            self._problem({"position": letter.position, "kind": "rejected", "path": error.path,
+                           "reason": error.reason})
+        else:
+            self._problem({"position": letter.position, "kind": "error", "reason": letter.reason})
 
     def unresolved(self, position: str, items: Iterable[Unresolved]) -> None:
         for item in items:
@@ -58,12 +64,10 @@ class DryRunSink:
 def run_dry(records: Iterable[Record], translator: Translator, sink: DryRunSink) -> None:
     """``ol-om translate``: every record's calls printed, a rejected event or unresolved dataset reported."""
     for record in records:
-        try:
-            event = parse(record.value)
-        except InvalidEvent as exc:
-            sink.reject(record.position, exc)
+        result = work_of(record, translator)
+        if isinstance(result, DeadLetter):
+            sink.reject(result)
             continue
-        result = translator.translate(event)
-        sink.write(record.position, result.operations)
+        sink.write(result.position, result.operations)
         if result.unresolved:
-            sink.unresolved(record.position, result.unresolved)
+            sink.unresolved(result.position, result.unresolved)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ol_om_core.contract.sources import Record
-from ol_om_core.errors import ConfigError
+from ol_om_core.errors import ConfigError, SourceError
 
 log = logging.getLogger("ol_om.spool")
 
@@ -50,7 +50,7 @@ class Mark:
     offset: int
 
 
-class SpoolUnavailable(RuntimeError):
+class SpoolUnavailable(SourceError):
     """The spool takes no more lines: it is closing, or a new segment could not be started after a failed write."""
 
 

@@ -9,11 +9,15 @@ one twice changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ol_om_core.errors import SinkError
 from ol_om_core.operations import Operation
+from ol_om_core.resolve import Unresolved
+
+__all__ = ["DeadLetter", "MemorySink", "Notice", "Outcome", "Sink", "SinkError", "Work", "until_delivered"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +26,8 @@ class Work:
 
     position: str
     operations: tuple[Operation, ...]
+    unresolved: tuple[Unresolved, ...] = ()
+    """Datasets the event names that could not be resolved (reported as notices; the rest is written anyway)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,8 @@ class DeadLetter:
     position: str
     reason: str
     operation: Operation | None = None
+    cause: Exception | None = None
+    """Why an event never became work: its ``InvalidEvent``, or the exception translating it raised (a bug)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +61,22 @@ class Outcome:
     """Seconds to wait before delivering ``pending`` again."""
 
 
-class SinkError(RuntimeError):
-    """The sink cannot go on at all (bad credentials, no such server); the runner stops with this message."""
-
-
 class Sink(Protocol):
     def deliver(self, batch: Sequence[Work]) -> Outcome: ...
 
     def close(self) -> None: ...
+
+
+def until_delivered(sink: Sink, outcome: Outcome, seen: Callable[[Outcome], None],
+                    wait: Callable[[Outcome], bool]) -> Outcome:
+    """The one retry loop: every outcome is ``seen`` (its dead letters and notices), then, while work is pending,
+    ``wait`` for the time the outcome asks (``True``: give up) and deliver the pending work again. Returns the last
+    outcome: nothing pending, unless ``wait`` gave up."""
+    while True:
+        seen(outcome)
+        if not outcome.pending or wait(outcome):
+            return outcome
+        outcome = sink.deliver(outcome.pending)
 
 
 class MemorySink:

@@ -10,6 +10,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ol_om_core.errors import SourceError
+
+__all__ = ["Record", "Source", "SourceError"]
+
 
 @dataclass(frozen=True, slots=True)
 class Record:
