@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from ol_om_core.contract.files import replace_durably, sync_directory
 from ol_om_core.contract.sources import Record
 from ol_om_core.errors import ConfigError, SourceError
 
@@ -165,7 +166,7 @@ class Spool:
 
     def _open_segment(self, segment: int) -> int:
         fd = os.open(self._path(segment), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        _sync_directory(self.directory)  # the new file's name survives a crash too
+        sync_directory(self.directory)  # the new file's name survives a crash too
         return fd
 
     # -- reading and acknowledging (the runner's thread) ----------------------------------------------------------
@@ -199,7 +200,7 @@ class Spool:
         mark = last.ref
         if not isinstance(mark, Mark):
             raise TypeError(f"{last.position} is not a record of this spool")
-        _replace(self.directory / _CHECKPOINT,
+        replace_durably(self.directory / _CHECKPOINT,
                  json.dumps({"segment": mark.segment, "line": mark.line, "offset": mark.offset}).encode())
         with self._changed:
             self._checkpoint = mark
@@ -332,27 +333,6 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write ``path`` so that a crash leaves either the old or the new content, never a mix."""
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("wb") as stream:
-        stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(temporary, path)
-    _sync_directory(path.parent)
-
-
-def _sync_directory(directory: Path) -> None:
-    if sys.platform == "win32":  # pragma: no cover - directories cannot be opened there
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _lock(path: Path) -> BinaryIO:

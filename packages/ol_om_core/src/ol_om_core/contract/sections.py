@@ -24,6 +24,11 @@ WORKFLOW_KEYS = frozenset({"source", "sink", "translate", "workflowConfig"})
 Source = str | os.PathLike[str] | Mapping[str, Any] | configfile.Settings
 
 
+MODEL_CONFIG: dict[str, Any] = {"extra": "forbid", "frozen": True, "populate_by_name": True}
+"""The pydantic model configuration of every plugin's settings (``ConfigDict(**MODEL_CONFIG)``): unknown keys
+refused, values frozen, keys by OpenMetadata's camelCase alias or by the attribute's name."""
+
+
 class TypedSection:
     """Constructors and conversions shared by the plugins' settings models. A subclass sets the class attributes
     and ``_load`` (its module's ``load``: validation, environment overrides, errors with key paths)."""
@@ -41,12 +46,8 @@ class TypedSection:
         """Keyword arguments with OpenMetadata's camelCase names or the attributes' snake_case names."""
         try:
             super().__init__(**data)
-        except ValueError as exc:  # pydantic's ValidationError: re-said with the key path, secrets unquoted
-            errors = getattr(exc, "errors", None)
-            if not callable(errors):
-                raise
-            first = errors()[0]
-            raise invalid_setting(self.section_path, first["loc"], first["msg"], self.secret_keys) from None
+        except ValueError as exc:
+            raise self._config_error(exc, self.section_path) from None
 
     # pydantic calls a model's own __init__ from model_validate too (its "custom init"); this one only re-says
     # keyword arguments' errors, so it is marked as pydantic marks its base __init__: validation from a mapping
@@ -56,6 +57,25 @@ class TypedSection:
     @classmethod
     def _load(cls, section: Mapping[str, Any], environ: Mapping[str, str]) -> Self:
         raise NotImplementedError
+
+    @classmethod
+    def validated(cls, data: Mapping[str, Any], path: str) -> Self:
+        """pydantic's validation of a mapping from a file, its first error said as a ``ConfigError`` under
+        ``path``: what each plugin's ``load`` ends with."""
+        try:
+            validated: Self = getattr(cls, "model_validate")(data)  # noqa: B009 - pydantic's, not ours
+        except ValueError as exc:
+            raise cls._config_error(exc, path) from None
+        return validated
+
+    @classmethod
+    def _config_error(cls, exc: ValueError, path: str) -> ValueError:
+        """pydantic's ValidationError re-said with the key's path, secrets unquoted; any other error as it is."""
+        errors = getattr(exc, "errors", None)
+        if not callable(errors):
+            return exc
+        first = errors()[0]
+        return invalid_setting(path, first["loc"], first["msg"], cls.secret_keys)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, path: str | None = None,
