@@ -61,7 +61,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def start_ol_om(work: Path, n: int = 0) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "ol_om_core.runtime.cli", "run", "--config",
+    return subprocess.Popen([sys.executable, "-m", "ol_om", "run", "--config",
                              str(work / "config.json"), "--dead-letters", str(work / f"dead-{n}.jsonl"),
                              "--report-every", "2"], stderr=subprocess.PIPE, text=True)
 

@@ -22,10 +22,10 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ol_om import Runner
 from ol_om_core.config import TranslatorConfig
+from ol_om_core.contract.sources import Record
 from ol_om_core.parse import parse
-from ol_om_core.runtime.runner import Runner
-from ol_om_core.runtime.sources import Record
 from ol_om_core.translate import Translator
 from ol_om_sink import OpenMetadataSink
 from ol_om_sink.config import load

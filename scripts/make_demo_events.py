@@ -1,4 +1,4 @@
-"""Writes packages/ol_om_core/src/ol_om_core/examples/demo.jsonl: the example events ol-om ships.
+"""Writes packages/ol_om/src/ol_om/examples/demo.jsonl: the example events ol-om ships.
 
 Run it again after changing the scenario: python scripts/make_demo_events.py
 """
@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "packages/ol_om_core/src/ol_om_core/examples/demo.jsonl"
+OUT = Path(__file__).resolve().parents[1] / "packages/ol_om/src/ol_om/examples/demo.jsonl"
 PRODUCER = "https://github.com/ol-om/ol-om/demo"
 SCHEMA = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
 T0 = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from ol_om_core.contract.sinks import Work
 from ol_om_core.parse import parse
-from ol_om_core.runtime.delivery import Work
 from ol_om_core.translate import Translator
 from ol_om_sink import OpenMetadataSink
 from ol_om_sink.config import load

@@ -30,7 +30,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 OL_OM = pathlib.Path(sys.executable).parent / "ol-om"
-DEMO_EVENTS = ROOT / "packages/ol_om_core/src/ol_om_core/examples/demo.jsonl"
+DEMO_EVENTS = ROOT / "packages/ol_om/src/ol_om/examples/demo.jsonl"
 PREFIXES = ("ol-om ", ".venv/bin/ol-om ")
 RUNNABLE = {"translate", "graph"}  # plus `demo --dry-run`
 OPERATORS = {"|", "||", "&&", ";", "&", "<", ">", ">>", "2>", "2>&1"}

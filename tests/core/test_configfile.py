@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ol_om_core import configfile
 from ol_om_core.errors import ConfigError
-from ol_om_core.runtime import configfile
 
 
 def test_openmetadata_workflow_maps_onto_the_translator() -> None:

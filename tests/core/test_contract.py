@@ -7,9 +7,9 @@ from collections import Counter
 import pytest
 
 from corpus import CORPUS, corpus_events
+from ol_om._demo import example_events
 from ol_om_core import InvalidEvent, parse
 from ol_om_core.config import TranslatorConfig
-from ol_om_core.runtime.cli import example_events
 from ol_om_core.translate import Translator
 from omschema import ENV_VAR, SPEC_DIR, available, get_validator
 

@@ -24,10 +24,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ol_om_core import parse
+from ol_om_core import configfile, parse
 from ol_om_core.config import FilterPattern, TranslatorConfig
 from ol_om_core.errors import ConfigError
-from ol_om_core.runtime import configfile
 from ol_om_core.translate import Translator
 
 DATABASES = ("SNOWFLAKE", "SNOWFLAKE_SAMPLE_DATA", "TEST_SNOWFLAKEDB", "DUMMY_DB", "ECOMMERCE")

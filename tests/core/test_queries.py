@@ -11,11 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ol_om_core import parse, queries
+from ol_om_core import configfile, parse, queries
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.errors import ConfigError
 from ol_om_core.operations import Operation
-from ol_om_core.runtime import configfile
 from ol_om_core.translate import Translator
 
 PG = "postgres://pg:5432"

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from imports import ol_om_imports
+
 CORE = Path(__file__).resolve().parents[2] / "packages" / "ol_om_core"
 
 # Import every public module, then list the top-level packages that were loaded from outside the standard
@@ -42,7 +44,7 @@ def test_core_installs_alone_and_loads_only_the_standard_library(tmp_path: Path)
     probe = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True, check=True, cwd=tmp_path)
     result = json.loads(probe.stdout)
     assert "ol_om_core.translate" in result["imported"]
-    assert "ol_om_core.runtime.cli" in result["imported"]
+    assert "ol_om_core.contract.sinks" in result["imported"]
     assert result["foreign"] == [], f"non-standard-library modules loaded: {result['foreign']}"
 
 
@@ -52,3 +54,9 @@ def test_core_declares_no_runtime_dependencies() -> None:
     project = tomllib.loads((CORE / "pyproject.toml").read_text())["project"]
     assert project.get("dependencies", []) == []
     assert sys.version_info >= (3, 11)
+
+
+
+def test_core_imports_no_other_ol_om_package_even_lazily() -> None:
+    """Every import statement of every core module, at any depth: a function-level import is a dependency too."""
+    assert ol_om_imports("ol_om_core") == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from builders import TOKEN
-from ol_om_core.runtime.cli import main
+from ol_om._cli import main
 from ol_om_sink.testing.standin import OpenMetadataStandIn
 
 

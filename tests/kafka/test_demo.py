@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ol_om_core.runtime.cli import main
+from ol_om._cli import main
 
 
 def test_the_demo_shows_what_openmetadata_holds(capsys, broker):  # broker: skips where Tansu is absent

@@ -47,7 +47,7 @@ def test_errors_name_the_key(section, path, words):
 
 
 def test_errors_in_a_workflow_file_name_the_key_where_it_is_in_that_file():
-    from ol_om_core.runtime import configfile
+    from ol_om_core import configfile
     settings = configfile.settings_from({"source": {"type": "openlineage", "serviceConnection": {"config": {
         "brokerConfig": {"brokersUrl": "b:9092", "topicName": "t", "consumerOffsets": "newest"}}}}})
     with pytest.raises(ConfigError) as error:

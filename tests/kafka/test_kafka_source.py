@@ -20,7 +20,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 from producers import produce_raw, produce_with_openlineage
 
 from builders import PG, TOKEN, dataset, etl_events, event, make_sink
-from ol_om_core.runtime.runner import DeadLetterFile, Progress, Runner
+from ol_om import DeadLetterFile, Progress, Runner
 from ol_om_core.translate import Translator
 from ol_om_kafka.source import KafkaSource
 from ol_om_kafka.testing import GROUP_CONSUMER
@@ -230,7 +230,7 @@ def test_kill_9_mid_stream_then_restart_loses_and_duplicates_nothing(broker, top
     section = _section(broker, topic, "crash", mode="service", batchSize=10)
     config.write_text(json.dumps({"source": section, "sink": {
         "type": "openmetadata", "hostPort": om.url, "securityConfig": {"jwtToken": TOKEN}}}))
-    command = [sys.executable, "-m", "ol_om_core.runtime.cli", "run", "--config", str(config),
+    command = [sys.executable, "-m", "ol_om", "run", "--config", str(config),
                "--dead-letters", str(tmp_path / "dead.jsonl")]
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -282,7 +282,7 @@ def test_sigterm_drains_commits_and_exits_0(broker, topic, om, tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    service = subprocess.Popen([sys.executable, "-m", "ol_om_core.runtime.cli", "run", "--config", str(config),
+    service = subprocess.Popen([sys.executable, "-m", "ol_om", "run", "--config", str(config),
                                 "--dead-letters", str(tmp_path / "dead.jsonl"), "--metrics-port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

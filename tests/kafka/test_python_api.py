@@ -11,7 +11,7 @@ from producers import produce_raw, produce_with_openlineage
 
 from builders import TOKEN, etl_events
 from docs_examples import kafka_substitutions, run_service_example
-from ol_om_core.runtime.workflow import Workflow
+from ol_om import Workflow
 from ol_om_kafka import KafkaBrokerConfig
 from ol_om_kafka.testing import GROUP_CONSUMER
 from ol_om_sink import SinkConfig

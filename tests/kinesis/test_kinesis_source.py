@@ -14,8 +14,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from builders import PG, TOKEN, dataset, etl_events, event, make_sink, seed_pg
-from ol_om_core.runtime.runner import DeadLetterFile, Progress, Runner
-from ol_om_core.runtime.sources import Record
+from ol_om import DeadLetterFile, Progress, Runner
+from ol_om_core.contract.sources import Record
 from ol_om_core.translate import Translator
 from ol_om_kinesis import config as kinesis_config
 from ol_om_kinesis.checkpoints import CheckpointError, FileCheckpoints
@@ -113,7 +113,7 @@ def test_round_trip_into_openmetadata(kinesis, stream, om, tmp_path):
     assert [s["executionStatus"] for s in om.statuses("openlineage.airflow-shop_dag")] == ["Successful"]
     assert len(om.edges()) == 2
     # How far behind the tip the reads were (MillisBehindLatest), for the progress line and the metrics.
-    from ol_om_core.runtime.metrics import runner_metrics
+    from ol_om._metrics import runner_metrics
 
     assert progress.behind_ms == 0 and "0 ms behind" in progress.line()
     assert "ol_om_runner_behind_seconds 0.0" in runner_metrics(progress)
@@ -413,7 +413,7 @@ def test_the_lease_table_is_created_and_a_conflicting_take_fails(moto):
 
 
 def test_ol_om_run_and_check_take_openmetadatas_workflow_file(kinesis, stream, om, tmp_path, *, monkeypatch, capsys):
-    from ol_om_core.runtime.cli import main
+    from ol_om._cli import main
 
     monkeypatch.chdir(tmp_path)  # the checkpoint file goes to the working directory by default
     produce(kinesis, stream, etl_events())

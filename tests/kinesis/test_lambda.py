@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from builders import PG, TOKEN, dataset, etl_events, event, seed_pg
-from ol_om_core.runtime.delivery import MemorySink
+from ol_om_core.contract.sinks import MemorySink
 from ol_om_core.translate import Translator
 from ol_om_kinesis import lambda_handler
 from ol_om_kinesis.lambda_handler import process

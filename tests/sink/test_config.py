@@ -66,7 +66,7 @@ def test_sso_providers_are_refused_with_the_choices():
 
 
 def test_errors_in_a_workflow_file_name_the_key_where_it_is_in_that_file():
-    from ol_om_core.runtime import configfile
+    from ol_om_core import configfile
     settings = configfile.settings_from({
         "source": {"type": "openlineage", "serviceConnection": {"config": {}}},
         "sink": {"type": "metadata-rest", "config": {}},

@@ -9,9 +9,9 @@ import pytest
 
 from builders import TOKEN, make_sink
 from corpus import corpus_events
+from ol_om_core.contract.sinks import Work
 from ol_om_core.errors import InvalidEvent
 from ol_om_core.parse import parse
-from ol_om_core.runtime.delivery import Work
 from ol_om_core.translate import Translator
 from ol_om_sink.testing import schemas
 from ol_om_sink.testing.standin import OpenMetadataStandIn

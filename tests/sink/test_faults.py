@@ -8,9 +8,9 @@ import time
 import pytest
 
 from builders import TOKEN, etl_events, make_sink, seed_pg, works
-from ol_om_core.runtime.delivery import SinkError
-from ol_om_core.runtime.runner import Runner
-from ol_om_core.runtime.sources import Record
+from ol_om import Runner
+from ol_om_core.contract.sinks import SinkError
+from ol_om_core.contract.sources import Record
 from ol_om_core.translate import Translator
 from ol_om_sink import OpenMetadataSink
 from ol_om_sink.config import load

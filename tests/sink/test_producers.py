@@ -16,10 +16,10 @@ import pytest
 from openlineage.client.transport.http import HttpConfig, HttpTransport
 
 from builders import TOKEN, make_sink
+from ol_om import Runner
+from ol_om.sources import HttpSettings, HttpSource
+from ol_om_core.contract.sinks import Work
 from ol_om_core.parse import parse
-from ol_om_core.runtime.delivery import Work
-from ol_om_core.runtime.http_source import HttpSettings, HttpSource
-from ol_om_core.runtime.runner import Runner
 from ol_om_core.translate import Translator
 from ol_om_sink.testing import schemas
 from ol_om_sink.testing.standin import OpenMetadataStandIn

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from builders import PG, TOKEN, dataset, event
-from ol_om_core.runtime.cli import main
+from ol_om._cli import main
 
 
 def test_replay_writes_what_now_succeeds_and_reports_what_still_fails(tmp_path, om, capsys):

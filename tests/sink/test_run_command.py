@@ -6,7 +6,8 @@ import json
 import logging
 
 from builders import TOKEN, etl_events, seed_pg
-from ol_om_core.runtime.cli import EXIT_SINK, main
+from ol_om import EXIT_SINK
+from ol_om._cli import main
 
 
 def _config(tmp_path, om, token=TOKEN):

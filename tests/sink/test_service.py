@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from builders import TOKEN, needs_schemas
-from ol_om_core.runtime.delivery import SinkError
+from ol_om_core.contract.sinks import SinkError
 from ol_om_kafka import KafkaBrokerConfig
 from ol_om_kinesis.config import KinesisBrokerConfig
 from ol_om_sink import SinkConfig
@@ -150,7 +150,7 @@ def test_the_sink_does_not_import_the_broker_packages() -> None:
 def test_a_run_writing_into_the_service_keeps_its_connection(om, server, tmp_path) -> None:
     """The sink PUTs the service without a connection; OpenMetadata (and the stand-in) keep the registered one."""
     from builders import etl_events, seed_pg
-    from ol_om_core.runtime.workflow import Workflow
+    from ol_om import Workflow
 
     seed_pg(om)
     register_openlineage_service(server, "openlineage-service", KAFKA)

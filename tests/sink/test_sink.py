@@ -8,7 +8,7 @@ import pytest
 
 from builders import PG, dataset, etl_events, event, make_sink, seed_pg, works
 from ol_om_core.config import TranslatorConfig
-from ol_om_core.runtime.delivery import Work
+from ol_om_core.contract.sinks import Work
 from ol_om_core.translate import Translator
 
 

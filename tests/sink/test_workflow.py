@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from builders import TOKEN, etl_events, seed_pg
+from ol_om import EXIT_SINK, Workflow, WorkflowResult
+from ol_om_core import configfile
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.errors import ConfigError
-from ol_om_core.runtime import configfile
-from ol_om_core.runtime.workflow import EXIT_SINK, Workflow, WorkflowResult
 from ol_om_sink import SinkConfig
 
 PIPELINE = "openlineage.airflow-shop_dag"

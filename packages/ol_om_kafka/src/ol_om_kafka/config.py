@@ -15,10 +15,10 @@ import os
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from ol_om_core.runtime.configfile import PATH_KEY, invalid_setting, section_path
-from ol_om_core.runtime.sections import BrokerSection
+from ol_om_core.configfile import PATH_KEY, section_path
+from ol_om_core.contract.sections import MODEL_CONFIG, BrokerSection
 
 # Properties that would break "never commit past an unacknowledged event" if a user set them.
 _MANAGED = frozenset({"enable.auto.commit", "enable.auto.offset.store", "group.id", "bootstrap.servers"})
@@ -29,7 +29,7 @@ _SECRET_KEYS = frozenset({"saslPassword", "sslKey"})
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(**MODEL_CONFIG)  # type: ignore[typeddict-item]
 
 
 class SSLConfig(_Model):
@@ -139,8 +139,4 @@ def load(section: Mapping[str, Any], environ: Mapping[str, str] | None = None) -
         if environ.get(variable):
             current = data.get(group)
             data[group] = {**(current if isinstance(current, Mapping) else {}), key: environ[variable]}
-    try:
-        return KafkaSourceConfig.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise invalid_setting(path, error["loc"], error["msg"], _SECRET_KEYS) from None
+    return KafkaSourceConfig.validated(data, path)

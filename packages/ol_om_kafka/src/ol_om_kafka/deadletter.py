@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from confluent_kafka import KafkaError, Message, Producer
 
+from ol_om_core.errors import SourceError
+
 if TYPE_CHECKING:
     from ol_om_kafka.config import KafkaSourceConfig
 
 MAX_BYTES = 900_000  # under Kafka's default 1 MB message limit, with room for headers
 
 
-class DeadLetterError(RuntimeError):
+class DeadLetterError(SourceError):
     """The dead-letter topic did not take a message: the batch must not be acknowledged."""
 
 

@@ -21,8 +21,8 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from ol_om_core.runtime.check import Check
-from ol_om_core.runtime.sources import Record
+from ol_om_core.contract.check import Check
+from ol_om_core.contract.sources import Record, SourceError  # the consumer cannot go on (a fatal librdkafka error)
 from ol_om_kafka import config as kafka_config
 from ol_om_kafka.config import KafkaSourceConfig
 from ol_om_kafka.deadletter import DeadLetterTopic
@@ -30,10 +30,6 @@ from ol_om_kafka.deadletter import DeadLetterTopic
 log = logging.getLogger("ol_om_kafka")
 
 Partition = tuple[str, int]
-
-
-class SourceError(RuntimeError):
-    """The consumer cannot go on (a fatal librdkafka error: bad credentials, fenced, unknown topic...)."""
 
 
 class KafkaSource:

@@ -11,18 +11,18 @@ this worker's leases, takes free ones, and answers with the checkpoints of the s
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Protocol
 
+from ol_om_core.contract.files import replace_durably
+from ol_om_core.errors import SourceError
 from ol_om_kinesis import shards as shard_rules
 from ol_om_kinesis.shards import SHARD_END, Shard
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(SourceError):
     """The checkpoints cannot be read or written (the source cannot go on without them)."""
 
 
@@ -107,14 +107,8 @@ class FileCheckpoints(MemoryCheckpoints):
 
     def _write(self) -> None:
         text = json.dumps({"stream": self.stream, "shards": self.checkpoints}, indent=1, sort_keys=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            with temporary.open("w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, self.path)
-            _fsync_directory(self.path.parent)
+            replace_durably(self.path, text.encode("utf-8"))
         except OSError as exc:
             raise CheckpointError(f"cannot write the checkpoint file {self.path}: {exc}") from None
 
@@ -139,12 +133,3 @@ def _lock(path: Path) -> IO[bytes]:
                               "would each read every shard: use checkpoints type dynamodb to share a stream"
                               ) from None
     return handle
-
-
-def _fsync_directory(directory: Path) -> None:
-    with contextlib.suppress(OSError):  # not every platform can open a directory
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

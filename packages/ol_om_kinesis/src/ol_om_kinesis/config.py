@@ -12,16 +12,16 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from ol_om_core.runtime.configfile import PATH_KEY, invalid_setting, section_path
-from ol_om_core.runtime.sections import BrokerSection
+from ol_om_core.configfile import PATH_KEY, section_path
+from ol_om_core.contract.sections import MODEL_CONFIG, BrokerSection
 
 _SECRET_KEYS = frozenset({"awsSecretAccessKey", "awsSessionToken"})
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(**MODEL_CONFIG)  # type: ignore[typeddict-item]
 
 
 class AWSCredentials(_Model):
@@ -77,7 +77,7 @@ class CheckpointConfig(_Model):
 
 
 class KinesisSourceConfig(BrokerSection, _Model):
-    # The Python API (ol_om_core.runtime.sections): from_dict / from_yaml / from_workflow, to_openmetadata()
+    # The Python API (ol_om_core.contract.sections): from_dict / from_yaml / from_workflow, to_openmetadata()
     section_type: ClassVar[str] = "kinesis"
     secret_keys: ClassVar[frozenset[str]] = _SECRET_KEYS
     openmetadata_keys: ClassVar[tuple[str, ...]] = (
@@ -172,8 +172,4 @@ def load(section: Mapping[str, Any], environ: Mapping[str, str] | None = None) -
         if environ.get(variable):
             current = data.get("awsConfig")
             data["awsConfig"] = {**(current if isinstance(current, Mapping) else {}), key: environ[variable]}
-    try:
-        return KinesisSourceConfig.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise invalid_setting(path, error["loc"], error["msg"], _SECRET_KEYS) from None
+    return KinesisSourceConfig.validated(data, path)

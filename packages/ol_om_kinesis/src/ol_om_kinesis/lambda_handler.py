@@ -21,11 +21,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ol_om_core import configfile
 from ol_om_core.config import TranslatorConfig
-from ol_om_core.errors import InvalidEvent
-from ol_om_core.parse import parse
-from ol_om_core.runtime import configfile, plugins
-from ol_om_core.runtime.delivery import Outcome, Sink, Work
+from ol_om_core.contract import plugins
+from ol_om_core.contract.sinks import DeadLetter, Outcome, Sink, Work, until_delivered
+from ol_om_core.contract.sources import Record
+from ol_om_core.contract.work import is_rejected, work_of
 from ol_om_core.translate import Translator
 from ol_om_kinesis.kpl import deaggregate
 
@@ -83,18 +84,14 @@ def _translate(record: Mapping[str, Any], translator: Translator) -> list[Work]:
     works = []
     try:
         for sub, value in enumerate(values):
-            try:
-                event = parse(value)
-            except InvalidEvent as exc:
-                raise _Unusable(f"not a usable OpenLineage event: {exc}") from None
-            try:
-                result = translator.translate(event)
-            except Exception as exc:  # a bug of ours: reported with its cause, like an unusable event
-                log.exception("translating %s failed", position)
-                raise _Unusable(f"internal error translating the event: {type(exc).__name__}: {exc}") from None
+            result = work_of(Record(position if len(values) == 1 else f"{position}/{sub}", value), translator)
+            if isinstance(result, DeadLetter):
+                if not is_rejected(result):  # a bug of ours: reported with its cause, like an unusable event
+                    log.error("translating %s failed", position, exc_info=result.cause)
+                raise _Unusable(result.reason)
             for item in result.unresolved:
                 log.info("%s: %s %s: %s", position, item.identity.namespace, item.identity.name, item.reason)
-            works.append(Work(position if len(values) == 1 else f"{position}/{sub}", result.operations))
+            works.append(result)
     except _Unusable:
         for work in works:  # translated but never delivered: a retry must emit them again
             for operation in work.operations:
@@ -104,17 +101,23 @@ def _translate(record: Mapping[str, Any], translator: Translator) -> list[Work]:
 
 
 def _deliver(sink: Sink, works: list[Work], time_left: Callable[[], float]) -> Outcome:
-    outcome = sink.deliver(works)
-    while True:
-        for letter in outcome.dead_letters:  # refused by OpenMetadata for good: the record is done, the log says why
-            operation = letter.operation.to_dict() if letter.operation is not None else None
-            log.error("dead-lettered %s: %s %s", letter.position, letter.reason, operation)
-        for notice in outcome.notices:
-            log.info("%s: %s", notice.position, notice.reason)
-        if not outcome.pending or time_left() < outcome.retry_after + SAFETY_SECONDS:
-            return outcome
+    """The shared retry loop, waiting only while Lambda's time allows; what is still pending is returned."""
+
+    def wait(outcome: Outcome) -> bool:
+        if time_left() < outcome.retry_after + SAFETY_SECONDS:
+            return True
         time.sleep(outcome.retry_after)
-        outcome = sink.deliver(outcome.pending)
+        return False
+
+    return until_delivered(sink, sink.deliver(works), _log, wait)
+
+
+def _log(outcome: Outcome) -> None:
+    for letter in outcome.dead_letters:  # refused by OpenMetadata for good: the record is done, the log says why
+        operation = letter.operation.to_dict() if letter.operation is not None else None
+        log.error("dead-lettered %s: %s %s", letter.position, letter.reason, operation)
+    for notice in outcome.notices:
+        log.info("%s: %s", notice.position, notice.reason)
 
 
 def _sequence(record: Mapping[str, Any]) -> str:

@@ -25,8 +25,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ol_om_core.runtime.check import Check
-from ol_om_core.runtime.sources import Record
+from ol_om_core.contract.check import Check
+from ol_om_core.contract.sources import Record, SourceError  # the stream cannot be read (gone, access denied)
 from ol_om_kinesis import aws, kpl
 from ol_om_kinesis import config as kinesis_config
 from ol_om_kinesis.checkpoints import CheckpointError, CheckpointStore, FileCheckpoints
@@ -42,10 +42,6 @@ _FATAL = frozenset({"ResourceNotFoundException", "AccessDeniedException", "Unrec
                     "InvalidSignatureException", "KMSAccessDeniedException", "KMSNotFoundException",
                     "KMSDisabledException", "KMSInvalidStateException", "InvalidArgumentException"})
 """Errors no retry can mend: the stream is gone or refused to these credentials."""
-
-
-class SourceError(RuntimeError):
-    """The stream cannot be read (deleted, access denied, its KMS key unusable)."""
 
 
 @dataclass(slots=True, eq=False)  # compared and hashed by identity: a shard taken back gets a new reader

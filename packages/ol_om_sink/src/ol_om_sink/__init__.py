@@ -1,6 +1,6 @@
 """ol-om-sink: OpenLineage translations written to OpenMetadata's REST API.
 
-``OpenMetadataSink`` implements the runner's sink contract (``ol_om_core.runtime.delivery``); it is registered
+``OpenMetadataSink`` implements the runner's sink contract (``ol_om_core.contract.sinks``); it is registered
 as ``openmetadata`` in the ``ol_om.sinks`` entry-point group. ``ol_om_sink.testing`` holds an OpenMetadata
 stand-in server for tests and demos.
 """

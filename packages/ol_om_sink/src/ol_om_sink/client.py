@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import urllib3
 
-from ol_om_core.runtime.delivery import SinkError
+from ol_om_core.contract.sinks import SinkError
 from ol_om_sink.config import SinkConfig
 from ol_om_sink.counters import Counters
 
@@ -112,7 +112,7 @@ class Client:
         status = answer.status
         if status < 300 or status == 404:
             return Response(status, answer.data)
-        message = _message(_json(answer.data), answer.data)
+        message = message_of(_json(answer.data), answer.data[:300].decode("utf-8", "replace") or "(no body)")
         if status in (401, 403):
             raise AuthError(f"OpenMetadata at {self.base} refused the credentials ({status} on {method} {path}): "
                             f"{message}. Check securityConfig.jwtToken: the bot's token, not expired, with a role "
@@ -134,10 +134,11 @@ def _json(data: bytes) -> Any:
         return None
 
 
-def _message(payload: Any, raw: bytes) -> str:
+def message_of(payload: Any, otherwise: str) -> str:
+    """OpenMetadata's own words in an error answer (its ``message``), else ``otherwise``."""
     if isinstance(payload, Mapping) and isinstance(payload.get("message"), str):
         return str(payload["message"])
-    return raw[:300].decode("utf-8", "replace") or "(no body)"
+    return otherwise
 
 
 def _cause(exc: BaseException) -> str:

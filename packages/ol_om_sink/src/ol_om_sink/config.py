@@ -14,11 +14,11 @@ import os
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from ol_om_core.configfile import PATH_KEY, section_path
+from ol_om_core.contract.sections import MODEL_CONFIG, TypedSection
 from ol_om_core.errors import ConfigError
-from ol_om_core.runtime.configfile import PATH_KEY, invalid_setting, section_path
-from ol_om_core.runtime.sections import TypedSection
 
 ENV_HOST_PORT = "OPENMETADATA_HOST_PORT"
 ENV_JWT_TOKEN = "OPENMETADATA_JWT_TOKEN"
@@ -40,7 +40,7 @@ _SECRET_KEYS = frozenset({"jwtToken", "sslKey", "extraHeaders"})
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(**MODEL_CONFIG)  # type: ignore[typeddict-item]
 
 
 class SecurityConfig(_Model):
@@ -133,11 +133,7 @@ def load(section: Mapping[str, Any], environ: Mapping[str, str] | None = None) -
         security = data.get("securityConfig")
         data["securityConfig"] = {**(security if isinstance(security, Mapping) else {}),
                                   "jwtToken": environ[ENV_JWT_TOKEN]}
-    try:
-        config = SinkConfig.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise invalid_setting(path, error["loc"], error["msg"], _SECRET_KEYS) from None
+    config = SinkConfig.validated(data, path)
     if config.auth_provider == "openmetadata" and config.token is None:
         raise ConfigError(f"{path}.securityConfig.jwtToken",
                           f"authProvider openmetadata needs a bot's JWT token (or set {ENV_JWT_TOKEN}); "

@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
-from ol_om_core.runtime.delivery import SinkError
+from ol_om_core.contract.sinks import SinkError
 from ol_om_sink.client import Client, Rejected, Transient
 from ol_om_sink.config import SinkConfig
 

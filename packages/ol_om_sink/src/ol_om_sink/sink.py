@@ -28,13 +28,13 @@ from urllib.parse import unquote
 
 from ol_om_core import fqn as fqns
 from ol_om_core import pipelines, queries, status
+from ol_om_core.contract.check import Check
+from ol_om_core.contract.sinks import DeadLetter, Notice, Outcome, SinkError, Work
 from ol_om_core.lru import LRU
 from ol_om_core.operations import EntityHint, Operation, fqn_path
-from ol_om_core.runtime.check import Check
-from ol_om_core.runtime.delivery import DeadLetter, Notice, Outcome, SinkError, Work
 from ol_om_sink import config as sink_config
 from ol_om_sink import create, edges
-from ol_om_sink.client import AuthError, Client, Rejected, Transient
+from ol_om_sink.client import AuthError, Client, Rejected, Transient, message_of
 from ol_om_sink.config import SinkConfig
 from ol_om_sink.counters import Counters
 from ol_om_sink.entities import Directory, Found
@@ -272,7 +272,7 @@ class OpenMetadataSink:
     def _put(self, path: str, body: Any, label: str) -> Any:
         answer = self.client.call("PUT", path, body, label=label)
         if answer.status == 404:
-            raise Rejected(404, _message(answer.body))
+            raise Rejected(404, message_of(answer.body, "not found"))
         return answer.body
 
     # -- services and pipelines -----------------------------------------------------------------------------
@@ -486,7 +486,7 @@ class OpenMetadataSink:
                 self.directory.forget(found.type, edge[side]["fullyQualifiedName"])
             with self._lock:
                 self._edges.pop(key)
-            raise Transient(f"PUT /v1/lineage: 404 {_message(answer.body)}")
+            raise Transient(f"PUT /v1/lineage: 404 {message_of(answer.body, 'not found')}")
         with self._lock:
             self._edges.put(key, details)
         return _Result(notices=notices)
@@ -587,7 +587,7 @@ class OpenMetadataSink:
         if answer.status == 404:  # a table went away since it was looked up: look again next time
             for requested, table in tables.items():
                 self.directory.forget(table.type, requested)
-            raise Transient(f"PUT {op.path}: 404 {_message(answer.body)}")
+            raise Transient(f"PUT {op.path}: 404 {message_of(answer.body, 'not found')}")
         written = _query_projection(body)
         assert written is not None
         with self._lock:
@@ -607,7 +607,7 @@ class OpenMetadataSink:
         answer = self.client.call("PUT", f"/v1/usage/table/{found.id}", op.body, label="usage")
         if answer.status == 404:  # the table was deleted: look again next time
             self.directory.forget(hint.type, hint.fqn)
-            raise Transient(f"PUT /v1/usage/table/{found.id}: 404 {_message(answer.body)}")
+            raise Transient(f"PUT /v1/usage/table/{found.id}: 404 {message_of(answer.body, 'not found')}")
         return _Result(notices=notices)
 
 
@@ -747,10 +747,3 @@ def _mapped_columns(columns: list[dict[str, Any]], edge: Mapping[str, Any], ends
         if from_columns:
             result.append({**entry, "fromColumns": from_columns, "toColumn": to_column})
     return result
-
-
-def _message(body: Any) -> str:
-    if isinstance(body, Mapping) and isinstance(body.get("message"), str):
-        return str(body["message"])
-    return "not found"
-

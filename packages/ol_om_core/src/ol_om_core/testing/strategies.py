@@ -30,27 +30,7 @@ from hypothesis import strategies as st
 from ol_om_core.model import RUN_EVENT_TYPES, DatasetEvent, Event, JobEvent, RunEvent
 from ol_om_core.parse import parse
 
-__all__ = [
-    "PLATFORMS",
-    "Malformed",
-    "column_lineage_facets",
-    "dataset_events",
-    "dataset_identities",
-    "datasets",
-    "event_json",
-    "events",
-    "fqn_parts",
-    "job_events",
-    "jobs",
-    "malformed_events",
-    "parsed_dataset_events",
-    "parsed_events",
-    "parsed_job_events",
-    "parsed_run_events",
-    "run_events",
-    "run_ids",
-    "schema_facets",
-]
+# The public names are the package's ``ol_om_core.testing.__all__``, which loads this module on first use.
 
 JSON = dict[str, Any]
 Identity = tuple[str, str]

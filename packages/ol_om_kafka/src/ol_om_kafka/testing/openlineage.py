@@ -1,4 +1,4 @@
-"""openlineage-python's own Kafka transport as a producer of wire-format events (the ``demo`` extra).
+"""openlineage-python's own Kafka transport as a producer of wire-format events (the ``testing`` extra).
 
 The transport keys its event classes so that a run's events, and those of its parent chain, share a partition;
 events given as dicts are keyed here by the same rule, so tests and the demo can send the JSON they hold.

@@ -1,0 +1,349 @@
+"""A durable queue on disk between the HTTP receiver and the runner: append-only JSON-lines segments.
+
+``append`` returns once the lines are on disk (written and fsync'd), so the receiver may answer the producer.
+One writer thread does every write: the appends waiting while it writes share its next write and fsync (group
+commit), so many producers are not held to one fsync each.
+``read`` hands out the lines in order; ``acknowledge`` advances a checkpoint file (written to a temporary file,
+fsync'd, then ``os.replace``d over the old one) and deletes the segments wholly behind it. On open, the spool
+is replayed from the checkpoint: what was accepted but not acknowledged before a crash is read again.
+
+Files in the spool directory: ``00000001.jsonl``, ``00000002.jsonl``… (a new segment once one reaches the
+segment size), ``checkpoint.json`` (``{"segment": 2, "line": 17, "offset": 5120}``: everything up to that
+line is acknowledged) and ``lock`` (one process per spool directory).
+
+Bytes once committed are never rewritten: a failed write is cut off and the spool moves on to a new segment,
+so a reader never meets anything but whole lines below the committed end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import sys
+import threading
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from ol_om_core.contract.files import replace_durably, sync_directory
+from ol_om_core.contract.sources import Record
+from ol_om_core.errors import ConfigError, SourceError
+
+log = logging.getLogger("ol_om.spool")
+
+SEGMENT_BYTES = 64 * 1024 * 1024
+_SUFFIX = ".jsonl"
+_CHECKPOINT = "checkpoint.json"
+_SYNC = getattr(os, "fdatasync", os.fsync)
+_CLOSED = "the receiver is shutting down"
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where a line of the spool ends: its segment, its line number there (from 1) and the byte after it."""
+
+    segment: int
+    line: int
+    offset: int
+
+
+class SpoolUnavailable(SourceError):
+    """The spool takes no more lines: it is closing, or a new segment could not be started after a failed write."""
+
+
+@dataclass(slots=True, eq=False)
+class _Append:
+    data: bytes
+    lines: int
+    done: threading.Event = field(default_factory=threading.Event)
+    error: Exception | None = None
+
+
+class Spool:
+    def __init__(self, directory: str | Path, segment_bytes: int = SEGMENT_BYTES) -> None:
+        self.directory = Path(directory)
+        self.segment_bytes = segment_bytes
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock_file = _lock(self.directory / "lock")
+        self._changed = threading.Condition()
+        """Guards what the writer thread and the runner's thread share: ends, counters, the read position."""
+        self._closing = False
+        self._broken: str | None = None
+        """Why appends are refused after a failure, once they are."""
+        self.written_bytes = 0
+        self.acknowledged = 0
+        self._checkpoint = self._load_checkpoint()
+        self._ends = self._recover()
+        """Committed end (bytes) of every segment on disk; the last one is the one written to."""
+        self._segment = max(self._ends)
+        self._fd = self._open_segment(self._segment)
+        self._read = self._start()
+        self.pending = self._count_from(self._read)
+        self._reader: BinaryIO | None = None
+        self._queue: queue.SimpleQueue[_Append | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._write_loop, name="ol-om-spool", daemon=True)
+        self._writer.start()
+        if self.pending:
+            log.info("spool %s: %d events accepted before the restart are delivered first", self.directory,
+                     self.pending)
+
+    # -- writing (HTTP threads hand lines to the one writer thread) -----------------------------------------------
+
+    def append(self, lines: Sequence[bytes]) -> None:
+        """Add ``lines`` (JSON without newlines) at the end; they are on disk when this returns.
+
+        Appends that arrive while a write is under way share the next write and fsync (group commit): one fsync
+        per request would cap a receiver at the disk's fsync rate."""
+        item = _Append(b"".join(line + b"\n" for line in lines), len(lines))
+        with self._changed:
+            refusal = self._broken or (_CLOSED if self._closing else None)
+            if refusal is not None:
+                raise SpoolUnavailable(refusal)
+            self._queue.put(item)  # under the lock: never after close()'s end marker
+        item.done.wait()
+        if item.error is not None:
+            raise item.error
+
+    def _write_loop(self) -> None:
+        while True:
+            items = [self._queue.get()]
+            while not self._queue.empty():
+                items.append(self._queue.get_nowait())
+            batch = [item for item in items if item is not None]
+            if batch:
+                self._write(batch)
+            if len(batch) < len(items):  # close() put its end marker last
+                return
+
+    def _write(self, batch: list[_Append]) -> None:
+        error: Exception | None = SpoolUnavailable(self._broken) if self._broken else None
+        data = b"".join(item.data for item in batch)
+        if error is None:
+            try:
+                _write_all(self._fd, data)
+                _SYNC(self._fd)
+            except OSError as exc:
+                error = exc
+                self._abandon()
+        if error is None:
+            with self._changed:
+                self._ends[self._segment] += len(data)
+                self.written_bytes += len(data)
+                self.pending += sum(item.lines for item in batch)
+                self._changed.notify_all()
+            if self._ends[self._segment] >= self.segment_bytes:
+                try:
+                    self._rotate()
+                except OSError as exc:
+                    log.warning("spool: cannot start a new segment (%s); segment %d grows on", exc, self._segment)
+        for item in batch:
+            item.error = error
+            item.done.set()
+
+    def _abandon(self) -> None:
+        """After a failed write or fsync (disk full): seal the segment at its committed end and go on in a new
+        one, so bytes a reader may have seen are never written over."""
+        with suppress(OSError):  # tidy only: a restart cuts a broken line off as well
+            os.ftruncate(self._fd, self._ends[self._segment])
+        try:
+            self._rotate()
+        except OSError as exc:
+            with self._changed:
+                self._broken = f"the spool cannot start a new segment ({exc.strerror}); restart ol-om"
+            log.error("spool %s: %s", self.directory, self._broken)
+
+    def _rotate(self) -> None:
+        fd = self._open_segment(self._segment + 1)
+        os.close(self._fd)
+        self._fd = fd
+        self._segment += 1
+        with self._changed:
+            self._ends[self._segment] = 0
+
+    def _open_segment(self, segment: int) -> int:
+        fd = os.open(self._path(segment), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        sync_directory(self.directory)  # the new file's name survives a crash too
+        return fd
+
+    # -- reading and acknowledging (the runner's thread) ----------------------------------------------------------
+
+    def wait(self, timeout: float) -> None:
+        """Return when lines beyond those read were appended, or after ``timeout`` seconds."""
+        with self._changed:
+            if not self._unread():
+                self._changed.wait(timeout)
+
+    def read(self, limit: int) -> list[Record]:
+        """Up to ``limit`` lines after those already read, without waiting."""
+        records: list[Record] = []
+        with self._changed:
+            ends = dict(self._ends)  # what is committed now; lines appended meanwhile come with the next read
+        while len(records) < limit:
+            mark = self._read
+            if mark.offset >= ends.get(mark.segment, 0):
+                later = [s for s in ends if s > mark.segment]
+                if not later:
+                    break
+                self._move_to(min(later))  # a sealed segment read to its end
+                continue
+            line = self._reader_for(mark.segment).readline()
+            self._read = Mark(mark.segment, mark.line + 1, mark.offset + len(line))
+            records.append(Record(f"spool:{mark.segment}:{mark.line + 1}", line.rstrip(b"\n"), ref=self._read))
+        return records
+
+    def acknowledge(self, last: Record, count: int) -> None:
+        """``last`` and every line before it are done: checkpoint past them and delete the segments behind."""
+        mark = last.ref
+        if not isinstance(mark, Mark):
+            raise TypeError(f"{last.position} is not a record of this spool")
+        replace_durably(self.directory / _CHECKPOINT,
+                 json.dumps({"segment": mark.segment, "line": mark.line, "offset": mark.offset}).encode())
+        with self._changed:
+            self._checkpoint = mark
+            self.acknowledged += count
+            self.pending = max(0, self.pending - count)
+        self._prune()
+
+    def disk_bytes(self) -> int:
+        with self._changed:
+            return sum(self._ends.values())
+
+    def close(self) -> None:
+        """Write what was handed over, then stop; later appends are refused."""
+        with self._changed:
+            if self._closing:
+                return
+            self._closing = True
+            self._queue.put(None)
+            self._changed.notify_all()
+        self._writer.join()
+        os.close(self._fd)
+        if self._reader is not None:
+            self._reader.close()
+        self._lock_file.close()
+
+    def _unread(self) -> bool:
+        return self._read.offset < self._ends.get(self._read.segment, 0) or self._read.segment < max(self._ends)
+
+    def _reader_for(self, segment: int) -> BinaryIO:
+        """The open segment being read (buffered: bytes read ahead past the committed end are never rewritten)."""
+        if self._reader is None:
+            self._reader = self._path(segment).open("rb")
+            self._reader.seek(self._read.offset)
+        return self._reader
+
+    def _move_to(self, segment: int) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        self._read = Mark(segment, 0, 0)
+
+    def _prune(self) -> None:
+        """Delete the segments wholly acknowledged: those before the checkpoint's, and the checkpoint's own once
+        it is sealed (no longer written to) and acknowledged to its end."""
+        with self._changed:
+            mark, last = self._checkpoint, max(self._ends)
+            done = [s for s, end in self._ends.items()
+                    if s < mark.segment or (s == mark.segment and s != last and mark.offset >= end)]
+            for segment in done:
+                del self._ends[segment]
+        for segment in done:
+            self._path(segment).unlink(missing_ok=True)
+        if done:
+            log.debug("spool: deleted acknowledged segments %s", done)
+
+    # -- opening ----------------------------------------------------------------------------------------------
+
+    def _path(self, segment: int) -> Path:
+        return self.directory / f"{segment:08d}{_SUFFIX}"
+
+    def _load_checkpoint(self) -> Mark:
+        path = self.directory / _CHECKPOINT
+        try:
+            data = json.loads(path.read_bytes())
+            return Mark(int(data["segment"]), int(data["line"]), int(data["offset"]))
+        except FileNotFoundError:
+            return Mark(0, 0, 0)
+        except (ValueError, KeyError, TypeError):
+            # Replaying is safe (OpenMetadata writes are idempotent); skipping events is not.
+            log.warning("spool: %s is unreadable; replaying every segment", path)
+            return Mark(0, 0, 0)
+
+    def _recover(self) -> dict[int, int]:
+        """The segments on disk and their ends, each cut back to its last whole line (a write a crash broke
+        off was never acknowledged to the producer)."""
+        segments = sorted(int(p.stem) for p in self.directory.glob(f"*{_SUFFIX}") if p.stem.isdigit())
+        ends = {}
+        for segment in segments:
+            if segment < self._checkpoint.segment:
+                self._path(segment).unlink()
+                continue
+            ends[segment] = _cut_to_last_line(self._path(segment))
+        if not ends:
+            ends[self._checkpoint.segment + 1] = 0
+        return ends
+
+    def _start(self) -> Mark:
+        """Where reading starts: just after the checkpoint, or at the first segment after it."""
+        mark = self._checkpoint
+        if mark.segment not in self._ends:
+            return Mark(min(s for s in self._ends if s > mark.segment), 0, 0)
+        if mark.offset > self._ends[mark.segment]:  # the segment lost bytes: replaying it is the safe way
+            log.warning("spool: segment %d is shorter than its checkpoint; replaying it", mark.segment)
+            return Mark(mark.segment, 0, 0)
+        return mark
+
+    def _count_from(self, mark: Mark) -> int:
+        """Lines not yet acknowledged (for the lag and the metrics)."""
+        total = 0
+        for segment in sorted(s for s in self._ends if s >= mark.segment):
+            with self._path(segment).open("rb") as stream:
+                stream.seek(mark.offset if segment == mark.segment else 0)
+                while chunk := stream.read(1 << 20):
+                    total += chunk.count(b"\n")
+        return total
+
+
+def _cut_to_last_line(path: Path) -> int:
+    """Truncate ``path`` after its last newline; return its new size."""
+    size = path.stat().st_size
+    with path.open("r+b") as stream:
+        end = size
+        while end > 0:
+            start = max(0, end - (1 << 20))
+            stream.seek(start)
+            found = stream.read(end - start).rfind(b"\n")
+            if found >= 0:
+                end = start + found + 1
+                break
+            end = start
+        if end != size:
+            log.warning("spool: %s ends in a partial line (a write broken off); cutting %d bytes", path, size - end)
+            stream.truncate(end)
+            stream.flush()
+            os.fsync(stream.fileno())
+    return end
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _lock(path: Path) -> BinaryIO:
+    """Hold ``path`` locked while the spool is open: two receivers on one spool would hand out lines twice."""
+    stream = path.open("ab")
+    if sys.platform != "win32":
+        import fcntl
+
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            stream.close()
+            raise ConfigError("source.spoolDir", f"{path.parent} is in use by another ol-om receiver") from None
+    return stream

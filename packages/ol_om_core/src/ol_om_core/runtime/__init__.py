@@ -1,1 +1,0 @@
-"""The runtime around the pure core: plugins, sources, sinks, the command line. Standard library only."""
