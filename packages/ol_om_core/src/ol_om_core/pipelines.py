@@ -158,15 +158,15 @@ def task_spec(job: Job, where: Place, event: RunEvent | None) -> TaskSpec:
     )
 
 
-def declared_tasks(job: Job, event: RunEvent | None, known: Mapping[str, TaskSpec]) -> list[TaskSpec]:
+def declared_tasks(job: Job, final: Mapping[str, str], known: Mapping[str, TaskSpec]) -> list[TaskSpec]:
     """Tasks the pipeline job lists before they run (an Airflow DAG's tasks and their order), so a task that
     never runs (upstream failed, skipped) is still one of the pipeline's, and every ``downstreamTasks`` names a
     task the pipeline has. What a task's own events said wins over the listing."""
     out = []
     declared = airflow.declared_tasks(job)
-    # Tasks the DAG run's final word names are the DAG's too (Airflow 3 sends it on the DAG run's last event,
-    # and a task that never ran has no event of its own).
-    for name in final_task_states(event) if event is not None else ():
+    # Tasks the DAG run's final word (``final``: task -> statusType) names are the DAG's too (Airflow 3 sends it
+    # on the DAG run's last event, and a task that never ran has no event of its own).
+    for name in final:
         declared.setdefault(name, (None, ()))
     for name, (operator, downstream) in declared.items():
         listed = TaskSpec(name, name, None, None, operator, None, (), (), downstream)
@@ -176,11 +176,6 @@ def declared_tasks(job: Job, event: RunEvent | None, known: Mapping[str, TaskSpe
         elif operator or downstream:
             out.append(replace(old, task_type=old.task_type or operator, downstream=old.downstream or downstream))
     return out
-
-
-def final_task_states(event: RunEvent) -> dict[str, str]:
-    """The pipeline job's final word on each of its tasks (task name -> statusType), where it gives one."""
-    return airflow.final_states(event)
 
 
 # -- operations --------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ stays flat however long the stream; output depends only on the events and their 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -102,12 +102,15 @@ class Translator:
         key = pipeline.key
         plan.append((("service", key.service, key.service_type),
                      partial(pipelines.service_operation, key.service, key.service_type)))
-        self._update_pipeline(pipeline, event, where)
+        run_event = event if isinstance(event, RunEvent) else None
+        # The pipeline job's final word on each task (Airflow's tasksState), read once for the tasks and the status.
+        final = airflow.final_states(run_event) if run_event is not None and where.own else {}
+        self._update_pipeline(pipeline, event, where, final)
         plan.append((("pipeline", key.fqn, pipeline.version), partial(
             pipelines.pipeline_operation, key, pipeline.info, list(pipeline.tasks.values()),
             self.config.tag_classification, pipeline.schedule)))
-        if isinstance(event, RunEvent) and not where.folded:
-            run = self._status(key, event, where)
+        if run_event is not None and not where.folded:
+            run = self._status(key, run_event, where, final)
             plan.append(((key.status_path, run.state()), partial(_status_operation, key, run)))
 
         unresolved: list[Unresolved] = []
@@ -131,10 +134,12 @@ class Translator:
 
     # -- pipelines and status ------------------------------------------------------------------------------
 
-    def _update_pipeline(self, pipeline: _Pipeline, event: RunEvent | JobEvent, where: pipelines.Place) -> None:
+    def _update_pipeline(self, pipeline: _Pipeline, event: RunEvent | JobEvent, where: pipelines.Place,
+                         final: Mapping[str, str]) -> None:
         """Record what the event says about the pipeline and its tasks."""
         job = event.job
-        if isinstance(event, RunEvent) and (schedule := airflow.schedule(event)) and schedule != pipeline.schedule:
+        run_event = event if isinstance(event, RunEvent) else None
+        if run_event is not None and (schedule := airflow.schedule(run_event)) and schedule != pipeline.schedule:
             pipeline.schedule, pipeline.version = schedule, pipeline.version + 1
         if where.folded:
             # A grandchild's SQL is its task's when the task sent none of its own.
@@ -142,13 +147,12 @@ class Translator:
             if task is not None and job.sql and not task.sql:
                 self._set_task(pipeline, replace(task, sql=job.sql))
             return
-        spec = pipelines.task_spec(job, where, event if isinstance(event, RunEvent) else None)
+        spec = pipelines.task_spec(job, where, run_event)
         if where.own:
             info = pipelines.merged(pipeline.info, spec)
             if info != pipeline.info:
                 pipeline.info, pipeline.version = info, pipeline.version + 1
-            run_event = event if isinstance(event, RunEvent) else None
-            for declared in pipelines.declared_tasks(job, run_event, pipeline.tasks):
+            for declared in pipelines.declared_tasks(job, final, pipeline.tasks):
                 self._set_task(pipeline, declared)
         if where.task is not None:
             self._set_task(pipeline, pipelines.merged(pipeline.tasks.get(where.task), spec))
@@ -158,14 +162,15 @@ class Translator:
         if pipeline.tasks.get(task.name) != task:
             pipeline.tasks[task.name], pipeline.version = task, pipeline.version + 1
 
-    def _status(self, key: PipelineKey, event: RunEvent, where: pipelines.Place) -> PipelineRun:
+    def _status(self, key: PipelineKey, event: RunEvent, where: pipelines.Place,
+                final: Mapping[str, str]) -> PipelineRun:
         """The run's status, with what this event says recorded."""
         run = self._pipeline_runs.get_or_make((key.fqn, where.run_id), lambda: PipelineRun(
             where.run_id, run_timestamp(where.run_id, event.run.nominal_start, event.event_time),
             from_start=where.own and event.event_type == "START"))
         if where.own:
             run.own.record(event.run.run_id, event.event_type, event.event_time)
-            for task, status in pipelines.final_task_states(event).items():
+            for task, status in final.items():
                 run.task(task).settle(event.event_time, status)
         if where.task is not None:
             run.task(where.task).record(event.run.run_id, event.event_type, event.event_time,
