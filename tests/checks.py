@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ol_om_core.operations import Operation
+from ol_om_core import fqn, queries
+from ol_om_core.operations import Operation, fqn_path
 from ol_om_core.translate import Translation
 
 METHODS = {"PUT", "POST", "PATCH", "DELETE"}
@@ -17,6 +18,31 @@ def check_translation(translation: Translation) -> None:
         assert op.method in METHODS, op
         assert op.path.startswith("/v1/"), op
         op.json.encode("utf-8")
+        check_subject(op)
         for hint in op.entities:
             "".join([hint.type, hint.fqn, *hint.alternatives, *(t for column in hint.columns for t in column)]
                     ).encode("utf-8")
+
+
+def check_subject(op: Operation) -> None:
+    """What an operation says it writes and hangs from (the sink coalesces and orders by these alone) agrees with
+    the call itself."""
+    body = op.body
+    if op.kind == "pipeline_service":
+        assert (op.subject, op.depends_on) == ((body["name"],), ""), op
+    elif op.kind == "pipeline":
+        assert (op.subject, op.depends_on) == ((fqn.build(body["service"], body["name"]),), body["service"]), op
+    elif op.kind == "pipeline_status":
+        assert op.subject == (op.depends_on, str(body["timestamp"])), op
+        assert op.path == f"/v1/pipelines/{fqn_path(op.depends_on)}/status", op
+    elif op.kind == "lineage":
+        edge = body["edge"]
+        ends = (edge["fromEntity"]["type"], edge["fromEntity"]["fullyQualifiedName"],
+                edge["toEntity"]["type"], edge["toEntity"]["fullyQualifiedName"])
+        assert (op.subject, op.depends_on) == (ends, edge["lineageDetails"]["pipeline"]["fullyQualifiedName"]), op
+    elif op.kind == "query":
+        assert (op.subject, op.depends_on) == ((queries.query_fqn(body),), body["triggeredBy"]["fullyQualifiedName"])
+    elif op.kind == "usage":
+        assert op.subject[1] == body["date"] and op.path.endswith(fqn_path(op.subject[0])), op
+    else:
+        raise AssertionError(f"an operation kind check_subject does not know: {op.kind}")

@@ -183,7 +183,7 @@ def declared_tasks(job: Job, final: Mapping[str, str], known: Mapping[str, TaskS
 
 def service_operation(name: str, service_type: str, *, key: int = 0) -> Operation:
     body = {"name": name, "serviceType": service_type}
-    return Operation("pipeline_service", "PUT", "/v1/services/pipelineServices", body, key)
+    return Operation("pipeline_service", "PUT", "/v1/services/pipelineServices", body, key, subject=(name,))
 
 
 def merged(old: TaskSpec | None, new: TaskSpec) -> TaskSpec:
@@ -228,7 +228,8 @@ def pipeline_operation(
         body["tags"] = labels
     if tasks:
         body["tasks"] = [_task_body(t, tag_classification) for t in sorted(tasks, key=lambda t: t.name)]
-    return Operation("pipeline", "PUT", "/v1/pipelines", body, key)
+    return Operation("pipeline", "PUT", "/v1/pipelines", body, key, subject=(pipeline.fqn,),
+                     depends_on=pipeline.service)
 
 
 def _union(groups: Iterable[tuple[T, ...]]) -> tuple[T, ...]:
@@ -288,9 +289,3 @@ def tag_labels(tags: tuple[Tag, ...], classification: str) -> list[dict[str, str
 
 def pipeline_ref(key: PipelineKey) -> dict[str, str]:
     return entity_ref("pipeline", key.fqn)
-
-
-def body_fqn(body: Mapping[str, Any]) -> str:
-    """The FQN of the pipeline a ``PUT /v1/pipelines`` body writes (its service, then its name)."""
-    return fqn.build(str(body["service"]), str(body["name"]))
-

@@ -244,7 +244,8 @@ class Translator:
 
 
 def _status_operation(pipeline: PipelineKey, run: PipelineRun, *, key: int) -> Operation:
-    return Operation("pipeline_status", "PUT", pipeline.status_path, run.body(), key, whole=run.from_start)
+    return Operation("pipeline_status", "PUT", pipeline.status_path, run.body(), key, whole=run.from_start,
+                     subject=(pipeline.fqn, str(run.timestamp)), depends_on=pipeline.fqn)
 
 
 def translate_all(events: Iterable[Event], config: TranslatorConfig | None = None) -> list[Operation]:

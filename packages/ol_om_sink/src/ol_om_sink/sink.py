@@ -24,10 +24,9 @@ from collections.abc import Callable, Mapping, Sequence, Set
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
 from ol_om_core import fqn as fqns
-from ol_om_core import pipelines, queries, status
+from ol_om_core import queries, status
 from ol_om_core.contract.check import Check
 from ol_om_core.contract.sinks import DeadLetter, Notice, Outcome, SinkError, Work
 from ol_om_core.lru import LRU
@@ -66,8 +65,6 @@ class _Call:
     op: Operation
     members: list[tuple[int, int]]
     """(index of the event in the batch, index of the operation in the event) of every operation folded in."""
-    depends_on: str = ""
-    """The service or pipeline FQN whose own call must succeed first."""
 
 
 class OpenMetadataSink:
@@ -199,11 +196,11 @@ class OpenMetadataSink:
             phase = [call for call in calls if call.op.kind in kinds]
             ready = []
             for call in phase:
-                blocker = failed.get(call.depends_on)
+                blocker = failed.get(call.op.depends_on)
                 if blocker is None:
                     ready.append(call)
                 else:
-                    results[id(call)] = _Result(blocker.state, f"{call.depends_on} was not written: "
+                    results[id(call)] = _Result(blocker.state, f"{call.op.depends_on} was not written: "
                                                 f"{blocker.reason}", blocker.retry_after)
             if set(kinds) & set(_DATASET_KINDS):
                 self._prefetch(ready)
@@ -213,7 +210,7 @@ class OpenMetadataSink:
             # What hangs from a service or pipeline not written (sent and failed, or held back) waits or fails too.
             for call in phase:
                 if results[id(call)].state != "done" and call.op.kind in ("pipeline_service", "pipeline"):
-                    failed[_subject(call.op)] = results[id(call)]
+                    failed[call.op.subject[0]] = results[id(call)]
         return self._outcome(batch, calls_by_member, results)
 
     def _outcome(self, batch: Sequence[Work], calls_by_member: dict[tuple[int, int], _Call],
@@ -283,7 +280,7 @@ class OpenMetadataSink:
 
     def _pipeline(self, op: Operation) -> _Result:
         body = dict(op.body)
-        pipeline_fqn = _subject(op)
+        [pipeline_fqn] = op.subject
         with self._lock:
             held = self._pipelines.get(pipeline_fqn)
         if held is None:
@@ -363,7 +360,7 @@ class OpenMetadataSink:
     # -- run status -----------------------------------------------------------------------------------------
 
     def _status(self, op: Operation) -> _Result:
-        pipeline_fqn = _subject(op)
+        pipeline_fqn = op.depends_on
         timestamp = op.body["timestamp"]
         key = (pipeline_fqn, timestamp)
         path = self._status_path(op, pipeline_fqn)
@@ -625,7 +622,7 @@ def _coalesce(batch: Sequence[Work]) -> list[_Call]:
                 sent = dataclasses.replace(op, body={**op.body, "count": call.op.body["count"] + op.body["count"]})
             elif call is not None and op.kind == "lineage":  # a poorer later report keeps the earlier's columns
                 sent = dataclasses.replace(op, body=_merged_edge(call.op.body, op.body))
-            calls[key] = _Call(sent, members, _dependency(op))
+            calls[key] = _Call(sent, members)
     return list(calls.values())
 
 
@@ -639,39 +636,8 @@ def _column_fqns(found: Found) -> frozenset[str]:
     return frozenset(found.columns.values())
 
 
-def _identity(op: Operation) -> Any:
-    if op.kind == "pipeline_status":
-        return (op.path, op.body["timestamp"])
-    if op.kind == "lineage":
-        edge = op.body["edge"]
-        return (op.kind, edge["fromEntity"]["fullyQualifiedName"], edge["fromEntity"]["type"],
-                edge["toEntity"]["fullyQualifiedName"], edge["toEntity"]["type"])
-    if op.kind == "query":
-        return (op.kind, queries.query_fqn(op.body))
-    if op.kind == "usage":
-        return (op.kind, op.path, op.body["date"])
-    return (op.kind, _subject(op))
-
-
-def _subject(op: Operation) -> str:
-    """The FQN of the service or pipeline an operation writes or hangs from."""
-    if op.kind == "pipeline_service":
-        return str(op.body["name"])
-    if op.kind == "pipeline":
-        return pipelines.body_fqn(op.body)
-    if op.kind == "pipeline_status":
-        return unquote(op.path.split("/")[3])
-    if op.kind == "query":
-        return str(op.body["triggeredBy"]["fullyQualifiedName"])
-    return str(op.body["edge"]["lineageDetails"]["pipeline"]["fullyQualifiedName"])
-
-
-def _dependency(op: Operation) -> str:
-    if op.kind == "pipeline":
-        return str(op.body["service"])
-    if op.kind in ("pipeline_status", "lineage", "query"):
-        return _subject(op)
-    return ""
+def _identity(op: Operation) -> tuple[str, ...]:
+    return (op.kind, *op.subject)
 
 
 def _projection(entity: Mapping[str, Any]) -> dict[str, Any]:
