@@ -10,7 +10,7 @@ import pytest
 
 from builders import PG, dataset, event
 from checks import check_subject
-from ol_om_core import quality
+from ol_om_core import configfile, quality
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.operations import Operation
 from ol_om_core.parse import parse
@@ -162,3 +162,15 @@ def test_recorded_dbt_test_run_every_test_of_the_project() -> None:
                         "accepted_values_stg_orders_status__paid": "Failed", "not_null_stg_orders_order_id": "Success",
                         "unique_stg_orders_order_id": "Success"}
     assert not of("lineage", written), "dbt test jobs read; the models' runs write the lineage"
+
+
+def test_the_switch_is_on_by_default_and_read_from_both_config_shapes() -> None:
+    assert TranslatorConfig().include_data_quality
+    short = configfile.settings_from({"translate": {"includeDataQuality": False}})
+    assert not short.translator.include_data_quality
+    workflow = configfile.settings_from({"source": {"type": "openlineage", "serviceConnection": {"config": {}},
+                                                    "sourceConfig": {"config": {"includeDataQuality": False}}}})
+    assert not workflow.translator.include_data_quality
+    with pytest.raises(configfile.ConfigError, match="source.serviceConnection.config.includeDataQuality"):
+        configfile.settings_from({"source": {"type": "openlineage", "serviceConnection": {"config": {
+            "includeDataQuality": False}}}})
