@@ -171,6 +171,6 @@ def test_the_switch_is_on_by_default_and_read_from_both_config_shapes() -> None:
     workflow = configfile.settings_from({"source": {"type": "openlineage", "serviceConnection": {"config": {}},
                                                     "sourceConfig": {"config": {"includeDataQuality": False}}}})
     assert not workflow.translator.include_data_quality
-    with pytest.raises(configfile.ConfigError, match="source.serviceConnection.config.includeDataQuality"):
+    with pytest.raises(configfile.ConfigError, match=r"source\.serviceConnection\.config\.includeDataQuality"):
         configfile.settings_from({"source": {"type": "openlineage", "serviceConnection": {"config": {
             "includeDataQuality": False}}}})

@@ -8,10 +8,10 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from test_standin import Client
 
 from builders import PG, TOKEN, dataset, event, make_sink, works
 from ol_om_sink.testing.standin import OpenMetadataStandIn
-from test_standin import Client
 
 ORDERS = "postgres.shop.public.orders"
 CASES = "/v1/dataQuality/testCases"
