@@ -194,9 +194,10 @@ def test_case_operation(table: EntityRef, dataset: Dataset, assertion: Assertion
 
 
 def result_operation(table: EntityRef, dataset: Dataset, case: str, assertion: Assertion, *, event_type: str,
-                     timestamp: int, dbt: bool, key: int = 0) -> Operation:
+                     timestamp: int, dbt: bool, error: str | None = None, key: int = 0) -> Operation:
     """``POST /v1/dataQuality/testCases/testCaseResults/{fqn}`` (createTestCaseResult): one run's outcome. The
-    sink finds the test case under the table OpenMetadata has, as for the test case itself."""
+    sink finds the test case under the table OpenMetadata has, as for the test case itself. ``error``: the run's
+    ``errorMessage`` (dbt's "Got 1 result, configured to fail if != 0"), said after a failure."""
     state = status(assertion, event_type, dbt)
     values = [{"name": name, "value": value} for name, value in (("actual", assertion.actual),
                                                                  ("expected", assertion.expected)) if value]
@@ -208,6 +209,8 @@ def result_operation(table: EntityRef, dataset: Dataset, case: str, assertion: A
             said += f": actual {assertion.actual}" + (f", expected {assertion.expected}" if assertion.expected else "")
     if assertion.severity:
         said += f" (severity {assertion.severity})"
+    if error and state == "Failed":
+        said += f". {error.strip().splitlines()[0][:500]}"
     body = {
         "timestamp": timestamp,
         "testCaseStatus": state,
@@ -253,7 +256,7 @@ class Planner:
                 if terminal:
                     plan.append((("test_case_result", case, event.event_time), partial(
                         result_operation, table, dataset, case, item, event_type=event.event_type,
-                        timestamp=event.event_time, dbt=dbt)))
+                        timestamp=event.event_time, dbt=dbt, error=event.run.error_message)))
         if terminal:
             self._seen.pop(event.run.run_id)
         return plan
