@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ol_om_core import fqn, queries
+from ol_om_core import fqn, quality, queries
 from ol_om_core.operations import Operation, fqn_path
 from ol_om_core.translate import Translation
 
@@ -44,5 +44,17 @@ def check_subject(op: Operation) -> None:
         assert (op.subject, op.depends_on) == ((queries.query_fqn(body),), body["triggeredBy"]["fullyQualifiedName"])
     elif op.kind == "usage":
         assert op.subject[1] == body["date"] and op.path.endswith(fqn_path(op.subject[0])), op
+    elif op.kind == "test_definition":
+        assert (op.subject, op.depends_on) == ((body["name"],), ""), op
+    elif op.kind == "test_case":
+        [hint] = op.entities
+        link = quality.entity_link(hint.fqn, body["entityLink"][:-1].partition("::columns::")[2] or None)
+        assert body["entityLink"] == link, op
+        [case] = op.subject
+        assert case.startswith(hint.fqn + ".") and case.endswith(fqn.quote_name(body["name"])), op
+        assert op.depends_on in ("", body["testDefinition"]), op
+    elif op.kind == "test_case_result":
+        assert op.subject == (op.depends_on, str(body["timestamp"])), op
+        assert op.path == f"{quality.RESULTS_PATH}/{fqn_path(op.depends_on)}", op
     else:
         raise AssertionError(f"an operation kind check_subject does not know: {op.kind}")

@@ -77,6 +77,8 @@ class TranslatorConfig:
     """Write the ``sql`` facet as OpenMetadata Query entities linked to the tables the job read and wrote."""
     include_usage: bool = False
     """Count each completed job run as one daily use of every table it read or wrote."""
+    include_data_quality: bool = True
+    """Write producers' ``dataQualityAssertions`` as OpenMetadata test cases with a result per run."""
     tag_classification: str = "OpenLineage"
     """Classification for tags whose OpenLineage key names none."""
     max_runs: int = 10_000

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
-OperationKind = Literal["pipeline_service", "pipeline", "pipeline_status", "lineage", "query", "usage"]
+OperationKind = Literal["pipeline_service", "pipeline", "pipeline_status", "lineage", "query", "usage",
+                        "test_definition", "test_case", "test_case_result"]
 
 
 @dataclass(frozen=True, slots=True)

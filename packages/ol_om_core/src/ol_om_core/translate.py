@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from ol_om_core import airflow, lineage, pipelines, queries
+from ol_om_core import airflow, lineage, pipelines, quality, queries
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.lru import LRU
 from ol_om_core.model import (
@@ -82,6 +82,7 @@ class Translator:
         self._emitted: LRU[int, None] = LRU(self.config.max_emitted)
         self._queries = queries.Planner(self.config) if self.config.include_queries or self.config.include_usage \
             else None
+        self._quality = quality.Planner(self.resolver, size) if self.config.include_data_quality else None
 
     def translate(self, event: Event) -> Translation:
         if isinstance(event, DatasetEvent):
@@ -115,10 +116,14 @@ class Translator:
 
         unresolved: list[Unresolved] = []
         if self.config.include_lineage or self._queries is not None:
-            state = self._lineage(key, event, unresolved, plan, edges=self.config.include_lineage)
+            # A test reads the table it checks and makes nothing: no edge (its result is a test case's, below).
+            testing = own.job_type is not None and own.job_type.job_type == "TEST"
+            state = self._lineage(key, event, unresolved, plan, edges=self.config.include_lineage and not testing)
             if self._queries is not None:
                 plan += self._queries.plan(key, event, [(s.ref, s.dataset) for s in state.inputs.values()],
                                            [(s.ref, s.dataset) for s in state.outputs.values()])
+        if self._quality is not None and run_event is not None:
+            plan += self._quality.plan(run_event)
         # Only what was not emitted before is built: most calls of a steady stream repeat, and rendering
         # them is the expensive part.
         ops = []

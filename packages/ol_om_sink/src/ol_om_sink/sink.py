@@ -32,7 +32,7 @@ from ol_om_core.contract.sinks import DeadLetter, Notice, Outcome, SinkError, Wo
 from ol_om_core.lru import LRU
 from ol_om_core.operations import EntityHint, Operation, fqn_path
 from ol_om_sink import config as sink_config
-from ol_om_sink import create, edges
+from ol_om_sink import create, edges, quality
 from ol_om_sink.client import AuthError, Client, Rejected, Transient, message_of
 from ol_om_sink.config import SinkConfig
 from ol_om_sink.counters import Counters
@@ -41,8 +41,12 @@ from ol_om_sink.entities import Directory, Found
 log = logging.getLogger("ol_om_sink")
 
 MIN_VERSION = (1, 5)  # owners as lists (``owners``) arrived in OpenMetadata 1.5
-_PHASES = (("pipeline_service",), ("pipeline",), ("pipeline_status", "lineage", "query", "usage"))
-_DATASET_KINDS = ("lineage", "query", "usage")
+# Data quality last: a test case needs its table (which lineage may have created) and its definition.
+_PHASES = (("pipeline_service", "test_definition"), ("pipeline",), ("pipeline_status", "lineage", "query", "usage"),
+           ("test_case",), ("test_case_result",))
+_DATASET_KINDS = ("lineage", "query", "usage", "test_case", "test_case_result")
+_HELD_BY = ("pipeline_service", "pipeline", "test_definition", "test_case")
+"""Kinds whose failure holds back the calls that depend on them (``Operation.depends_on``)."""
 """Operations that name datasets: looked up together, once per batch, before they are sent."""
 _SERVICE_KINDS = ("databaseService", "messagingService", "storageService")
 _TASK_FIELDS = ("name", "displayName", "description", "taskType", "downstreamTasks", "sourceUrl", "taskSQL",
@@ -89,6 +93,7 @@ class OpenMetadataSink:
         self._queries: LRU[str, dict[str, Any]] = LRU(config.cache.size)
         # (from id, to id) -> the lineageDetails OpenMetadata holds for that edge (as we wrote or read them)
         self._edges: LRU[tuple[str, str], edges.Details] = LRU(config.cache.size)
+        self._quality = quality.Quality(self.client, self.directory, self.counters, config.cache.size)
         self.server_version = ""
 
     @classmethod
@@ -209,7 +214,7 @@ class OpenMetadataSink:
                 results[id(call)] = result
             # What hangs from a service or pipeline not written (sent and failed, or held back) waits or fails too.
             for call in phase:
-                if results[id(call)].state != "done" and call.op.kind in ("pipeline_service", "pipeline"):
+                if results[id(call)].state != "done" and call.op.kind in _HELD_BY:
                     failed[call.op.subject[0]] = results[id(call)]
         return self._outcome(batch, calls_by_member, results)
 
@@ -238,7 +243,9 @@ class OpenMetadataSink:
     def _send(self, call: _Call, deadline: float) -> _Result:
         """One call with retries: transient failures back off (honouring Retry-After) until the deadline."""
         send = {"pipeline_service": self._service, "pipeline": self._pipeline, "pipeline_status": self._status,
-                "lineage": self._lineage, "query": self._query, "usage": self._usage}[call.op.kind]
+                "lineage": self._lineage, "query": self._query, "usage": self._usage,
+                "test_definition": self._test_definition, "test_case": self._test_case,
+                "test_case_result": self._test_case_result}[call.op.kind]
         attempt = 0
         while True:
             try:
@@ -605,6 +612,46 @@ class OpenMetadataSink:
         if answer.status == 404:  # the table was deleted: look again next time
             self.directory.forget(hint.type, hint.fqn)
             raise Transient(f"PUT /v1/usage/table/{found.id}: 404 {message_of(answer.body, 'not found')}")
+        return _Result(notices=notices)
+
+
+    # -- data quality ---------------------------------------------------------------------------------------
+
+    def _quality_supported(self) -> bool:
+        numbers = tuple(int(p) for p in self.server_version.split("-")[0].split(".")[:2] if p.isdigit())
+        return not numbers or numbers >= quality.MIN_VERSION
+
+    def _test_definition(self, op: Operation) -> _Result:
+        if not self._quality_supported():
+            return _Result()  # its test cases say why nothing is written
+        self._quality.definition(op)
+        return _Result()
+
+    def _test_case(self, op: Operation) -> _Result:
+        if not self._quality_supported():
+            self.counters.add("test cases skipped")
+            return _Result(notices=[f"test case {op.body['name']} not written: OpenMetadata {self.server_version} "
+                                    f"predates {'.'.join(map(str, quality.MIN_VERSION))}, which makes each table's "
+                                    "test suite itself"])
+        notices: list[str] = []
+        [hint] = op.entities
+        found = self._dataset(op, {"type": hint.type, "fullyQualifiedName": hint.fqn}, notices)
+        if not isinstance(found, Found):
+            return self._missing(op, found, notices, f"test case {op.body['name']} not written", "test cases skipped")
+        with self._lock:
+            self._waiting.pop(op.key)
+        self._quality.test_case(op, found, notices)
+        return _Result(notices=notices)
+
+    def _test_case_result(self, op: Operation) -> _Result:
+        if not self._quality_supported():
+            return _Result()  # its test case said why
+        [hint] = op.entities
+        found = self.directory.find(hint)
+        if found is None:  # the test case was not written for want of its table: its own call said so
+            return _Result()
+        notices: list[str] = []
+        self._quality.result(op, found, notices)
         return _Result(notices=notices)
 
 
