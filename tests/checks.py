@@ -56,5 +56,9 @@ def check_subject(op: Operation) -> None:
     elif op.kind == "test_case_result":
         assert op.subject == (op.depends_on, str(body["timestamp"])), op
         assert op.path == f"{quality.RESULTS_PATH}/{fqn_path(op.depends_on)}", op
+    elif op.kind == "table_profile":
+        [hint] = op.entities
+        assert op.subject == (hint.fqn, str(body["tableProfile"]["timestamp"])), op
+        assert op.path == f"/v1/tables/name/{fqn_path(hint.fqn)}/tableProfile", op
     else:
         raise AssertionError(f"an operation kind check_subject does not know: {op.kind}")

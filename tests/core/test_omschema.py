@@ -75,6 +75,8 @@ VALID: dict[str, dict[str, Any]] = {
                   "entityLink": "<#E::table::svc.db.s.orders::columns::id>"},
     "test_case_result": {"timestamp": 1700000000000, "testCaseStatus": "Failed", "result": "not_null failed: 3",
                          "testResultValue": [{"name": "actual", "value": "3"}]},
+    "table_profile": {"tableProfile": {"timestamp": 1700000000000, "rowCount": 10},
+                      "columnProfile": [{"name": "id", "timestamp": 1700000000000, "nullCount": 0, "valuesCount": 10}]},
     "openlineage_connection": {"type": "OpenLineage", "brokerConfig": KAFKA},
 }
 
@@ -257,6 +259,10 @@ INVALID_QUALITY = [
                  "'dbt' is not one of", id="definition-platform"),
     pytest.param("test_definition", _with(VALID["test_definition"], "entityType", "COLUMNS"), "$.entityType:",
                  "is not one of", id="definition-entity-type"),
+    pytest.param("table_profile", {"columnProfile": []}, "$:", "'tableProfile' is a required property",
+                 id="profile-without-table-profile"),
+    pytest.param("table_profile", _with(VALID["table_profile"], "columnProfile.0.min", 1), "$.columnProfile[0].min:",
+                 "is valid under each of", id="profile-integer-min-the-schemas-oneof-refuses"),
 ]
 
 
@@ -269,7 +275,7 @@ def test_invalid_quality_body_is_rejected(validator: RequestValidator, kind: str
 
 def test_quality_schemas_come_from_the_vendored_folder(validator: RequestValidator) -> None:
     assert (EXTRA_DIR / "SOURCES.md").is_file()
-    for kind in ("test_definition", "test_case", "test_case_result"):
+    for kind in ("test_definition", "test_case", "test_case_result", "table_profile"):
         assert (EXTRA_DIR / KINDS[kind]).is_file()
         assert validator.registry.contents(f"{BASE}schema/{KINDS[kind]}")["additionalProperties"] is False
 

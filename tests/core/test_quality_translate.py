@@ -174,3 +174,24 @@ def test_the_switch_is_on_by_default_and_read_from_both_config_shapes() -> None:
     with pytest.raises(configfile.ConfigError, match=r"source\.serviceConnection\.config\.includeDataQuality"):
         configfile.settings_from({"source": {"type": "openlineage", "serviceConnection": {"config": {
             "includeDataQuality": False}}}})
+
+
+# The spec's example facet (DataQualityMetricsInputDatasetFacet 1-0-3), as Great Expectations reports a table.
+METRICS = {"_producer": "p", "_schemaURL": "s", "rowCount": 10, "bytes": 1024, "fileCount": 5,
+           "columnMetrics": {"amount": {"count": 10, "max": 1500, "min": 100, "sum": 6600},
+                             "counterparty_id": {"nullCount": 0}, "user_id": {"distinctCount": 3, "nullCount": 0},
+                             "skipped": {"quantiles": {"0.5": 1}}}}
+
+
+def test_metrics_are_the_tables_profile_at_the_events_time() -> None:
+    measured = dataset(PG, "shop.public.orders")
+    measured["inputFacets"] = {"dataQualityMetrics": METRICS}
+    [profile] = of("table_profile", ops(event("ge", inputs=[measured], namespace="ge")))
+    at = 1795428000000
+    assert profile.body == {"tableProfile": {"timestamp": at, "rowCount": 10}, "columnProfile": [
+        {"name": "amount", "timestamp": at, "sum": 6600, "valuesCount": 10},
+        {"name": "counterparty_id", "timestamp": at, "nullCount": 0},
+        {"name": "user_id", "timestamp": at, "nullCount": 0, "distinctCount": 3}]}
+    assert profile.path == f"/v1/tables/name/{ORDERS}/tableProfile"  # the sink puts the table's id there
+    off = TranslatorConfig(include_data_quality=False)
+    assert not of("table_profile", ops(event("ge", inputs=[measured], namespace="ge"), config=off))

@@ -97,6 +97,9 @@ def test_airflow_success_one_pipeline_tasks_owner_tags_and_column_lineage(om: Op
     assert "CREATE TABLE analytics.order_totals" in tasks["load"]["taskSQL"]
     assert dag["description"] == "Daily order totals per customer."
     assert dag["scheduleInterval"] == "0 0 * * *"  # @daily, as Airflow 3 summarises it
+    ui = "http://127.0.0.1:58089/dags/orders_etl"  # Airflow's UI, from the tries' log_url
+    assert dag["sourceUrl"] == ui and {t["name"]: t["sourceUrl"] for t in dag["tasks"]} == {
+        name: f"{ui}/tasks/{name}" for name in ("archive", "extract", "load", "report")}
     assert [(o["type"], o["name"]) for o in dag["owners"]] == [("team", "data-eng")]  # no user data-eng: the team
     assert {t["tagFQN"] for t in dag["tags"]} == {"OpenLineage.finance", "OpenLineage.tier:gold"}
     run = only_run(om, f"{AIRFLOW}.prod-orders_etl")

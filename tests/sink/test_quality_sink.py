@@ -159,3 +159,34 @@ def test_an_older_server_gets_no_test_cases_and_says_why() -> None:
             "test case not_null_orders_id not written: OpenMetadata 1.7.3 predates 1.8, which makes each table's "
             "test suite itself"]
         assert om.test_cases() == []
+
+
+def test_metrics_become_the_tables_profile_on_its_real_columns(om: OpenMetadataStandIn) -> None:
+    om.seed_table(ORDERS, ["ID", "AMOUNT"])
+    measured = dataset(PG, "shop.public.orders")
+    measured["inputFacets"] = {"dataQualityMetrics": {"_producer": "p", "_schemaURL": "s", "rowCount": 10,
+                                                      "columnMetrics": {"amount": {"sum": 66, "count": 10},
+                                                                        "gone": {"nullCount": 1}}}}
+    sink = make_sink(om)
+    try:
+        outcome = sink.deliver(works([event("ge", inputs=[measured], namespace="ge")] * 2))
+    finally:
+        sink.close()
+    assert not outcome.dead_letters and not outcome.pending
+    assert [n.reason for n in outcome.notices] == [  # the same event twice: one profile, one notice
+        f"column gone is not in OpenMetadata's {ORDERS}: left out of its profile"]
+    [profile] = om.table_profiles(ORDERS)
+    assert profile["tableProfile"]["rowCount"] == 10
+    assert profile["columnProfile"] == [{"name": "AMOUNT", "timestamp": profile["tableProfile"]["timestamp"],
+                                         "sum": 66, "valuesCount": 10}]
+    assert len([r for r in om.requests if r[1].endswith("/tableProfile")]) == 1, "the same profile is written once"
+
+
+def test_the_stand_in_refuses_a_profile_of_a_column_the_table_lacks(client: Client, om: OpenMetadataStandIn) -> None:
+    table = om.seed_table(ORDERS, ["id"])
+    body = {"tableProfile": {"timestamp": 1}, "columnProfile": [{"name": "nope", "timestamp": 1}]}
+    assert client.put(f"/v1/tables/{table['id']}/tableProfile", body) == (
+        400, {"code": 400, "message": "Invalid column name nope"})
+    assert client.put(f"/v1/tables/{table['id']}/tableProfile", {"tableProfile": {"timestamp": 1, "rowCount": 2}})[0] \
+        == 200
+    assert om.table_profiles(ORDERS) == [{"tableProfile": {"timestamp": 1, "rowCount": 2}}]

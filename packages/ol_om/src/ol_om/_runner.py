@@ -175,6 +175,8 @@ class Runner:
             for item in result.unresolved:
                 self._notice(Notice(record.position, f"{item.identity.namespace} {item.identity.name}: "
                                                      f"{item.reason}"))
+            for text in result.notes:
+                self._notice(Notice(record.position, text))
             self.progress.pipelines.update(
                 op.subject[0] for op in result.operations if op.kind == "pipeline")
             work.append(result)

@@ -79,6 +79,9 @@ class TranslatorConfig:
     """Count each completed job run as one daily use of every table it read or wrote."""
     include_data_quality: bool = True
     """Write producers' ``dataQualityAssertions`` as OpenMetadata test cases with a result per run."""
+    include_run_facts: bool = True
+    """Carry what a run says beyond its status: a task try's log link, the orchestrator's UI pages as
+    ``sourceUrl``, a failed run's ``errorMessage`` as a notice."""
     tag_classification: str = "OpenLineage"
     """Classification for tags whose OpenLineage key names none."""
     max_runs: int = 10_000

@@ -169,6 +169,7 @@ _SHORT_KEYS = {
     "includeQueries": "include_queries",
     "includeUsage": "include_usage",
     "includeDataQuality": "include_data_quality",
+    "includeRunFacts": "include_run_facts",
     "tagClassification": "tag_classification",
     "maxRuns": "max_runs",
     "maxEmitted": "max_emitted",
@@ -221,9 +222,9 @@ def _openmetadata_form(data: Mapping[str, Any], source: Mapping[str, Any]) -> Se
                            ("source.sourceConfig.config", source_config)):
         if "pipelineFilterPattern" in section:
             values["pipeline_filter"] = _filter(section["pipelineFilterPattern"], f"{where}.pipelineFilterPattern")
-    # includeQueries / includeUsage / includeDataQuality are ol-om's own (OpenMetadata's pipeline sourceConfig has
-    # none of them), read where includeLineage sits.
-    for key in ("includeLineage", "includeQueries", "includeUsage", "includeDataQuality"):
+    # includeQueries / includeUsage / includeDataQuality / includeRunFacts are ol-om's own (OpenMetadata's pipeline
+    # sourceConfig has none of them), read where includeLineage sits.
+    for key in ("includeLineage", "includeQueries", "includeUsage", "includeDataQuality", "includeRunFacts"):
         if key in source_config:
             values[_SHORT_KEYS[key]] = _typed(source_config[key], bool, f"source.sourceConfig.config.{key}")
     mapping = _str_map(connection.get("namespaceToServiceMapping") or {},
@@ -250,6 +251,7 @@ _ONLY_AT = {
     "includeQueries": _SOURCE_CONFIG,
     "includeUsage": _SOURCE_CONFIG,
     "includeDataQuality": _SOURCE_CONFIG,
+    "includeRunFacts": _SOURCE_CONFIG,
     "markDeletedPipelines": _SOURCE_CONFIG,
     "lineageInformation": _SOURCE_CONFIG,
     "openMetadataServerConfig": "workflowConfig",

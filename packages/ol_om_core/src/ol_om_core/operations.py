@@ -13,7 +13,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 OperationKind = Literal["pipeline_service", "pipeline", "pipeline_status", "lineage", "query", "usage",
-                        "test_definition", "test_case", "test_case_result"]
+                        "test_definition", "test_case", "test_case_result", "table_profile"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Data quality: what a producer asserts about a dataset it read → OpenMetadata test cases and their results.
+"""Data quality: what a producer asserts about a dataset it read → OpenMetadata test cases and their results;
+what it measured (``dataQualityMetrics``) → the table's profile.
 
 An assertion of the ``dataQualityAssertions`` input facet (dbt-ol's tests, Great Expectations' expectations…)
 becomes a **test case** on the table, or on its column (entity link ``<#E::table::fqn>`` /
@@ -194,9 +195,10 @@ def test_case_operation(table: EntityRef, dataset: Dataset, assertion: Assertion
 
 
 def result_operation(table: EntityRef, dataset: Dataset, case: str, assertion: Assertion, *, event_type: str,
-                     timestamp: int, dbt: bool, key: int = 0) -> Operation:
+                     timestamp: int, dbt: bool, error: str | None = None, key: int = 0) -> Operation:
     """``POST /v1/dataQuality/testCases/testCaseResults/{fqn}`` (createTestCaseResult): one run's outcome. The
-    sink finds the test case under the table OpenMetadata has, as for the test case itself."""
+    sink finds the test case under the table OpenMetadata has, as for the test case itself. ``error``: the run's
+    ``errorMessage`` (dbt's "Got 1 result, configured to fail if != 0"), said after a failure."""
     state = status(assertion, event_type, dbt)
     values = [{"name": name, "value": value} for name, value in (("actual", assertion.actual),
                                                                  ("expected", assertion.expected)) if value]
@@ -208,6 +210,8 @@ def result_operation(table: EntityRef, dataset: Dataset, case: str, assertion: A
             said += f": actual {assertion.actual}" + (f", expected {assertion.expected}" if assertion.expected else "")
     if assertion.severity:
         said += f" (severity {assertion.severity})"
+    if error and state == "Failed":
+        said += f". {error.strip().splitlines()[0][:500]}"
     body = {
         "timestamp": timestamp,
         "testCaseStatus": state,
@@ -216,6 +220,51 @@ def result_operation(table: EntityRef, dataset: Dataset, case: str, assertion: A
     }
     return Operation("test_case_result", "POST", f"{RESULTS_PATH}/{fqn_path(case)}", body, key,
                      (lineage.hint(table, dataset),), subject=(case, str(timestamp)), depends_on=case)
+
+
+_COLUMN_METRICS = {"nullCount": "nullCount", "distinctCount": "distinctCount", "sum": "sum", "count": "valuesCount"}
+"""``dataQualityMetrics.columnMetrics`` -> OpenMetadata's columnProfile. ``min`` / ``max`` are left out: the
+schema's ``oneOf`` of number and integer (and dates) refuses every integer, as JSON Schema counts an integer as a
+number too; ``quantiles`` has no column in the profile."""
+
+
+def metrics(dataset: Dataset) -> Mapping[str, Any] | None:
+    """The ``dataQualityMetrics`` input facet (Great Expectations' older name ``dataQuality`` too), if it says
+    anything OpenMetadata's profile has a place for."""
+    for key in ("dataQualityMetrics", "dataQuality"):
+        facet = dataset.input_facets.get(key) or dataset.facets.get(key)
+        if isinstance(facet, Mapping) and (_number(facet.get("rowCount")) is not None
+                                           or isinstance(facet.get("columnMetrics"), Mapping)):
+            return facet
+    return None
+
+
+def _number(value: Any) -> int | float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def profile_operation(table: EntityRef, dataset: Dataset, facet: Mapping[str, Any], timestamp: int, *,
+                      key: int = 0) -> Operation:
+    """``PUT /v1/tables/{id}/tableProfile`` (``TableResource.addDataProfiler``): the row count and per-column
+    null / distinct counts, sums and value counts the producer measured, at the event's time (OpenMetadata keeps
+    one profile per timestamp). The sink puts the table's id in the path and maps the columns onto the table's."""
+    table_profile: dict[str, Any] = {"timestamp": timestamp}
+    if (rows := _number(facet.get("rowCount"))) is not None:
+        table_profile["rowCount"] = rows
+    columns = []
+    column_metrics = facet.get("columnMetrics")
+    for name, values in (column_metrics.items() if isinstance(column_metrics, Mapping) else ()):
+        if not isinstance(name, str) or not name.strip() or not isinstance(values, Mapping):
+            continue
+        measured = {ours: number for theirs, ours in _COLUMN_METRICS.items()
+                    if (number := _number(values.get(theirs))) is not None}
+        if measured:
+            columns.append({"name": name, "timestamp": timestamp, **measured})
+    body: dict[str, Any] = {"tableProfile": table_profile}
+    if columns:
+        body["columnProfile"] = columns
+    return Operation("table_profile", "PUT", f"/v1/tables/name/{fqn_path(table.fqn)}/tableProfile", body, key,
+                     (lineage.hint(table, dataset),), subject=(table.fqn, str(timestamp)))
 
 
 class Planner:
@@ -227,17 +276,17 @@ class Planner:
         self._seen: LRU[str, tuple[tuple[Dataset, tuple[Assertion, ...]], ...]] = LRU(max_runs)
 
     def plan(self, event: RunEvent) -> list[Planned]:
+        plan = self._profiles(event)
         found = tuple((d, a) for d in event.inputs if (a := assertions(d)))
         terminal = event.event_type in TERMINAL_EVENT_TYPES
         if not found:
             if not terminal:
-                return []
+                return plan
             found = self._seen.get(event.run.run_id) or ()
         elif not terminal:
             self._seen.put(event.run.run_id, found)
         integration = event.job.job_type.integration if event.job.job_type is not None else None
         dbt = integration == "DBT"
-        plan: list[Planned] = []
         for dataset, items in found:
             table = self._resolver.resolve(dataset)
             if not isinstance(table, EntityRef) or table.type != "table":
@@ -253,7 +302,17 @@ class Planner:
                 if terminal:
                     plan.append((("test_case_result", case, event.event_time), partial(
                         result_operation, table, dataset, case, item, event_type=event.event_type,
-                        timestamp=event.event_time, dbt=dbt)))
+                        timestamp=event.event_time, dbt=dbt, error=event.run.error_message)))
         if terminal:
             self._seen.pop(event.run.run_id)
+        return plan
+
+    def _profiles(self, event: RunEvent) -> list[Planned]:
+        plan: list[Planned] = []
+        for dataset in event.inputs:
+            facet = metrics(dataset)
+            table = self._resolver.resolve(dataset) if facet is not None else None
+            if facet is not None and isinstance(table, EntityRef) and table.type == "table":
+                plan.append((("table_profile", table.fqn, event.event_time, repr(facet)), partial(
+                    profile_operation, table, dataset, facet, event.event_time)))
         return plan

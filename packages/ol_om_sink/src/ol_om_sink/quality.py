@@ -1,4 +1,4 @@
-"""Test definitions, test cases and their results: the producers' data-quality assertions in OpenMetadata.
+"""Test definitions, test cases and their results, table profiles: producers' data quality in OpenMetadata.
 
 The core names a test case under the table and column as it resolved them; here they become the ones OpenMetadata
 has (any case, any candidate FQN: the sink found the table), in the entity link and in the test case's FQN. What
@@ -35,6 +35,7 @@ class Quality:
         self._definitions: LRU[str, Mapping[str, Any]] = LRU(cache_size)  # name -> body written
         self._cases: LRU[str, tuple[str, Mapping[str, Any]]] = LRU(cache_size)  # core FQN -> (real FQN, body)
         self._results: LRU[tuple[str, int], bool] = LRU(cache_size)  # (real test case FQN, timestamp) written
+        self._profiles: LRU[tuple[str, int], Mapping[str, Any]] = LRU(cache_size)  # (table id, timestamp) -> body
 
     def definition(self, op: Operation) -> None:
         """``PUT`` a definition ol-om makes (createOrUpdate), unless this process wrote it already."""
@@ -100,6 +101,33 @@ class Quality:
                 raise Transient(f"POST {path}: 404 {message_of(answer.body, 'not found')}")
         with self._lock:
             self._results.put(key, True)
+
+    def profile(self, op: Operation, table: Found, notices: list[str]) -> None:
+        """``PUT /v1/tables/{id}/tableProfile`` with the columns as OpenMetadata's table has them; a column it
+        lacks is left out with a notice (the server refuses the whole profile for one)."""
+        [hint] = op.entities
+        body = dict(op.body)
+        columns = []
+        for column in body.pop("columnProfile", ()):
+            found = table.column(hint.fqn, hint.fqn + fqns.SEPARATOR + fqns.quote_name(column["name"]))
+            if found is None:
+                notices.append(f"column {column['name']} is not in OpenMetadata's {table.fqn}: left out of its profile")
+            else:
+                columns.append({**column, "name": fqns.split(found)[-1]})
+        if columns:
+            body["columnProfile"] = columns
+        key = (table.id, int(body["tableProfile"]["timestamp"]))
+        with self._lock:
+            if self._profiles.get(key) == body:
+                self._counters.add("unchanged")
+                return
+        path = f"/v1/tables/{table.id}/tableProfile"
+        answer = self._client.call("PUT", path, body, label="table profile")
+        if answer.status == 404:
+            self._directory.forget("table", hint.fqn)
+            raise Transient(f"PUT {path}: 404 {message_of(answer.body, 'not found')}")
+        with self._lock:
+            self._profiles.put(key, body)
 
     def _placed(self, op: Operation, table: Found) -> tuple[str, str] | None:
         """The entity link and test case FQN under the table OpenMetadata has; None for a column it lacks."""

@@ -43,8 +43,8 @@ log = logging.getLogger("ol_om_sink")
 MIN_VERSION = (1, 5)  # owners as lists (``owners``) arrived in OpenMetadata 1.5
 # Data quality last: a test case needs its table (which lineage may have created) and its definition.
 _PHASES = (("pipeline_service", "test_definition"), ("pipeline",), ("pipeline_status", "lineage", "query", "usage"),
-           ("test_case",), ("test_case_result",))
-_DATASET_KINDS = ("lineage", "query", "usage", "test_case", "test_case_result")
+           ("test_case", "table_profile"), ("test_case_result",))
+_DATASET_KINDS = ("lineage", "query", "usage", "test_case", "test_case_result", "table_profile")
 _HELD_BY = ("pipeline_service", "pipeline", "test_definition", "test_case")
 """Kinds whose failure holds back the calls that depend on them (``Operation.depends_on``)."""
 """Operations that name datasets: looked up together, once per batch, before they are sent."""
@@ -245,7 +245,7 @@ class OpenMetadataSink:
         send = {"pipeline_service": self._service, "pipeline": self._pipeline, "pipeline_status": self._status,
                 "lineage": self._lineage, "query": self._query, "usage": self._usage,
                 "test_definition": self._test_definition, "test_case": self._test_case,
-                "test_case_result": self._test_case_result}[call.op.kind]
+                "test_case_result": self._test_case_result, "table_profile": self._table_profile}[call.op.kind]
         attempt = 0
         while True:
             try:
@@ -652,6 +652,17 @@ class OpenMetadataSink:
             return _Result()
         notices: list[str] = []
         self._quality.result(op, found, notices)
+        return _Result(notices=notices)
+
+    def _table_profile(self, op: Operation) -> _Result:
+        notices: list[str] = []
+        [hint] = op.entities
+        found = self._dataset(op, {"type": hint.type, "fullyQualifiedName": hint.fqn}, notices)
+        if not isinstance(found, Found):
+            return self._missing(op, found, notices, "profile not written", "profiles skipped")
+        with self._lock:
+            self._waiting.pop(op.key)
+        self._quality.profile(op, found, notices)
         return _Result(notices=notices)
 
 

@@ -76,6 +76,7 @@ KINDS: dict[str, str] = {
     "test_definition": "api/tests/createTestDefinition.json",
     "test_case": "api/tests/createTestCase.json",
     "test_case_result": "api/tests/createTestCaseResult.json",
+    "table_profile": "api/data/createTableProfile.json",
     "openlineage_connection": "entity/services/connections/pipeline/openLineageConnection.json",
 }
 

@@ -45,7 +45,7 @@ DROPPED = 0
 """The status recorded in ``requests`` for a request answered by closing the connection."""
 
 _VALIDATED_KINDS = ("pipeline_service", "pipeline", "pipeline_status", "lineage", "table", "topic", "query", "usage",
-                    "test_definition", "test_case", "test_case_result")
+                    "test_definition", "test_case", "test_case_result", "table_profile")
 _validator_lock = threading.Lock()
 
 
@@ -335,6 +335,10 @@ class OpenMetadataStandIn:
         """A test case's results, latest first."""
         return self._store.test_case_results(fqn)
 
+    def table_profiles(self, fqn: str) -> list[Entity]:
+        """A table's profiles as written (``tableProfile``, ``columnProfile``), oldest first."""
+        return self._store.table_profiles(fqn)
+
     def usage(self, fqn: str, kind: str = "table") -> dict[str, int]:
         """An entity's daily usage counts by date (``YYYY-MM-DD``); ``{}`` when none was reported."""
         return self._store.usage(kind, fqn)
@@ -503,6 +507,8 @@ class OpenMetadataStandIn:
             if method == "GET":
                 data = self._store.test_case_results(route[3], arg("startTs", -(2**63)), arg("endTs", 2**63 - 1))
                 return _Answer(200, {"data": data, "paging": {"total": len(data)}})
+        if len(route) == 3 and route[0] == "tables" and route[2] == "tableProfile" and method == "PUT":
+            return _Answer(200, self._store.put_table_profile(route[1], self._body("table_profile", raw)))
         if route == ["dataQuality", "testCases"] and method == "PUT":
             entity, created = self._store.put_test_case(self._body("test_case", raw))
             return _Answer(201 if created else 200, entity)

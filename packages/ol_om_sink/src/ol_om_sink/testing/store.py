@@ -187,6 +187,7 @@ class Store:
         self._edges: dict[tuple[str, str], Entity] = {}  # (from id, to id) -> edge
         self._usage: dict[str, dict[str, int]] = {}  # entity id -> date -> the day's count
         self._results: dict[str, dict[int, Entity]] = {}  # test case id -> timestamp -> result
+        self._profiles: dict[str, dict[int, Entity]] = {}  # table id -> timestamp -> profile
         for definition in BUILT_IN_DEFINITIONS:
             self.put(COLLECTIONS["dataQuality/testDefinitions"],
                      {**definition, "description": definition["name"], "provider": "system"})
@@ -526,6 +527,24 @@ class Store:
         with self.lock:
             by_time = self._results.get(self._find("testCase", test_case_fqn)["id"], {})
             return [copy.deepcopy(by_time[ts]) for ts in sorted(by_time, reverse=True) if start <= ts <= end]
+
+    def put_table_profile(self, table_id: str, body: Mapping[str, Any]) -> Entity:
+        """``PUT /v1/tables/{id}/tableProfile`` (``TableRepository.addTableProfileData``): every column profile must
+        name a column the table has (400); one profile per timestamp, a second one replacing it."""
+        with self.lock:
+            table = self._find_ref({"id": table_id, "type": "table"})
+            names = {c.get("name") for c in table.get("columns") or []}
+            for column in body.get("columnProfile") or []:
+                if column.get("name") not in names:
+                    raise ApiError(400, f"Invalid column name {column.get('name')}")
+            self._profiles.setdefault(table["id"], {})[body["tableProfile"]["timestamp"]] = copy.deepcopy(dict(body))
+            return self._view(table)
+
+    def table_profiles(self, table_fqn: str) -> list[Entity]:
+        """A table's profiles (``tableProfile`` and ``columnProfile``), oldest first."""
+        with self.lock:
+            by_time = self._profiles.get(self._find("table", table_fqn)["id"], {})
+            return [copy.deepcopy(by_time[ts]) for ts in sorted(by_time)]
 
     # -- lineage -------------------------------------------------------------------------------------------------
 
