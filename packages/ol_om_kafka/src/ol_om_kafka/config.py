@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from ol_om_core.configfile import PATH_KEY, section_path
-from ol_om_core.contract.sections import MODEL_CONFIG, BrokerSection
+from ol_om_core.contract.sections import MODEL_CONFIG, BrokerSection, MaskedRepr
 
 # Properties that would break "never commit past an unacknowledged event" if a user set them.
 _MANAGED = frozenset({"enable.auto.commit", "enable.auto.offset.store", "group.id", "bootstrap.servers"})
@@ -28,7 +28,7 @@ _SECRET_KEYS = frozenset({"saslPassword", "sslKey"})
 """Keys whose values an error message must not quote."""
 
 
-class _Model(BaseModel):
+class _Model(MaskedRepr, BaseModel):
     model_config = ConfigDict(**MODEL_CONFIG)  # type: ignore[typeddict-item]
 
 

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from ol_om_core.configfile import PATH_KEY, section_path
-from ol_om_core.contract.sections import MODEL_CONFIG, TypedSection
+from ol_om_core.contract.sections import MODEL_CONFIG, MaskedRepr, TypedSection
 from ol_om_core.errors import ConfigError
 
 ENV_HOST_PORT = "OPENMETADATA_HOST_PORT"
@@ -39,7 +39,7 @@ _SECRET_KEYS = frozenset({"jwtToken", "sslKey", "extraHeaders"})
 """Keys whose values an error message must not quote."""
 
 
-class _Model(BaseModel):
+class _Model(MaskedRepr, BaseModel):
     model_config = ConfigDict(**MODEL_CONFIG)  # type: ignore[typeddict-item]
 
 
