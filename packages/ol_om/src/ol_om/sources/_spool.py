@@ -1,8 +1,8 @@
 """A durable queue on disk between the HTTP receiver and the runner: append-only JSON-lines segments.
 
 ``append`` returns once the lines are on disk (written and fsync'd), so the receiver may answer the producer.
-One writer thread does every write: the appends waiting while it writes share its next write and fsync (group
-commit), so many producers are not held to one fsync each.
+Group commit: one appending thread at a time writes, taking every append that waits at that moment into one
+write and fsync, so many producers are not held to one fsync each (and no thread is woken only to write).
 ``read`` hands out the lines in order; ``acknowledge`` advances a checkpoint file (written to a temporary file,
 fsync'd, then ``os.replace``d over the old one) and deletes the segments wholly behind it. On open, the spool
 is replayed from the checkpoint: what was accepted but not acknowledged before a crash is read again.
@@ -23,13 +23,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import queue
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -71,7 +70,7 @@ class SpoolFull(SpoolUnavailable):
 class _Append:
     data: bytes
     lines: int
-    done: threading.Event = field(default_factory=threading.Event)
+    done: bool = False
     error: Exception | None = None
 
 
@@ -86,13 +85,16 @@ class Spool:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._lock_file = _lock(self.directory / "lock")
         self._changed = threading.Condition()
-        """Guards what the writer thread and the runner's thread share: ends, counters, the read position."""
+        """Guards what the appending threads and the runner's thread share: ends, counters, the read position."""
+        self._writing = threading.Lock()
+        """Held by the one thread writing; the others' appends wait in ``_waiting`` for its next write."""
+        self._waiting: list[_Append] = []
         self._closing = False
         self._failed: str | None = None
         """Why the last write failed; appends are refused until ``_retry_at``."""
         self._retry_at = 0.0
         self._queued = 0
-        """Bytes handed to the writer and not yet written (counted against ``max_bytes``)."""
+        """Bytes waiting to be written (counted against ``max_bytes``)."""
         self._truncations = 0
         """Failed writes cut back so far: the reader reopens its segment when this moves (it may have read ahead)."""
         self.written_bytes = 0
@@ -106,21 +108,18 @@ class Spool:
         self.pending = self._count_from(self._read)
         self._reader: BinaryIO | None = None
         self._reader_truncations = 0
-        self._queue: queue.SimpleQueue[_Append | None] = queue.SimpleQueue()
-        self._writer = threading.Thread(target=self._write_loop, name="ol-om-spool", daemon=True)
-        self._writer.start()
         if self.pending:
             log.info("spool %s: %d events accepted before the restart are delivered first", self.directory,
                      self.pending)
 
-    # -- writing (HTTP threads hand lines to the one writer thread) -----------------------------------------------
+    # -- writing (the receiver's threads) ------------------------------------------------------------------------
 
     def append(self, lines: Sequence[bytes]) -> None:
         """Add ``lines`` (JSON without newlines) at the end; they are on disk when this returns.
 
         Appends that arrive while a write is under way share the next write and fsync (group commit): one fsync
         per request would cap a receiver at the disk's fsync rate."""
-        item = _Append(b"".join(line + b"\n" for line in lines), len(lines))
+        item = _Append(b"\n".join([*lines, b""]), len(lines))
         with self._changed:
             if self._closing:
                 raise SpoolUnavailable(_CLOSED)
@@ -131,21 +130,14 @@ class Spool:
                 raise SpoolFull(f"the spool holds its maximum of {self.max_bytes} bytes not yet delivered to "
                                 "OpenMetadata; try again later")
             self._queued += len(item.data)
-            self._queue.put(item)  # under the lock: never after close()'s end marker
-        item.done.wait()
+            self._waiting.append(item)
+        with self._writing:  # whoever holds it writes every append waiting, this one's too unless already done
+            if not item.done:
+                with self._changed:
+                    batch, self._waiting = self._waiting, []
+                self._write(batch)
         if item.error is not None:
             raise item.error
-
-    def _write_loop(self) -> None:
-        while True:
-            items = [self._queue.get()]
-            while not self._queue.empty():
-                items.append(self._queue.get_nowait())
-            batch = [item for item in items if item is not None]
-            if batch:
-                self._write(batch)
-            if len(batch) < len(items):  # close() put its end marker last
-                return
 
     def _write(self, batch: list[_Append]) -> None:
         data = b"".join(item.data for item in batch)
@@ -173,7 +165,7 @@ class Spool:
                 log.warning("spool: cannot start a new segment (%s); segment %d grows on", exc, self._segment)
         for item in batch:
             item.error = error
-            item.done.set()
+            item.done = True
 
     def _cut_back(self, exc: OSError) -> None:
         """After a failed write or fsync (disk full): cut the segment back to its committed end, tell the reader
@@ -266,10 +258,9 @@ class Spool:
             if self._closing:
                 return
             self._closing = True
-            self._queue.put(None)
             self._changed.notify_all()
-        self._writer.join()
-        os.close(self._fd)
+        with self._writing:  # a write under way ends first
+            os.close(self._fd)
         if self._reader is not None:
             self._reader.close()
         self._lock_file.close()
