@@ -40,6 +40,8 @@ class KafkaSource:
         self._uncommitted: dict[Partition, int] = {}  # partition -> next offset to commit (acknowledged)
         self._holding = False
         self._fatal: KafkaError | None = None
+        self._last_error = ""
+        """The consumer's last error, for the message when a batch run ends without ever being assigned."""
         self._consumer = Consumer({**config.consumer_properties(), "error_cb": self._on_error})
         self._consumer.subscribe([config.topic_name], on_assign=self._on_assign, on_revoke=self._on_revoke,
                                  on_lost=self._on_lost)
@@ -74,11 +76,20 @@ class KafkaSource:
     # -- the source contract --------------------------------------------------------------------------------
 
     def batches(self) -> Iterator[Sequence[Record]]:
-        quiet_since = time.monotonic()
+        started = quiet_since = time.monotonic()
+        assigned_once = False
         while not self.stop.is_set():
             messages = self._consumer.consume(self.config.batch_size, self.config.pool_timeout)
             self._raise_fatal()
             records = [self._record(m) for m in messages if not self._skipped(m)]
+            assigned_once = assigned_once or bool(self._assigned)
+            if self.config.mode == "batch" and not assigned_once and \
+                    time.monotonic() - started >= 2 * self.config.session_timeout:
+                # A batch run must end: with the broker unreachable (or the topic missing) no partition ever comes.
+                cause = f" (the last error from Kafka: {self._last_error})" if self._last_error else ""
+                raise SourceError(f"no partition of topic {self.config.topic_name!r} was assigned within "
+                                  f"{2 * self.config.session_timeout} s{cause}; is {self.config.brokers_url} "
+                                  "reachable?")
             if records or not self._assigned:  # quiet means no message while partitions are ours
                 quiet_since = time.monotonic()
             elif self.config.mode == "batch" and time.monotonic() - quiet_since >= self.config.session_timeout:
@@ -191,6 +202,7 @@ class KafkaSource:
         log.info("revoked %s", ", ".join(f"{t}/{p}" for t, p in sorted(partitions)) or "nothing")
 
     def _on_error(self, error: KafkaError) -> None:
+        self._last_error = error.str()
         if error.fatal():
             self._fatal = error
         else:
