@@ -14,6 +14,7 @@ Airflow and dbt-ol post. Printed, each beside its goal (issue 17: 5,000 events/s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -190,10 +191,8 @@ class Load:
     def _send(self, sock: socket.socket, state: dict[str, object]) -> None:
         name = self.names()
         state.update({"in": bytearray(), "name": name, "sent": time.monotonic()})
-        try:
+        with contextlib.suppress(OSError):  # seen as a closed connection by the loop
             sock.sendall(request(event(name)))
-        except OSError:
-            pass  # seen as a closed connection by the loop
 
     def _status(self, status: int) -> None:
         self.statuses[status] = self.statuses.get(status, 0) + 1

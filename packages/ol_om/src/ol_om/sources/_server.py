@@ -369,8 +369,8 @@ class Server:
             self.budget.give(connection.reserved)
             connection.reserved = 0
         unread = connection.head is not None or bool(connection.buffer)
-        self._send_now(connection, _render(answer, close=True))
         self.access(connection.head, answer.status, connection.client)
+        self._send_now(connection, _render(answer, close=True))
         if not unread or connection not in self._connections:
             self._drop(connection)
             return
