@@ -73,8 +73,9 @@ def main() -> None:
               "facets": {"schema": schema("id", "customer_id", "amount", "created_at")}}
     clean = {"namespace": pg, "name": "shop.staging.orders_clean",
              "facets": {"schema": schema("id", "customer_id", "amount_eur", "created_at"),
-                        "columnLineage": identity(pg, "shop.public.orders", ("id", "id"), ("customer_id", "customer_id"),
-                                                  ("amount_eur", "amount"), ("created_at", "created_at"))}}
+                        "columnLineage": identity(pg, "shop.public.orders", ("id", "id"),
+                                                  ("customer_id", "customer_id"), ("amount_eur", "amount"),
+                                                  ("created_at", "created_at"))}}
     daily = {"namespace": pg, "name": "shop.analytics.daily_orders",
              "facets": {"schema": schema("day", "orders", "revenue"),
                         "columnLineage": identity(pg, "shop.staging.orders_clean", ("day", "created_at"),

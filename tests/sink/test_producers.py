@@ -97,6 +97,9 @@ def test_airflow_success_one_pipeline_tasks_owner_tags_and_column_lineage(om: Op
     assert "CREATE TABLE analytics.order_totals" in tasks["load"]["taskSQL"]
     assert dag["description"] == "Daily order totals per customer."
     assert dag["scheduleInterval"] == "0 0 * * *"  # @daily, as Airflow 3 summarises it
+    ui = "http://127.0.0.1:58089/dags/orders_etl"  # Airflow's UI, from the tries' log_url
+    assert dag["sourceUrl"] == ui and {t["name"]: t["sourceUrl"] for t in dag["tasks"]} == {
+        name: f"{ui}/tasks/{name}" for name in ("archive", "extract", "load", "report")}
     assert [(o["type"], o["name"]) for o in dag["owners"]] == [("team", "data-eng")]  # no user data-eng: the team
     assert {t["tagFQN"] for t in dag["tags"]} == {"OpenLineage.finance", "OpenLineage.tier:gold"}
     run = only_run(om, f"{AIRFLOW}.prod-orders_etl")
@@ -220,3 +223,73 @@ def test_dbt_every_command_is_the_same_pipeline_and_tasks_and_keeps_the_column_l
     runs = {s["executionId"]: s for s in om.statuses(DBT)}
     assert len(runs) == 4, "one status record per dbt invocation"
     assert sorted(s["executionStatus"] for s in runs.values()) == ["Failed", "Failed", "Successful", "Successful"]
+
+
+# The project's tests (project/models/schema.yml and tests/): five generic ones, one singular.
+DBT_TESTS = {
+    "postgres.shop.analytics.stg_orders.order_id.not_null_stg_orders_order_id": "columnValuesToBeNotNull",
+    "postgres.shop.analytics.stg_orders.order_id.unique_stg_orders_order_id": "columnValuesToBeUnique",
+    "postgres.shop.analytics.stg_orders.status.accepted_values_stg_orders_status__paid": "dbtColumnTest",
+    "postgres.shop.analytics.customer_revenue.customer_id.not_null_customer_revenue_customer_id":
+        "columnValuesToBeNotNull",
+    # dbt-ol 1.54 reports the relationships test in the TEST job of the model it refers to (stg_customers)
+    "postgres.shop.analytics.stg_customers.customer_id."
+    "relationships_customer_revenue_customer_id__customer_id__ref_stg_customers_": "dbtColumnTest",
+    "postgres.shop.analytics.customer_revenue.revenue_is_positive": "dbtTest",
+}
+FAILING = "postgres.shop.analytics.stg_orders.status.accepted_values_stg_orders_status__paid"
+
+
+def latest(om: OpenMetadataStandIn) -> dict[str, str]:
+    return {c["fullyQualifiedName"]: c["testCaseResult"]["testCaseStatus"] for c in om.test_cases()}
+
+
+def test_dbt_tests_are_test_cases_in_their_tables_suites_with_a_failed_result_for_the_failing_one(
+        om: OpenMetadataStandIn) -> None:
+    deliver(om, ("dbt", "run"), ("dbt", "test"))
+    cases = {c["fullyQualifiedName"]: c for c in om.test_cases()}
+    assert {fqn: c["testDefinition"]["name"] for fqn, c in cases.items()} == DBT_TESTS
+    assert latest(om) == {fqn: "Failed" if fqn == FAILING else "Success" for fqn in DBT_TESTS}
+    [result] = om.test_case_results(FAILING)
+    assert result["testCaseStatus"] == "Failed" and result["result"] == \
+        "accepted_values failed: actual 1, expected 0 (severity error)"
+    assert result["testResultValue"] == [{"name": "actual", "value": "1"}, {"name": "expected", "value": "0"}]
+    for fqn, case in cases.items():  # each in its table's basic suite, which the server made
+        table = case["entityLink"].removeprefix("<#E::table::").split("::")[0].removesuffix(">")
+        assert fqn.startswith(table + ".") and case["testSuite"]["fullyQualifiedName"] == f'"{table}.testSuite"'
+    tested = {c["entityLink"].removeprefix("<#E::table::").split("::")[0].removesuffix(">") for c in cases.values()}
+    assert not [e for e in om.edges() if e["fromEntity"]["fullyQualifiedName"] in tested
+                and e["toEntity"]["type"] == "pipeline"], "a test job reads; it writes no table → pipeline edge"
+
+
+def test_dbt_build_the_skipped_tests_are_aborted_and_a_replay_adds_nothing(om: OpenMetadataStandIn) -> None:
+    deliver(om, ("dbt", "run"), ("dbt", "build"))
+    statuses = latest(om)
+    assert statuses[FAILING] == "Failed"
+    # dbt skipped customer_revenue (its upstream test failed) and the tests on it: dbt-ol says failed, no result
+    assert statuses["postgres.shop.analytics.customer_revenue.revenue_is_positive"] == "Aborted"
+    assert statuses["postgres.shop.analytics.stg_orders.order_id.unique_stg_orders_order_id"] == "Success"
+    before = {fqn: om.test_case_results(fqn) for fqn in statuses}
+    om.reset_requests()
+    translator, sink = Translator(), make_sink(om)  # another process: nothing cached
+    try:
+        for n, line in enumerate(recorded("dbt", "build")):
+            outcome = sink.deliver([Work(f"again:{n}", translator.translate(parse(line)).operations)])
+            assert not outcome.dead_letters and not outcome.pending
+    finally:
+        sink.close()
+    assert {fqn: om.test_case_results(fqn) for fqn in statuses} == before, "OpenMetadata keys results by time"
+    replayed = [status for method, path, status in om.requests if "/testCaseResults/" in path and method == "POST"]
+    assert replayed and set(replayed) == {409}
+
+
+def test_dbt_structured_logs_one_job_per_test_the_same_test_cases(om: OpenMetadataStandIn) -> None:
+    deliver(om, ("dbt", "run"), ("dbt", "build_structured_logs"))
+    statuses = latest(om)
+    assert set(statuses) == set(DBT_TESTS) - {
+        "postgres.shop.analytics.stg_customers.customer_id."
+        "relationships_customer_revenue_customer_id__customer_id__ref_stg_customers_"} | {
+        "postgres.shop.analytics.customer_revenue.customer_id."
+        "relationships_customer_revenue_customer_id__customer_id__ref_stg_customers_"}  # here on the tested model
+    assert statuses[FAILING] == "Failed"
+    assert statuses["postgres.shop.analytics.customer_revenue.revenue_is_positive"] == "Aborted"  # dbt's ABORT

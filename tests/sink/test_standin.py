@@ -126,7 +126,7 @@ def test_auth(om: OpenMetadataStandIn, caplog: pytest.LogCaptureFixture) -> None
 def test_version(client: Client) -> None:
     status, body = client.get("/v1/system/version")
     assert status == 200
-    assert body["version"] == "1.6.2" and body["revision"] == "standin" and isinstance(body["timestamp"], int)
+    assert body["version"] == "1.8.0" and body["revision"] == "standin" and isinstance(body["timestamp"], int)
 
 
 def test_unknown_routes_and_methods_are_404(client: Client) -> None:

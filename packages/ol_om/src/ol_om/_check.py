@@ -1,8 +1,9 @@
 """``ol-om check``: OpenMetadata's "Test Connection" on the command line.
 
-Each installed source and sink may offer ``check(section, services)`` (a classmethod beside its ``from_config``)
-returning ``Check`` rows: broker reachable, topic present, credentials accepted, OpenMetadata reachable,
-authenticated and recent enough, the configured services present. Nothing is consumed or written.
+Each installed source and sink may register ``check(section, services)`` (entry-point groups
+``ol_om.source_checks`` and ``ol_om.sink_checks``, see ``ol_om_core.contract.plugins``) returning ``Check`` rows:
+broker reachable, topic present, credentials accepted, OpenMetadata reachable, authenticated and recent enough,
+the configured services present. Nothing is consumed or written.
 """
 
 from __future__ import annotations
@@ -20,19 +21,18 @@ def run_checks(settings: Settings, config_name: str) -> list[Check]:
     form = "OpenMetadata workflow" if settings.openmetadata_form else "ol-om"
     checks = [Check("configuration", True, f"{config_name} ({form} form)")]
     services = configured_services(settings)
-    for role, group, section in (("source", plugins.SOURCES, settings.source),
-                                 ("sink", plugins.SINKS, settings.sink)):
+    for role, group, checks_group, section in (("source", plugins.SOURCES, plugins.SOURCE_CHECKS, settings.source),
+                                               ("sink", plugins.SINKS, plugins.SINK_CHECKS, settings.sink)):
         kind = str(section.get("type") or "")
         if not kind:
             checks.append(Check(role, False, f"the configuration names no {role}"))
             continue
         try:
-            factory = plugins.load(group, kind)
+            plugins.load(group, kind)
         except ConfigError as exc:
             checks.append(Check(f"{role} {kind}", False, exc.reason))
             continue
-        # The entry point names ``Class.from_config``; the class may also say how to test its connection.
-        check: CheckFunction | None = getattr(getattr(factory, "__self__", None), "check", None)
+        check: CheckFunction | None = plugins.find(checks_group, kind)
         if check is None:
             checks.append(Check(f"{role} {kind}", True, "nothing to test"))
             continue

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ol_om_core import pipelines
 from ol_om_core.contract.capabilities import BehindTip, DeadLetterWriter, Lagging
 from ol_om_core.contract.sinks import DeadLetter, Notice, Outcome, Sink, Work, until_delivered
 from ol_om_core.contract.sources import Record, Source
@@ -176,8 +175,10 @@ class Runner:
             for item in result.unresolved:
                 self._notice(Notice(record.position, f"{item.identity.namespace} {item.identity.name}: "
                                                      f"{item.reason}"))
+            for text in result.notes:
+                self._notice(Notice(record.position, text))
             self.progress.pipelines.update(
-                pipelines.body_fqn(op.body) for op in result.operations if op.kind == "pipeline")
+                op.subject[0] for op in result.operations if op.kind == "pipeline")
             work.append(result)
         return work, values
 

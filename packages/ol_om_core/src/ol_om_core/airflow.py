@@ -94,6 +94,29 @@ def log_url(event: RunEvent) -> str | None:
     return url if isinstance(url, str) and url.startswith(("http://", "https://")) and len(url) < 2048 else None
 
 
+def ui_urls(event: RunEvent) -> tuple[str | None, str | None]:
+    """The DAG's and the task's pages in Airflow's UI, where the task run's ``log_url`` gives the UI's address:
+    Airflow 3's ``{base}/dags/{dag}/runs/{run}/tasks/{task}?…`` → ``{base}/dags/{dag}`` and
+    ``{base}/dags/{dag}/tasks/{task}``; Airflow 2's ``{base}/log?…&task_id=…&dag_id=…`` → its grid view of the DAG
+    (``{base}/dags/{dag}/grid``) and of the task (``…/grid?task_id={task}``)."""
+    url = log_url(event)
+    if url is None:
+        return None, None
+    base, found, rest = url.partition("/dags/")
+    if found:
+        dag, _, rest = rest.partition("/runs/")
+        task = rest.partition("/tasks/")[2].partition("?")[0]
+        if dag and "/" not in dag and task and "/" not in task:
+            return f"{base}/dags/{dag}", f"{base}/dags/{dag}/tasks/{task}"
+        return None, None
+    base, found, query = url.partition("/log?")
+    params = dict(part.partition("=")[::2] for part in query.split("&"))
+    dag_id, task_id = params.get("dag_id"), params.get("task_id")
+    if found and dag_id and task_id:
+        return f"{base}/dags/{dag_id}/grid", f"{base}/dags/{dag_id}/grid?task_id={task_id}"
+    return None, None
+
+
 def downstream(event: RunEvent) -> tuple[str, ...]:
     """A task run's downstream task ids (its run facet ``airflow.task``: a list, or a list printed as a string).
     Blank ids name no task and are left out, as are ids the printed list escapes into lone surrogates (parse

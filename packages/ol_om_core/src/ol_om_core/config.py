@@ -77,6 +77,11 @@ class TranslatorConfig:
     """Write the ``sql`` facet as OpenMetadata Query entities linked to the tables the job read and wrote."""
     include_usage: bool = False
     """Count each completed job run as one daily use of every table it read or wrote."""
+    include_data_quality: bool = True
+    """Write producers' ``dataQualityAssertions`` as OpenMetadata test cases with a result per run."""
+    include_run_facts: bool = True
+    """Carry what a run says beyond its status: a task try's log link, the orchestrator's UI pages as
+    ``sourceUrl``, a failed run's ``errorMessage`` as a notice."""
     tag_classification: str = "OpenLineage"
     """Classification for tags whose OpenLineage key names none."""
     max_runs: int = 10_000

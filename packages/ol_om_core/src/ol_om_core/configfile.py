@@ -168,6 +168,8 @@ _SHORT_KEYS = {
     "includeLineage": "include_lineage",
     "includeQueries": "include_queries",
     "includeUsage": "include_usage",
+    "includeDataQuality": "include_data_quality",
+    "includeRunFacts": "include_run_facts",
     "tagClassification": "tag_classification",
     "maxRuns": "max_runs",
     "maxEmitted": "max_emitted",
@@ -220,9 +222,9 @@ def _openmetadata_form(data: Mapping[str, Any], source: Mapping[str, Any]) -> Se
                            ("source.sourceConfig.config", source_config)):
         if "pipelineFilterPattern" in section:
             values["pipeline_filter"] = _filter(section["pipelineFilterPattern"], f"{where}.pipelineFilterPattern")
-    # includeQueries / includeUsage are ol-om's own (OpenMetadata's pipeline sourceConfig has neither), read
-    # where includeLineage sits.
-    for key in ("includeLineage", "includeQueries", "includeUsage"):
+    # includeQueries / includeUsage / includeDataQuality / includeRunFacts are ol-om's own (OpenMetadata's pipeline
+    # sourceConfig has none of them), read where includeLineage sits.
+    for key in ("includeLineage", "includeQueries", "includeUsage", "includeDataQuality", "includeRunFacts"):
         if key in source_config:
             values[_SHORT_KEYS[key]] = _typed(source_config[key], bool, f"source.sourceConfig.config.{key}")
     mapping = _str_map(connection.get("namespaceToServiceMapping") or {},
@@ -248,6 +250,8 @@ _ONLY_AT = {
     "includeLineage": _SOURCE_CONFIG,
     "includeQueries": _SOURCE_CONFIG,
     "includeUsage": _SOURCE_CONFIG,
+    "includeDataQuality": _SOURCE_CONFIG,
+    "includeRunFacts": _SOURCE_CONFIG,
     "markDeletedPipelines": _SOURCE_CONFIG,
     "lineageInformation": _SOURCE_CONFIG,
     "openMetadataServerConfig": "workflowConfig",

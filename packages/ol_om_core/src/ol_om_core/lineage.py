@@ -28,7 +28,9 @@ def edge_operation(
     if columns:
         details["columnsLineage"] = columns
     body = {"edge": {"fromEntity": from_entity, "toEntity": to_entity, "lineageDetails": details}}
-    return Operation("lineage", "PUT", "/v1/lineage", body, key, entities)
+    ends = (from_entity["type"], from_entity["fullyQualifiedName"], to_entity["type"], to_entity["fullyQualifiedName"])
+    return Operation("lineage", "PUT", "/v1/lineage", body, key, entities, subject=ends,
+                     depends_on=pipeline["fullyQualifiedName"])
 
 
 def entity(ref: EntityRef) -> dict[str, str]:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
-OperationKind = Literal["pipeline_service", "pipeline", "pipeline_status", "lineage", "query", "usage"]
+OperationKind = Literal["pipeline_service", "pipeline", "pipeline_status", "lineage", "query", "usage",
+                        "test_definition", "test_case", "test_case_result", "table_profile"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,13 @@ class Operation:
     method: str
     path: str
     body: Mapping[str, Any]
+    subject: tuple[str, ...] = field(kw_only=True, compare=False)
+    """What the call writes, by the FQNs that name it (a pipeline's FQN; a run's pipeline FQN and timestamp; an
+    edge's two ends): two operations of one kind and subject write the same thing, the later superseding the
+    earlier, so the sink coalesces by them without reading the path or body back."""
+    depends_on: str = field(default="", kw_only=True, compare=False)
+    """The FQN of the service or pipeline that must exist before this call can succeed ("" for none): the sink
+    holds the call back when that one was not written."""
     key: int = field(default=0, compare=False)
     """The translator's de-duplication key (see ``Translator.forget``); by default the hash of ``json``."""
     entities: tuple[EntityHint, ...] = field(default=(), compare=False, repr=False)

@@ -142,14 +142,17 @@ BOOKKEEPING_TAG_SOURCES = frozenset({"OPENLINEAGE_CLIENT"})
 """Tags a producer's client adds about itself (``openlineage_client_version``): not the job's."""
 
 
-def task_spec(job: Job, where: Place, event: RunEvent | None) -> TaskSpec:
+def task_spec(job: Job, where: Place, event: RunEvent | None, *, run_facts: bool = True) -> TaskSpec:
+    """``run_facts``: a task's page in its orchestrator's UI (an Airflow task's) is its ``sourceUrl``, before the
+    job's ``sourceCodeLocation``."""
     run = event.run if event else None
     unique_id = dbt.node_id(job)
+    page = airflow.ui_urls(event)[1] if event is not None and run_facts else None
     return TaskSpec(
         name=where.task or job.name,
         display_name=unique_id or job.name,  # a dbt model's job name changes with the command, its id does not
         description=job.description,
-        source_url=job.source_url,
+        source_url=page or job.source_url,
         task_type=job.job_type.job_type if job.job_type else None,
         sql=job.sql,
         owners=job.owners + (dbt.owners(run) if run else ()),
@@ -183,7 +186,7 @@ def declared_tasks(job: Job, final: Mapping[str, str], known: Mapping[str, TaskS
 
 def service_operation(name: str, service_type: str, *, key: int = 0) -> Operation:
     body = {"name": name, "serviceType": service_type}
-    return Operation("pipeline_service", "PUT", "/v1/services/pipelineServices", body, key)
+    return Operation("pipeline_service", "PUT", "/v1/services/pipelineServices", body, key, subject=(name,))
 
 
 def merged(old: TaskSpec | None, new: TaskSpec) -> TaskSpec:
@@ -205,17 +208,18 @@ def merged(old: TaskSpec | None, new: TaskSpec) -> TaskSpec:
 
 
 def pipeline_operation(
-    pipeline: PipelineKey, info: TaskSpec | None, tasks: list[TaskSpec], tag_classification: str,
-    schedule: str | None = None, *, key: int = 0
+    pipeline: PipelineKey, info: TaskSpec | None, tasks: list[TaskSpec], tag_classification: str, *,
+    schedule: str | None = None, page: str | None = None, key: int = 0
 ) -> Operation:
     """``PUT /v1/pipelines``. ``info`` describes the pipeline's own job; ``tasks`` are every task known so far
-    (the sink merges them with the tasks OpenMetadata already holds, so a restart loses none)."""
+    (the sink merges them with the tasks OpenMetadata already holds, so a restart loses none). ``page``: the
+    pipeline's page in its orchestrator's UI, its ``sourceUrl`` before the job's ``sourceCodeLocation`` (as
+    OpenMetadata's own Airflow connector links a pipeline to its DAG)."""
     body: dict[str, Any] = {"name": pipeline.name, "displayName": pipeline.job.name, "service": pipeline.service}
-    if info is not None:
-        if info.description:
-            body["description"] = info.description
-        if info.source_url:
-            body["sourceUrl"] = info.source_url
+    if info is not None and info.description:
+        body["description"] = info.description
+    if page or (info is not None and info.source_url):
+        body["sourceUrl"] = page or info.source_url  # type: ignore[union-attr]
     if schedule:
         body["scheduleInterval"] = schedule
     # Where the pipeline job names no owners or tags of its own, its tasks' stand for it (an Airflow DAG's
@@ -228,7 +232,8 @@ def pipeline_operation(
         body["tags"] = labels
     if tasks:
         body["tasks"] = [_task_body(t, tag_classification) for t in sorted(tasks, key=lambda t: t.name)]
-    return Operation("pipeline", "PUT", "/v1/pipelines", body, key)
+    return Operation("pipeline", "PUT", "/v1/pipelines", body, key, subject=(pipeline.fqn,),
+                     depends_on=pipeline.service)
 
 
 def _union(groups: Iterable[tuple[T, ...]]) -> tuple[T, ...]:
@@ -288,9 +293,3 @@ def tag_labels(tags: tuple[Tag, ...], classification: str) -> list[dict[str, str
 
 def pipeline_ref(key: PipelineKey) -> dict[str, str]:
     return entity_ref("pipeline", key.fqn)
-
-
-def body_fqn(body: Mapping[str, Any]) -> str:
-    """The FQN of the pipeline a ``PUT /v1/pipelines`` body writes (its service, then its name)."""
-    return fqn.build(str(body["service"]), str(body["name"]))
-

@@ -69,14 +69,15 @@ def query_operation(service: str, sql: str, tables: Sequence[Seen], pipeline_fqn
         "processedLineage": processed_lineage,
     }
     hints = tuple(lineage.hint(ref, dataset) for ref, dataset in tables)
-    return Operation("query", "PUT", "/v1/queries", body, key, hints)
+    return Operation("query", "PUT", "/v1/queries", body, key, hints, subject=(query_fqn(body),),
+                     depends_on=pipeline_fqns[0])
 
 
 def usage_operation(table: Seen, date: str, count: int = 1, *, key: int = 0) -> Operation:
     """``PUT /v1/usage/table/name/{fqn}``: ``count`` more uses of the table on ``date``."""
     ref, dataset = table
     return Operation("usage", "PUT", f"/v1/usage/table/name/{fqn_path(ref.fqn)}", {"count": count, "date": date},
-                     key, (lineage.hint(ref, dataset),))
+                     key, (lineage.hint(ref, dataset),), subject=(ref.fqn, date))
 
 
 def query_fqn(body: Mapping[str, Any]) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from ol_om_core import airflow, lineage, pipelines, queries
+from ol_om_core import airflow, lineage, pipelines, quality, queries, runs
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.lru import LRU
 from ol_om_core.model import (
@@ -40,6 +40,8 @@ class Translation:
     """Datasets that could not be mapped to an OpenMetadata entity, each with the reason."""
     skipped: str | None = None
     """Why the event produced nothing on purpose (filtered out, nothing to write); ``None`` otherwise."""
+    notes: tuple[str, ...] = ()
+    """What people should know that OpenMetadata has no place for (a run's ``errorMessage``)."""
 
 
 @dataclass(slots=True)
@@ -48,8 +50,10 @@ class _Pipeline:
     info: TaskSpec | None = None
     tasks: dict[str, TaskSpec] = field(default_factory=dict)
     schedule: str | None = None
+    page: str | None = None
+    """The pipeline's page in its orchestrator's UI (an Airflow DAG's), its ``sourceUrl``."""
     version: int = 0
-    """Bumped whenever ``info``, ``tasks`` or ``schedule`` change: the pipeline call is due again."""
+    """Bumped whenever ``info``, ``tasks``, ``schedule`` or ``page`` change: the pipeline call is due again."""
 
 
 @dataclass(slots=True)
@@ -82,6 +86,7 @@ class Translator:
         self._emitted: LRU[int, None] = LRU(self.config.max_emitted)
         self._queries = queries.Planner(self.config) if self.config.include_queries or self.config.include_usage \
             else None
+        self._quality = quality.Planner(self.resolver, size) if self.config.include_data_quality else None
 
     def translate(self, event: Event) -> Translation:
         if isinstance(event, DatasetEvent):
@@ -108,17 +113,21 @@ class Translator:
         self._update_pipeline(pipeline, event, where, final)
         plan.append((("pipeline", key.fqn, pipeline.version), partial(
             pipelines.pipeline_operation, key, pipeline.info, list(pipeline.tasks.values()),
-            self.config.tag_classification, pipeline.schedule)))
+            self.config.tag_classification, schedule=pipeline.schedule, page=pipeline.page)))
         if run_event is not None and not where.folded:
             run = self._status(key, run_event, where, final)
             plan.append(((key.status_path, run.state()), partial(_status_operation, key, run)))
 
         unresolved: list[Unresolved] = []
         if self.config.include_lineage or self._queries is not None:
-            state = self._lineage(key, event, unresolved, plan, edges=self.config.include_lineage)
+            # A test reads the table it checks and makes nothing: no edge (its result is a test case's, below).
+            testing = own.job_type is not None and own.job_type.job_type == "TEST"
+            state = self._lineage(key, event, unresolved, plan, edges=self.config.include_lineage and not testing)
             if self._queries is not None:
                 plan += self._queries.plan(key, event, [(s.ref, s.dataset) for s in state.inputs.values()],
                                            [(s.ref, s.dataset) for s in state.outputs.values()])
+        if self._quality is not None and run_event is not None:
+            plan += self._quality.plan(run_event)
         # Only what was not emitted before is built: most calls of a steady stream repeat, and rendering
         # them is the expensive part.
         ops = []
@@ -126,7 +135,9 @@ class Translator:
             hashed = hash(dedupe_key)
             if self._emitted.add(hashed):
                 ops.append(build(key=hashed))
-        return Translation(tuple(ops), tuple(unresolved))
+        notes = (runs.failure(run_event),) if run_event is not None and self.config.include_run_facts \
+            and run_event.run.error_message else ()
+        return Translation(tuple(ops), tuple(unresolved), notes=notes)
 
     def forget(self, operation: Operation) -> None:
         """Let an operation the sink could not deliver be emitted again by a later event."""
@@ -141,13 +152,16 @@ class Translator:
         run_event = event if isinstance(event, RunEvent) else None
         if run_event is not None and (schedule := airflow.schedule(run_event)) and schedule != pipeline.schedule:
             pipeline.schedule, pipeline.version = schedule, pipeline.version + 1
+        if run_event is not None and self.config.include_run_facts and (page := airflow.ui_urls(run_event)[0]) \
+                and page != pipeline.page:
+            pipeline.page, pipeline.version = page, pipeline.version + 1
         if where.folded:
             # A grandchild's SQL is its task's when the task sent none of its own.
             task = pipeline.tasks.get(where.task or "")
             if task is not None and job.sql and not task.sql:
                 self._set_task(pipeline, replace(task, sql=job.sql))
             return
-        spec = pipelines.task_spec(job, where, run_event)
+        spec = pipelines.task_spec(job, where, run_event, run_facts=self.config.include_run_facts)
         if where.own:
             info = pipelines.merged(pipeline.info, spec)
             if info != pipeline.info:
@@ -174,7 +188,7 @@ class Translator:
                 run.task(task).settle(event.event_time, status)
         if where.task is not None:
             run.task(where.task).record(event.run.run_id, event.event_type, event.event_time,
-                                        airflow.log_url(event))
+                                        airflow.log_url(event) if self.config.include_run_facts else None)
         return run
 
     # -- lineage --------------------------------------------------------------------------------------------
@@ -244,7 +258,8 @@ class Translator:
 
 
 def _status_operation(pipeline: PipelineKey, run: PipelineRun, *, key: int) -> Operation:
-    return Operation("pipeline_status", "PUT", pipeline.status_path, run.body(), key, whole=run.from_start)
+    return Operation("pipeline_status", "PUT", pipeline.status_path, run.body(), key, whole=run.from_start,
+                     subject=(pipeline.fqn, str(run.timestamp)), depends_on=pipeline.fqn)
 
 
 def translate_all(events: Iterable[Event], config: TranslatorConfig | None = None) -> list[Operation]:

@@ -24,16 +24,15 @@ from collections.abc import Callable, Mapping, Sequence, Set
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
 from ol_om_core import fqn as fqns
-from ol_om_core import pipelines, queries, status
+from ol_om_core import queries, status
 from ol_om_core.contract.check import Check
 from ol_om_core.contract.sinks import DeadLetter, Notice, Outcome, SinkError, SinkUnavailable, Work
 from ol_om_core.lru import LRU
 from ol_om_core.operations import EntityHint, Operation, fqn_path
 from ol_om_sink import config as sink_config
-from ol_om_sink import create, edges
+from ol_om_sink import create, edges, quality
 from ol_om_sink.client import AuthError, Client, Rejected, Transient, message_of
 from ol_om_sink.config import SinkConfig
 from ol_om_sink.counters import Counters
@@ -42,8 +41,12 @@ from ol_om_sink.entities import Directory, Found
 log = logging.getLogger("ol_om_sink")
 
 MIN_VERSION = (1, 5)  # owners as lists (``owners``) arrived in OpenMetadata 1.5
-_PHASES = (("pipeline_service",), ("pipeline",), ("pipeline_status", "lineage", "query", "usage"))
-_DATASET_KINDS = ("lineage", "query", "usage")
+# Data quality last: a test case needs its table (which lineage may have created) and its definition.
+_PHASES = (("pipeline_service", "test_definition"), ("pipeline",), ("pipeline_status", "lineage", "query", "usage"),
+           ("test_case", "table_profile"), ("test_case_result",))
+_DATASET_KINDS = ("lineage", "query", "usage", "test_case", "test_case_result", "table_profile")
+_HELD_BY = ("pipeline_service", "pipeline", "test_definition", "test_case")
+"""Kinds whose failure holds back the calls that depend on them (``Operation.depends_on``)."""
 """Operations that name datasets: looked up together, once per batch, before they are sent."""
 _SERVICE_KINDS = ("databaseService", "messagingService", "storageService")
 _TASK_FIELDS = ("name", "displayName", "description", "taskType", "downstreamTasks", "sourceUrl", "taskSQL",
@@ -66,8 +69,6 @@ class _Call:
     op: Operation
     members: list[tuple[int, int]]
     """(index of the event in the batch, index of the operation in the event) of every operation folded in."""
-    depends_on: str = ""
-    """The service or pipeline FQN whose own call must succeed first."""
 
 
 class OpenMetadataSink:
@@ -92,6 +93,7 @@ class OpenMetadataSink:
         self._queries: LRU[str, dict[str, Any]] = LRU(config.cache.size)
         # (from id, to id) -> the lineageDetails OpenMetadata holds for that edge (as we wrote or read them)
         self._edges: LRU[tuple[str, str], edges.Details] = LRU(config.cache.size)
+        self._quality = quality.Quality(self.client, self.directory, self.counters, config.cache.size)
         self.server_version = ""
 
     @classmethod
@@ -204,11 +206,11 @@ class OpenMetadataSink:
             phase = [call for call in calls if call.op.kind in kinds]
             ready = []
             for call in phase:
-                blocker = failed.get(call.depends_on)
+                blocker = failed.get(call.op.depends_on)
                 if blocker is None:
                     ready.append(call)
                 else:
-                    results[id(call)] = _Result(blocker.state, f"{call.depends_on} was not written: "
+                    results[id(call)] = _Result(blocker.state, f"{call.op.depends_on} was not written: "
                                                 f"{blocker.reason}", blocker.retry_after)
             if set(kinds) & set(_DATASET_KINDS):
                 self._prefetch(ready)
@@ -217,8 +219,8 @@ class OpenMetadataSink:
                 results[id(call)] = result
             # What hangs from a service or pipeline not written (sent and failed, or held back) waits or fails too.
             for call in phase:
-                if results[id(call)].state != "done" and call.op.kind in ("pipeline_service", "pipeline"):
-                    failed[_subject(call.op)] = results[id(call)]
+                if results[id(call)].state != "done" and call.op.kind in _HELD_BY:
+                    failed[call.op.subject[0]] = results[id(call)]
         return self._outcome(batch, calls_by_member, results)
 
     def _outcome(self, batch: Sequence[Work], calls_by_member: dict[tuple[int, int], _Call],
@@ -246,7 +248,9 @@ class OpenMetadataSink:
     def _send(self, call: _Call, deadline: float) -> _Result:
         """One call with retries: transient failures back off (honouring Retry-After) until the deadline."""
         send = {"pipeline_service": self._service, "pipeline": self._pipeline, "pipeline_status": self._status,
-                "lineage": self._lineage, "query": self._query, "usage": self._usage}[call.op.kind]
+                "lineage": self._lineage, "query": self._query, "usage": self._usage,
+                "test_definition": self._test_definition, "test_case": self._test_case,
+                "test_case_result": self._test_case_result, "table_profile": self._table_profile}[call.op.kind]
         attempt = 0
         while True:
             try:
@@ -288,7 +292,7 @@ class OpenMetadataSink:
 
     def _pipeline(self, op: Operation) -> _Result:
         body = dict(op.body)
-        pipeline_fqn = _subject(op)
+        [pipeline_fqn] = op.subject
         with self._lock:
             held = self._pipelines.get(pipeline_fqn)
         if held is None:
@@ -368,7 +372,7 @@ class OpenMetadataSink:
     # -- run status -----------------------------------------------------------------------------------------
 
     def _status(self, op: Operation) -> _Result:
-        pipeline_fqn = _subject(op)
+        pipeline_fqn = op.depends_on
         timestamp = op.body["timestamp"]
         key = (pipeline_fqn, timestamp)
         path = self._status_path(op, pipeline_fqn)
@@ -616,6 +620,57 @@ class OpenMetadataSink:
         return _Result(notices=notices)
 
 
+    # -- data quality ---------------------------------------------------------------------------------------
+
+    def _quality_supported(self) -> bool:
+        numbers = tuple(int(p) for p in self.server_version.split("-")[0].split(".")[:2] if p.isdigit())
+        return not numbers or numbers >= quality.MIN_VERSION
+
+    def _test_definition(self, op: Operation) -> _Result:
+        if not self._quality_supported():
+            return _Result()  # its test cases say why nothing is written
+        self._quality.definition(op)
+        return _Result()
+
+    def _test_case(self, op: Operation) -> _Result:
+        if not self._quality_supported():
+            self.counters.add("test cases skipped")
+            return _Result(notices=[f"test case {op.body['name']} not written: OpenMetadata {self.server_version} "
+                                    f"predates {'.'.join(map(str, quality.MIN_VERSION))}, which makes each table's "
+                                    "test suite itself"])
+        notices: list[str] = []
+        [hint] = op.entities
+        found = self._dataset(op, {"type": hint.type, "fullyQualifiedName": hint.fqn}, notices)
+        if not isinstance(found, Found):
+            return self._missing(op, found, notices, f"test case {op.body['name']} not written", "test cases skipped")
+        with self._lock:
+            self._waiting.pop(op.key)
+        self._quality.test_case(op, found, notices)
+        return _Result(notices=notices)
+
+    def _test_case_result(self, op: Operation) -> _Result:
+        if not self._quality_supported():
+            return _Result()  # its test case said why
+        [hint] = op.entities
+        found = self.directory.find(hint)
+        if found is None:  # the test case was not written for want of its table: its own call said so
+            return _Result()
+        notices: list[str] = []
+        self._quality.result(op, found, notices)
+        return _Result(notices=notices)
+
+    def _table_profile(self, op: Operation) -> _Result:
+        notices: list[str] = []
+        [hint] = op.entities
+        found = self._dataset(op, {"type": hint.type, "fullyQualifiedName": hint.fqn}, notices)
+        if not isinstance(found, Found):
+            return self._missing(op, found, notices, "profile not written", "profiles skipped")
+        with self._lock:
+            self._waiting.pop(op.key)
+        self._quality.profile(op, found, notices)
+        return _Result(notices=notices)
+
+
 def _coalesce(batch: Sequence[Work]) -> list[_Call]:
     """The batch's operations as calls, one per entity (service, pipeline, run, edge, query): the last wins; the
     usage counts of one table and day add up."""
@@ -630,7 +685,7 @@ def _coalesce(batch: Sequence[Work]) -> list[_Call]:
                 sent = dataclasses.replace(op, body={**op.body, "count": call.op.body["count"] + op.body["count"]})
             elif call is not None and op.kind == "lineage":  # a poorer later report keeps the earlier's columns
                 sent = dataclasses.replace(op, body=_merged_edge(call.op.body, op.body))
-            calls[key] = _Call(sent, members, _dependency(op))
+            calls[key] = _Call(sent, members)
     return list(calls.values())
 
 
@@ -644,39 +699,8 @@ def _column_fqns(found: Found) -> frozenset[str]:
     return frozenset(found.columns.values())
 
 
-def _identity(op: Operation) -> Any:
-    if op.kind == "pipeline_status":
-        return (op.path, op.body["timestamp"])
-    if op.kind == "lineage":
-        edge = op.body["edge"]
-        return (op.kind, edge["fromEntity"]["fullyQualifiedName"], edge["fromEntity"]["type"],
-                edge["toEntity"]["fullyQualifiedName"], edge["toEntity"]["type"])
-    if op.kind == "query":
-        return (op.kind, queries.query_fqn(op.body))
-    if op.kind == "usage":
-        return (op.kind, op.path, op.body["date"])
-    return (op.kind, _subject(op))
-
-
-def _subject(op: Operation) -> str:
-    """The FQN of the service or pipeline an operation writes or hangs from."""
-    if op.kind == "pipeline_service":
-        return str(op.body["name"])
-    if op.kind == "pipeline":
-        return pipelines.body_fqn(op.body)
-    if op.kind == "pipeline_status":
-        return unquote(op.path.split("/")[3])
-    if op.kind == "query":
-        return str(op.body["triggeredBy"]["fullyQualifiedName"])
-    return str(op.body["edge"]["lineageDetails"]["pipeline"]["fullyQualifiedName"])
-
-
-def _dependency(op: Operation) -> str:
-    if op.kind == "pipeline":
-        return str(op.body["service"])
-    if op.kind in ("pipeline_status", "lineage", "query"):
-        return _subject(op)
-    return ""
+def _identity(op: Operation) -> tuple[str, ...]:
+    return (op.kind, *op.subject)
 
 
 def _projection(entity: Mapping[str, Any]) -> dict[str, Any]:

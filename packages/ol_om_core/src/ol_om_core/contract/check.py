@@ -1,6 +1,7 @@
 """What a source or sink answers to ``ol-om check`` (OpenMetadata's "Test Connection"): one row per test.
 
-A plugin offers ``check(section, services)`` as a classmethod beside its ``from_config`` entry point.
+A plugin registers ``check(section, services)`` in the entry-point group ``ol_om.source_checks`` or
+``ol_om.sink_checks`` under the name of its source or sink (``ol_om_core.contract.plugins``).
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ class Work:
     operations: tuple[Operation, ...]
     unresolved: tuple[Unresolved, ...] = ()
     """Datasets the event names that could not be resolved (reported as notices; the rest is written anyway)."""
+    notes: tuple[str, ...] = ()
+    """What the event says that OpenMetadata has no place for (a failed run's ``errorMessage``): notices."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ def work_of(record: Record, translator: Translator) -> Work | DeadLetter:
     except Exception as exc:
         return DeadLetter(record.position, f"internal error translating the event: {type(exc).__name__}: {exc}",
                           cause=exc)
-    return Work(record.position, result.operations, result.unresolved)
+    return Work(record.position, result.operations, result.unresolved, result.notes)
 
 
 def is_rejected(letter: DeadLetter) -> bool:

@@ -2,8 +2,9 @@
 
 Needs the ``testing`` extra (jsonschema, referencing). The schemas live outside the repo, in
 ``../shared/openmetadata-spec/schema`` beside the checkout (``OL_OM_OPENMETADATA_SPEC`` overrides it; see
-SOURCES.md there): refs are file-relative, ``$id``s are inconsistent, so every file is registered under its
-path-based URI, the same URI without ``/schema/`` and its declared ``$id``.
+SOURCES.md there), plus the data-quality ones vendored in ``extra_schemas/`` (its SOURCES.md), laid out the same
+way: refs are file-relative, ``$id``s are inconsistent, so every file is registered under its path-based URI, the
+same URI without ``/schema/`` and its declared ``$id``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "AMENDMENTS",
     "BASE",
     "ENV_VAR",
+    "EXTRA_DIR",
     "KINDS",
     "SPEC_DIR",
     "UNRESOLVABLE",
@@ -53,6 +55,8 @@ def _default_spec_dir() -> Path | None:
     return None
 
 
+EXTRA_DIR = Path(__file__).parent / "extra_schemas"
+"""Schemas the shared spec lacks (data quality), vendored with their upstream commits (SOURCES.md there)."""
 _ENV_SPEC_DIR = os.environ.get(ENV_VAR)
 SPEC_DIR: Path | None = Path(_ENV_SPEC_DIR) if _ENV_SPEC_DIR else _default_spec_dir()
 BASE = "https://open-metadata.org/"
@@ -69,6 +73,10 @@ KINDS: dict[str, str] = {
     "container": "api/data/createContainer.json",
     "query": "api/data/createQuery.json",
     "usage": "type/dailyCount.json",
+    "test_definition": "api/tests/createTestDefinition.json",
+    "test_case": "api/tests/createTestCase.json",
+    "test_case_result": "api/tests/createTestCaseResult.json",
+    "table_profile": "api/data/createTableProfile.json",
     "openlineage_connection": "entity/services/connections/pipeline/openLineageConnection.json",
 }
 
@@ -125,7 +133,14 @@ def _unresolvable(validator: Validator, ref: str, instance: Any, schema: dict[st
 
 @functools.cache
 def _validator_class(base: type[Validator]) -> type[Validator]:
-    return cast("type[Validator]", extend(base, {UNRESOLVABLE: _unresolvable}))
+    java_pattern = base.VALIDATORS["pattern"]
+
+    def pattern(validator: Validator, regex: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+        # As Java reads it: a leading ``(?U)`` (Unicode classes, in entityLink's) is what Python's ``re`` does for
+        # str patterns anyway, and an error to it.
+        yield from java_pattern(validator, regex.removeprefix("(?U)"), instance, schema)
+
+    return cast("type[Validator]", extend(base, {UNRESOLVABLE: _unresolvable, "pattern": pattern}))
 
 
 class RequestValidator:
@@ -143,10 +158,11 @@ class RequestValidator:
         self.spec_dir = spec_dir
         self.ignore_unresolvable = ignore_unresolvable
         pairs: list[tuple[str, Resource[Any]]] = []
-        for path in sorted(spec_dir.rglob("*.json")):
+        files = [(folder, path) for folder in (spec_dir, EXTRA_DIR) for path in sorted(folder.rglob("*.json"))]
+        for folder, path in files:
             contents = json.loads(path.read_text(encoding="utf-8"))
             resource = Resource.from_contents(contents, default_specification=DRAFT7)
-            rel = path.relative_to(spec_dir).as_posix()
+            rel = path.relative_to(folder).as_posix()
             uris = {f"{BASE}schema/{rel}", f"{BASE}{rel}"}
             if isinstance(declared := contents.get("$id"), str):
                 uris.add(declared if "://" in declared else BASE + declared.lstrip("/"))

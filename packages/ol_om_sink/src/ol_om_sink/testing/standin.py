@@ -44,7 +44,8 @@ logger = logging.getLogger("ol_om_sink.testing")
 DROPPED = 0
 """The status recorded in ``requests`` for a request answered by closing the connection."""
 
-_VALIDATED_KINDS = ("pipeline_service", "pipeline", "pipeline_status", "lineage", "table", "topic", "query", "usage")
+_VALIDATED_KINDS = ("pipeline_service", "pipeline", "pipeline_status", "lineage", "table", "topic", "query", "usage",
+                    "test_definition", "test_case", "test_case_result", "table_profile")
 _validator_lock = threading.Lock()
 
 
@@ -246,7 +247,7 @@ class OpenMetadataStandIn:
     """
 
     def __init__(
-        self, *, token: str | None = None, validate: bool = True, version: str = "1.6.2", port: int = 0,
+        self, *, token: str | None = None, validate: bool = True, version: str = "1.8.0", port: int = 0,
         fqn_quotes: Literal["doubled", "backslash"] = "doubled",
     ) -> None:
         self.token = token
@@ -325,6 +326,18 @@ class OpenMetadataStandIn:
     def queries(self) -> list[Entity]:
         """Query entities, each with ``queryUsedIn`` as ``{id, type, fullyQualifiedName}`` references."""
         return self._store.entities("query")
+
+    def test_cases(self) -> list[Entity]:
+        """Test cases, each with its ``testDefinition`` and ``testSuite`` references and its latest result."""
+        return self._store.entities("testCase")
+
+    def test_case_results(self, fqn: str) -> list[Entity]:
+        """A test case's results, latest first."""
+        return self._store.test_case_results(fqn)
+
+    def table_profiles(self, fqn: str) -> list[Entity]:
+        """A table's profiles as written (``tableProfile``, ``columnProfile``), oldest first."""
+        return self._store.table_profiles(fqn)
 
     def usage(self, fqn: str, kind: str = "table") -> dict[str, int]:
         """An entity's daily usage counts by date (``YYYY-MM-DD``); ``{}`` when none was reported."""
@@ -487,7 +500,21 @@ class OpenMetadataStandIn:
                 body = self._body("usage", raw)
                 return _Answer(201, self._store.put_usage(entity_type, key, body, by_name=by_name, add=method == "PUT"))
 
-        name, rest = ("/".join(route[:2]), route[2:]) if route[0] == "services" else (route[0], route[1:])
+        if route[:3] == ["dataQuality", "testCases", "testCaseResults"] and len(route) == 4:
+            if method == "POST":
+                result = self._store.add_test_case_result(route[3], self._body("test_case_result", raw))
+                return _Answer(201, result)
+            if method == "GET":
+                data = self._store.test_case_results(route[3], arg("startTs", -(2**63)), arg("endTs", 2**63 - 1))
+                return _Answer(200, {"data": data, "paging": {"total": len(data)}})
+        if len(route) == 3 and route[0] == "tables" and route[2] == "tableProfile" and method == "PUT":
+            return _Answer(200, self._store.put_table_profile(route[1], self._body("table_profile", raw)))
+        if route == ["dataQuality", "testCases"] and method == "PUT":
+            entity, created = self._store.put_test_case(self._body("test_case", raw))
+            return _Answer(201 if created else 200, entity)
+
+        grouped = route[0] in ("services", "dataQuality")
+        name, rest = ("/".join(route[:2]), route[2:]) if grouped else (route[0], route[1:])
         collection = COLLECTIONS.get(name)
         if collection is not None:
             if collection.type == "pipeline" and len(rest) == 2 and rest[1] == "status":

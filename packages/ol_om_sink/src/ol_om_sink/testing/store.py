@@ -90,7 +90,29 @@ COLLECTIONS: dict[str, Collection] = {
     # createClassification.json and createTag.json require a description (not among the collected schemas).
     "classifications": Collection("classification", required=("description",)),
     "tags": Collection("tag", "classification", "classification", required=("description",)),
+    # Data quality (TestDefinitionResource, TestSuiteResource, TestCaseResource). Test cases are written through
+    # Store.put_test_case (named under the entity link, references checked), suites made by the server.
+    "dataQuality/testDefinitions": Collection("testDefinition", schema="test_definition"),
+    "dataQuality/testSuites": Collection("testSuite"),
+    "dataQuality/testCases": Collection("testCase", schema="test_case"),
 }
+
+# The definitions OpenMetadata seeds (openmetadata-service/src/main/resources/json/data/tests/*.json) that ol-om
+# names; a real server has all of them.
+BUILT_IN_DEFINITIONS: tuple[dict[str, Any], ...] = (
+    {"name": "columnValuesToBeNotNull", "entityType": "COLUMN", "testPlatforms": ["OpenMetadata"],
+     "parameterDefinition": [{"name": "columnValuesToBeNotNull", "dataType": "BOOLEAN", "required": False}]},
+    {"name": "columnValuesToBeUnique", "entityType": "COLUMN", "testPlatforms": ["OpenMetadata"],
+     "parameterDefinition": [{"name": "columnValuesToBeUnique", "dataType": "BOOLEAN", "required": False}]},
+    {"name": "columnValuesToBeInSet", "entityType": "COLUMN", "testPlatforms": ["OpenMetadata"],
+     "parameterDefinition": [{"name": "allowedValues", "dataType": "ARRAY", "required": True},
+                             {"name": "matchEnum", "dataType": "BOOLEAN", "required": False}]},
+    {"name": "tableCustomSQLQuery", "entityType": "TABLE", "testPlatforms": ["OpenMetadata"],
+     "parameterDefinition": [{"name": "sqlExpression", "dataType": "STRING", "required": True},
+                             {"name": "strategy", "dataType": "ARRAY", "required": False},
+                             {"name": "threshold", "dataType": "NUMBER", "required": False}]},
+)
+_LINK = re.compile(r"<#E::(?P<type>\w+)::(?P<fqn>(?:[^:<>|]|:[^:<>|])+?)(?:::columns::(?P<column>[^<>|]+))?>")
 SEARCH_INDEXES = {f"{kind}_search_index": kind for kind in ("table", "topic", "container", "pipeline")}
 
 
@@ -164,6 +186,11 @@ class Store:
         self._statuses: dict[str, dict[int, Entity]] = {}  # pipeline id -> timestamp -> status
         self._edges: dict[tuple[str, str], Entity] = {}  # (from id, to id) -> edge
         self._usage: dict[str, dict[str, int]] = {}  # entity id -> date -> the day's count
+        self._results: dict[str, dict[int, Entity]] = {}  # test case id -> timestamp -> result
+        self._profiles: dict[str, dict[int, Entity]] = {}  # table id -> timestamp -> profile
+        for definition in BUILT_IN_DEFINITIONS:
+            self.put(COLLECTIONS["dataQuality/testDefinitions"],
+                     {**definition, "description": definition["name"], "provider": "system"})
 
     # -- entities ------------------------------------------------------------------------------------------------
 
@@ -410,6 +437,114 @@ class Store:
         days = self._usage.get(entity["id"], {})
         return {"entity": ref(entity), "usage": [{"date": date, "dailyStats": {"count": days[date]}}
                                                  for date in sorted(days, reverse=True)]}
+
+    # -- data quality --------------------------------------------------------------------------------------------
+
+    def put_test_case(self, body: Mapping[str, Any]) -> tuple[Entity, bool]:
+        """``PUT /v1/dataQuality/testCases`` as ``TestCaseRepository.prepare`` checks it: the linked table (404) and
+        the definition (404) exist; a COLUMN definition needs a column link to a column the table has (400); the
+        parameters are the definition's, the required ones given (400). The test case joins the table's basic
+        suite, which is made (``<table FQN>.testSuite``) if the table has none; its FQN is the table's (and the
+        column's) plus its quoted name."""
+        link = _LINK.fullmatch(str(body.get("entityLink") or ""))
+        if link is None or link["type"] != "table":
+            raise ApiError(400, f"invalid entityLink {body.get('entityLink')!r}")
+        with self.lock:
+            table = self._find("table", link["fqn"])
+            definition = self._find("testDefinition", body.get("testDefinition"))
+            column = link["column"]
+            if definition.get("entityType") == "COLUMN" and column is None:
+                raise ApiError(400, "Column test case must have a field name and an array field name in the entity "
+                                    "link. e.g. <#E::table::{entityFqn}::columns::{columnName}>")
+            if column is not None and column not in {c.get("name") for c in table.get("columns") or []}:
+                raise ApiError(400, f"Invalid column name {column}")
+            self._check_parameters(body.get("parameterValues"), definition)
+            suite = self._basic_suite(table)
+            full = table["fullyQualifiedName"] + (fqns.SEPARATOR + self._quote(column) if column else "")
+            request = {**body, "testDefinition": ref(definition), "testSuite": ref(suite), "entityFQN": full}
+            return self._put_named(COLLECTIONS["dataQuality/testCases"], request, full)
+
+    def _check_parameters(self, values: object, definition: Entity) -> None:
+        if values is None:  # validateTestParameters checks only what is sent
+            return
+        defined = {p.get("name"): p for p in definition.get("parameterDefinition") or []}
+        given = {v.get("name"): v.get("value") for v in values if isinstance(v, Mapping)} \
+            if isinstance(values, list) else {}
+        for name in given:
+            if name not in defined:
+                raise ApiError(400, f"Parameter '{name}' is not defined in the test definition. Defined parameters "
+                                    f"are: {sorted(defined)}")
+        for name, parameter in defined.items():
+            if parameter.get("required") and given.get(name) is None:
+                raise ApiError(400, f"Required parameter {name} is not passed in parameterValues")
+
+    def _basic_suite(self, table: Entity) -> Entity:
+        """The table's basic test suite, made as ``getOrCreateTestSuite`` makes it when missing."""
+        for suite in self._entities.get("testSuite", {}).values():
+            if suite.get("basic") and (suite.get("basicEntityReference") or {}).get("id") == table["id"]:
+                return suite
+        name = table["fullyQualifiedName"] + ".testSuite"
+        self.put(COLLECTIONS["dataQuality/testSuites"], {"name": name, "basic": True,
+                                                         "basicEntityReference": ref(table)})
+        return self._entities["testSuite"][self._quote(name)]
+
+    def _put_named(self, collection: Collection, request: Mapping[str, Any], parent_fqn: str) -> tuple[Entity, bool]:
+        """An entity whose FQN is ``parent_fqn`` plus its quoted name (a test case under its table or column)."""
+        known = self._entities.setdefault(collection.type, {})
+        full = parent_fqn + fqns.SEPARATOR + self._quote(str(request["name"]))
+        old = known.get(full)
+        base = {"id": old["id"] if old else str(uuid.uuid4()), "name": request["name"], "fullyQualifiedName": full}
+        entity = {**base, **copy.deepcopy(dict(request)), **base, "_type": collection.type, "deleted": False}
+        for kept in ("testCaseResult", "testCaseStatus"):  # set by results, not by a PUT
+            if old is not None and kept in old:
+                entity[kept] = old[kept]
+        entity["version"], entity["updatedAt"] = (old["version"], old["updatedAt"]) if old else (0.1, _now_ms())
+        if old is not None and entity != old:
+            entity["version"], entity["updatedAt"] = round(old["version"] + 0.1, 1), _now_ms()
+        known[full] = entity
+        self._ids[entity["id"]] = (collection.type, full)
+        return self._view(entity), old is None
+
+    def add_test_case_result(self, test_case_fqn: str, result: Mapping[str, Any]) -> Entity:
+        """``POST /v1/dataQuality/testCases/testCaseResults/{fqn}``: results are keyed by (test case, timestamp)
+        (data_quality_data_time_series' unique key): a second one at the same timestamp is refused, 409 as
+        ``CatalogGenericExceptionMapper`` answers a duplicate key. The test case keeps its latest result."""
+        with self.lock:
+            case = self._find("testCase", test_case_fqn)
+            by_time = self._results.setdefault(case["id"], {})
+            timestamp = result["timestamp"]
+            if timestamp in by_time:
+                raise ApiError(409, "Entity already exists")
+            stored = {**copy.deepcopy(dict(result)), "id": str(uuid.uuid4()), "testCaseFQN": case["fullyQualifiedName"]}
+            by_time[timestamp] = stored
+            if timestamp == max(by_time):
+                case["testCaseResult"], case["testCaseStatus"] = copy.deepcopy(stored), stored["testCaseStatus"]
+            return copy.deepcopy(stored)
+
+    def test_case_results(self, test_case_fqn: str, start: float = float("-inf"),
+                          end: float = float("inf")) -> list[Entity]:
+        """A test case's results, latest first (``listBetweenTimestampsByOrder`` DESC)."""
+        with self.lock:
+            by_time = self._results.get(self._find("testCase", test_case_fqn)["id"], {})
+            return [copy.deepcopy(by_time[ts]) for ts in sorted(by_time, reverse=True) if start <= ts <= end]
+
+    def put_table_profile(self, table_id: str, body: Mapping[str, Any]) -> Entity:
+        """``PUT /v1/tables/{id}/tableProfile`` (``TableRepository.addTableProfileData``): every column profile must
+        name a column the table has (400); one profile per timestamp, a second one replacing it."""
+        with self.lock:
+            table = self._find_ref({"id": table_id, "type": "table"})
+            names = {c.get("name") for c in table.get("columns") or []}
+            for column in body.get("columnProfile") or []:
+                if column.get("name") not in names:
+                    raise ApiError(400, f"Invalid column name {column.get('name')}")
+            self._profiles.setdefault(table["id"], {})[body["tableProfile"]["timestamp"]] = copy.deepcopy(dict(body))
+            return self._view(table)
+
+    def table_profiles(self, table_fqn: str) -> list[Entity]:
+        """A table's profiles (``tableProfile`` and ``columnProfile``), oldest first."""
+        with self.lock:
+            by_time = self._profiles.get(self._find("table", table_fqn)["id"], {})
+            return [copy.deepcopy(by_time[ts]) for ts in sorted(by_time)]
 
     # -- lineage -------------------------------------------------------------------------------------------------
 
