@@ -76,20 +76,17 @@ class KafkaSource:
     # -- the source contract --------------------------------------------------------------------------------
 
     def batches(self) -> Iterator[Sequence[Record]]:
-        started = quiet_since = time.monotonic()
+        quiet_since = time.monotonic()
+        probe_at = quiet_since + self.config.session_timeout
         assigned_once = False
         while not self.stop.is_set():
             messages = self._consumer.consume(self.config.batch_size, self.config.pool_timeout)
             self._raise_fatal()
             records = [self._record(m) for m in messages if not self._skipped(m)]
             assigned_once = assigned_once or bool(self._assigned)
-            if self.config.mode == "batch" and not assigned_once and \
-                    time.monotonic() - started >= 2 * self.config.session_timeout:
-                # A batch run must end: with the broker unreachable (or the topic missing) no partition ever comes.
-                cause = f" (the last error from Kafka: {self._last_error})" if self._last_error else ""
-                raise SourceError(f"no partition of topic {self.config.topic_name!r} was assigned within "
-                                  f"{2 * self.config.session_timeout} s{cause}; is {self.config.brokers_url} "
-                                  "reachable?")
+            if self.config.mode == "batch" and not assigned_once and time.monotonic() >= probe_at:
+                self._raise_unreachable()  # a batch run must end: no partition comes from a broker out of reach
+                probe_at = time.monotonic() + self.config.session_timeout  # a rebalance is slow: wait on
             if records or not self._assigned:  # quiet means no message while partitions are ours
                 quiet_since = time.monotonic()
             elif self.config.mode == "batch" and time.monotonic() - quiet_since >= self.config.session_timeout:
@@ -207,6 +204,19 @@ class KafkaSource:
             self._fatal = error
         else:
             log.warning("Kafka: %s", error.str())
+
+    def _raise_unreachable(self) -> None:
+        """Nothing assigned yet: ask the broker for the topic. No answer, or no such topic, ends the run."""
+        try:
+            metadata = self._consumer.list_topics(self.config.topic_name, timeout=self.config.session_timeout)
+        except KafkaException as exc:
+            cause = self._last_error or exc.args[0].str()
+            raise SourceError(f"no partition assigned after {self.config.session_timeout} s: the broker at "
+                              f"{self.config.brokers_url} cannot be reached ({cause})") from None
+        topic = metadata.topics.get(self.config.topic_name)
+        if topic is None or topic.error is not None:
+            raise SourceError(f"no partition assigned after {self.config.session_timeout} s: topic "
+                              f"{self.config.topic_name!r} is not on the broker at {self.config.brokers_url}")
 
     def _raise_fatal(self) -> None:
         if self._fatal is not None:
