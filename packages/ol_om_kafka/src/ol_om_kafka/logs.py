@@ -43,7 +43,7 @@ class RepeatFilter(logging.Filter):
             self._seen[key] = (now, 0)
             if len(self._seen) > _MAX_KEYS:
                 del self._seen[next(iter(self._seen))]
-        if held:
+        if held and last is not None:
             record.msg = f"{record.getMessage()} ({held} more like it in the last {now - last:.0f}s)"
             record.args = ()
         return True
