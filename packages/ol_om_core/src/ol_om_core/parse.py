@@ -115,14 +115,14 @@ def _too_deep(text: str, raw: object) -> bool:
     skeleton = data.translate(None, _NOT_STRUCTURE).replace(b'""', b"")  # a string without brackets: ""
     rest = b"".join(skeleton.split(b'"')[::2])
     for _ in range(MAX_DEPTH):
-        inner = rest.replace(b"{}", b"").replace(b"[]", b"")
-        if len(inner) == len(rest):  # empty, or not JSON (json.loads says where)
+        rest, removed = _INNERMOST.subn(b"", rest)
+        if not removed:  # empty, or not JSON (json.loads says where)
             return False
-        rest = inner
-    return len(rest.replace(b"{}", b"").replace(b"[]", b"")) < len(rest)
+    return _INNERMOST.search(rest) is not None
 
 
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"{}[]')
+_INNERMOST = re.compile(rb"\{\}|\[\]")  # one level per substitution: what it leaves is not looked at again
 
 
 # A JSON escape of a UTF-16 surrogate that is not half of a pair: a high one not followed by a low one, or a low
