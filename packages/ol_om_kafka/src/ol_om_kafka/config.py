@@ -78,6 +78,14 @@ class KafkaSourceConfig(BrokerSection, _Model):
     """Unusable events go here (original bytes, reason in headers); unset: the runner's dead-letter file."""
     consumer_config: dict[str, str | int | float | bool] = Field(default_factory=dict, alias="consumerConfig")
 
+    @field_validator("brokers_url")
+    @classmethod
+    def _no_credentials(cls, value: str) -> str:
+        # librdkafka takes no credentials here: it would try to resolve "user:password@host" and log it
+        if "@" in value:
+            raise ValueError("must not hold credentials (user:password@); use saslConfig")
+        return value
+
     @field_validator("consumer_config")
     @classmethod
     def _not_managed(cls, value: dict[str, Any]) -> dict[str, Any]:

@@ -43,7 +43,10 @@ class KafkaSource:
         self._fatal: KafkaError | None = None
         self._last_error = ""
         """The consumer's last error, for the message when a batch run ends without ever being assigned."""
-        self._consumer = Consumer({**config.consumer_properties(), "error_cb": self._on_error})
+        try:
+            self._consumer = Consumer({**config.consumer_properties(), "error_cb": self._on_error})
+        except KafkaException as exc:  # librdkafka refuses the settings: sasl.username missing, a bad PEM...
+            raise SourceError(f"cannot create the Kafka consumer: {exc.args[0].str()}") from None
         self._consumer.subscribe([config.topic_name], on_assign=self._on_assign, on_revoke=self._on_revoke,
                                  on_lost=self._on_lost)
 
@@ -59,9 +62,8 @@ class KafkaSource:
     def check(cls, section: Mapping[str, Any], services: Sequence[str]) -> list[Check]:
         """``ol-om check``: the brokers answer with these credentials, and the topics exist."""
         config = kafka_config.load(section)
-        admin = AdminClient(config.client_properties())
         try:
-            metadata = admin.list_topics(timeout=10)
+            metadata = AdminClient(config.client_properties()).list_topics(timeout=10)
         except KafkaException as exc:
             return [Check("kafka brokers", False, f"{config.shown_brokers_url}: {exc.args[0].str()}")]
         rows = [Check("kafka brokers", True, f"{len(metadata.brokers)} broker(s) at {config.shown_brokers_url}")]
