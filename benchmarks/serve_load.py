@@ -77,6 +77,11 @@ class Serve:
         text = Path(f"/proc/{self.process.pid}/status").read_text()
         return int(re.search(rf"{field}:\s+(\d+) kB", text).group(1)) * 1024  # type: ignore[union-attr]
 
+    def cpu(self) -> float:
+        """Seconds of CPU the process has used (user + system, every thread)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def pending(self) -> int:
         status, body = exchange(self.address, b"GET /metrics HTTP/1.1\r\nHost: b\r\n\r\n")
         found = re.search(rb"^ol_om_spool_pending_events (\d+)", body, re.MULTILINE)
@@ -309,9 +314,11 @@ def main() -> None:
 
         Load(serve.address, 16, 1.0, jobs).run()  # warm-up
         for clients in (16, 200):
+            cpu = serve.cpu()
             load = Load(serve.address, clients, args.seconds, jobs).run()
+            used = (serve.cpu() - cpu) / args.seconds
             goal = "   (goal with 16 clients: >= 5,000 events/s, p99 <= 50 ms)" if clients == 16 else ""
-            print(load.line() + goal)
+            print(load.line() + f"; ol-om used {used:.2f} cores" + goal)
         idle = serve.rss("VmRSS")
         answers = worst_mix(serve.address, 16 * 1024 * 1024)
         print(f"worst request mix: peak RSS {serve.rss() / 2**20:.0f} MiB (idle {idle / 2**20:.0f} MiB), "
