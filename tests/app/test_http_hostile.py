@@ -564,3 +564,39 @@ def metrics(serve: Serve) -> str:
     with socket.create_connection(serve.address, timeout=WAIT) as sock:
         sock.sendall(b"GET /metrics HTTP/1.1\r\n\r\n")
         return read_answer(sock).body.decode()
+
+
+def test_dead_letters_on_a_full_disk_hold_the_source_instead_of_ending_the_run(
+        receiver: Callable[..., HttpSource], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash there would meet the same full disk after every restart: the runner waits for the disk instead,
+    and the dead-letter file never holds half a letter or one twice."""
+    from ol_om import _runner
+
+    source = receiver()
+    assert exchange(source, request(b'{"eventType": "START"}')).status == 400  # spooled for the dead letters
+    assert exchange(source, request(event("good"))).status == 201
+    failures = [0]
+    real = _runner._write_all
+
+    def full_twice(fd: int, data: bytes) -> None:
+        if failures[0] < 2:
+            failures[0] += 1
+            real(fd, data[:5])
+            raise OSError(28, "No space left on device")
+        real(fd, data)
+
+    monkeypatch.setattr(_runner, "_write_all", full_twice)
+    monkeypatch.setattr(_runner, "DEAD_LETTER_RETRY", 0.05)
+    letters = DeadLetterFile(tmp_path / "dead.jsonl")
+    runner = Runner(Translator(), MemorySink(), letters, source.stop)
+    thread = threading.Thread(target=runner.run, args=(source, 3600.0))
+    thread.start()
+    deadline = time.monotonic() + WAIT
+    while source.lag() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    source.stop.set()
+    thread.join(WAIT)
+    letters.close()
+    assert failures[0] == 2 and source.lag() == 0
+    [letter] = [json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
+    assert letter["event"] == '{"eventType": "START"}'

@@ -97,7 +97,7 @@ class HttpSettings:
     segment_bytes: int = SEGMENT_BYTES
     max_spool_bytes: int | None = None
     """The most bytes the spool holds not yet delivered; then 503 + Retry-After (None: the disk is the limit)."""
-    max_in_flight_bytes: int = 64 * MiB
+    max_in_flight_bytes: int = 32 * MiB
     """Request bodies held in memory at once, over every connection (decompressed ones too)."""
     workers: int = 16
     max_connections: int = 1024

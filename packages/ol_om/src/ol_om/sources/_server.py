@@ -46,7 +46,7 @@ _REASONS = {100: "Continue", 200: "OK", 201: "Created", 400: "Bad Request", 401:
 @dataclass(frozen=True, slots=True)
 class Limits:
     max_body_bytes: int = 16 * 1024 * 1024
-    max_in_flight_bytes: int = 64 * 1024 * 1024
+    max_in_flight_bytes: int = 32 * 1024 * 1024
     """Bodies held at once by every connection together (read, queued, being handled)."""
     workers: int = 16
     max_connections: int = 1024
