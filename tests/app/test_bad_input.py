@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ol_om._cli import main
-from ol_om_core.errors import InvalidEvent
+from ol_om_core import configfile
+from ol_om_core.errors import ConfigError, InvalidEvent
 from ol_om_core.parse import MAX_DEPTH, loads, parse
 
 
@@ -151,3 +152,18 @@ def test_the_depth_limit_is_exactly_max_depth(value: object, wrap: int, as_list:
             loads(text)
     else:
         assert loads(text.encode()) == document
+
+
+def test_a_billion_laughs_of_mappings_is_read_without_expanding_it(tmp_path: Path) -> None:
+    """30 keys a level, 8 levels of aliases: 30**8 paths, each mapping looked at once (hours, walked naively)."""
+    levels = ["l0: &l0 {" + ", ".join(f"k{i}: 1" for i in range(30)) + "}"] + [
+        f"l{d}: &l{d} {{" + ", ".join(f"k{i}: *l{d - 1}" for i in range(30)) + "}" for d in range(1, 8)]
+    config = tmp_path / "laughs.yaml"
+    config.write_text("source: {type: openlineage, serviceConnection: {config: {type: OpenLineage}}}\n"
+                      "laughs:\n" + "".join(f"  {level}\n" for level in levels))
+    settings = configfile.load(config)  # returns (a hang before: the misplaced-key check walked every path)
+    assert settings.openmetadata_form and settings.source == {}
+    config.write_text(config.read_text().replace("l0: &l0 {", "l0: &l0 {includeLineage: true, "))
+    with pytest.raises(ConfigError, match=r"^laughs\.l0\.includeLineage: is not read here; it belongs under "
+                                          r"source\.sourceConfig\.config"):
+        configfile.load(config)

@@ -286,17 +286,21 @@ _ONLY_AT = {
 }
 
 
-def _refuse_misplaced(data: Mapping[str, Any], path: str = "", depth: int = 0) -> None:
+def _refuse_misplaced(data: Mapping[str, Any], path: str = "", depth: int = 0,
+                      seen: set[int] | None = None) -> None:
     """A ConfigError for a key of :data:`_ONLY_AT` anywhere but its place, naming the place."""
     if depth > 6:  # the places are at most four levels deep; below that lie values (mappings, broker settings)
         return
+    seen = set() if seen is None else seen
     for key, value in data.items():
         where = f"{path}.{key}" if path else str(key)
         right = _ONLY_AT.get(key)
         if right is not None and path != right:
             raise ConfigError(where, f"is not read here; it belongs under {right} ({right}.{key})")
-        if isinstance(value, Mapping) and right is None:
-            _refuse_misplaced(value, where, depth + 1)
+        # Each mapping once: YAML aliases share them, and a "billion laughs" file would be walked for hours.
+        if isinstance(value, Mapping) and right is None and id(value) not in seen:
+            seen.add(id(value))
+            _refuse_misplaced(value, where, depth + 1, seen)
 
 
 def _openmetadata_source(connection: Mapping[str, Any]) -> Mapping[str, Any]:
