@@ -37,6 +37,7 @@ CONFIGS: dict[str, tuple[bytes, str]] = {  # file -> (content, what the error mu
     "bigint.yaml": (b"translate:\n  maxRuns: " + b"9" * 5000, "is not valid YAML: Exceeds the limit (4300 digits)"),
     "bigint.json": (b'{"translate": {"maxRuns": ' + b"9" * 5000 + b"}}", "is not valid JSON: Exceeds the limit"),
     "list.yaml": (b"- a\n- b\n", "must hold a mapping at the top level"),
+    "int-keys.yaml": (b"1: a\nb: c\n", "1: unknown key; expected translate, source or sink"),
     # Billion laughs: PyYAML keeps aliases as references, so nothing is expanded; the key is refused at once.
     "laughs.yaml": (b'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
                     + b"".join(f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n".encode()
@@ -123,6 +124,11 @@ def test_binary_and_missing_event_files(tmp_path: Path, capsys: pytest.CaptureFi
     assert "No such file or directory" in one_line_error(capsys)
     assert main(["translate", str(tmp_path)]) == 2
     assert "Is a directory" in one_line_error(capsys)
+    config = tmp_path / "dry.yaml"
+    config.write_text("sink: {type: dry-run}\n")
+    assert main(["replay", str(binary), "--config", str(config)]) == 2
+    assert one_line_error(capsys) == (f"ol-om: configuration error: {binary} is not a dead-letter file: "
+                                      "byte 0 is not UTF-8")
 
 
 def depth_of(value: object) -> int:

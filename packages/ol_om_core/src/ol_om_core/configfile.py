@@ -185,7 +185,7 @@ def settings_from(data: Mapping[str, Any]) -> Settings:
         return _openmetadata_form(data, source)
     unknown = set(data) - {"translate", "source", "sink"}
     if unknown:
-        raise ConfigError(sorted(unknown)[0], "unknown key; expected translate, source or sink")
+        raise ConfigError(sorted(map(str, unknown))[0], "unknown key; expected translate, source or sink")
     translate = _mapping(data.get("translate"), "translate")
     return Settings(_translator(translate, "translate"), source, _mapping(data.get("sink"), "sink"))
 
@@ -338,7 +338,7 @@ def _filter(value: Any, path: str) -> FilterPattern:
     data = _mapping(value, path)
     unknown = set(data) - {"includes", "excludes"}
     if unknown:
-        raise ConfigError(f"{path}.{sorted(unknown)[0]}", "unknown key; expected includes or excludes")
+        raise ConfigError(f"{path}.{sorted(map(str, unknown))[0]}", "unknown key; expected includes or excludes")
     patterns = {}
     for key in ("includes", "excludes"):
         items = data.get(key) or []
