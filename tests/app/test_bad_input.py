@@ -173,3 +173,14 @@ def test_a_billion_laughs_of_mappings_is_read_without_expanding_it(tmp_path: Pat
     with pytest.raises(ConfigError, match=r"^laughs\.l0\.includeLineage: is not read here; it belongs under "
                                           r"source\.sourceConfig\.config"):
         configfile.load(config)
+
+
+@pytest.mark.parametrize("host_port", ["http://[::1", "http://localhost:port/api", "http://:8585/api"])
+def test_a_host_port_that_is_no_url_is_a_configuration_error_not_retried(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], host_port: str) -> None:
+    config = tmp_path / "workflow.yaml"
+    config.write_text(json.dumps({"source": {"type": "file", "path": str(tmp_path / "events.jsonl")},
+                                  "sink": {"type": "openmetadata", "hostPort": host_port, "authProvider": "no-auth"}}))
+    assert main(["run", "--config", str(config), "--dead-letters", str(tmp_path / "dead.jsonl")]) == 2
+    assert one_line_error(capsys) == (f"ol-om: configuration error in {config}: sink.hostPort: is not a URL with a "
+                                      "host and an optional port, such as http://localhost:8585/api")
