@@ -2,7 +2,7 @@
 
 A frozen dataclass's ``__init__`` stores each field through ``object.__setattr__``, several times the cost of a
 plain store; the core makes some twenty such values per event (the parsed event, task specs, status views), and
-that was a fifth of its time. ``@value`` is ``@dataclass(frozen=True, slots=True)`` with an ``__init__`` that
+that was a large share of its time. ``@value`` is ``@dataclass(frozen=True, slots=True)`` with an ``__init__`` that
 stores each field through its slot's descriptor instead: the same bypass of the frozen ``__setattr__``, at about
 half the cost. Everything else (equality, hashing, repr, ``replace``, immutability) is the dataclass's own.
 
@@ -33,5 +33,5 @@ def value(cls: type[T]) -> type[T]:
     exec(f"def __init__(self, {params}):\n{body}\n", {**defaults, **setters}, namespace)
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
-    cls.__init__ = init  # type: ignore[misc]
+    cls.__init__ = init  # type: ignore[method-assign]
     return cls
