@@ -600,3 +600,43 @@ def test_dead_letters_on_a_full_disk_hold_the_source_instead_of_ending_the_run(
     assert failures[0] == 2 and source.lag() == 0
     [letter] = [json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
     assert letter["event"] == '{"eventType": "START"}'
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000])
+def test_deeply_nested_bodies_are_rejected_and_the_receiver_lives_on(receiver: Callable[..., HttpSource],
+                                                                     body: bytes) -> None:
+    source = receiver()
+    answer = exchange(source, request(body))
+    assert answer.status == 400 and answer.json()["accepted"] == 0
+    assert exchange(source, request(event())).status == 201
+
+
+def test_no_secret_in_anything_serve_prints_even_at_debug(tmp_path: Path) -> None:
+    """The bearer token (configured, sent right, sent wrong, sent in the query) never reaches stderr or stdout."""
+    token = "TOKEN-MARKER-5f1c"
+    config = tmp_path / "serve.json"
+    config.write_text(json.dumps({"source": {"port": 0, "spoolDir": str(tmp_path / "spool"), "token": token},
+                                  "sink": {"type": "dry-run"}}))
+    process = subprocess.Popen([sys.executable, "-m", "ol_om", "serve", "--config", str(config), "--log-level",
+                                "DEBUG", "--dead-letters", str(tmp_path / "dead.jsonl")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    assert process.stderr is not None
+    found = None
+    for line in process.stderr:
+        if found := re.search(r"events at http://([\d.]+):(\d+)", line):
+            break
+    assert found is not None, "ol-om serve did not start"
+    address = (found.group(1), int(found.group(2)))
+    sends = [(f"Authorization: Bearer {token}\r\n", "/api/v1/lineage"),
+             (f"Authorization: Bearer {token}x\r\n", "/api/v1/lineage"),
+             ("", f"/api/v1/lineage?api_key={token}"),
+             (f"Authorization: Basic {token}\r\n", f"/api/v1/lineage?token={token}&x=1")]
+    for headers, path in sends:
+        with socket.create_connection(address, timeout=WAIT) as sock:
+            sock.sendall(request(event(), headers, HEAD.replace(b"/api/v1/lineage", path.encode())))
+            read_answer(sock)
+    time.sleep(1.5)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=WAIT)
+    assert process.returncode == 0 and "airflow-j" in out
+    assert token not in out + err and "api_key=***" in err

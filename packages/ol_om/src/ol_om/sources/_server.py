@@ -246,7 +246,8 @@ class Server:
             return max(1, HEAD_BYTES + 4 - len(connection.buffer))
         if connection.length is not None:
             return max(1, min(_RECV, connection.length - len(connection.body) - len(connection.buffer)))
-        return _RECV
+        left = connection.chunk_left  # chunked: a chunk's data is reserved once its size line is read
+        return min(_RECV, left + 2) if left > 0 else _CHUNK_LINE
 
     def _advance(self, connection: _Connection) -> None:
         """Parse what the buffer holds; hand a whole request to the workers, or refuse it."""
