@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
@@ -178,6 +179,10 @@ def test_serve_start_line_and_requests_show_no_secret(files: dict[str, Path]) ->
     serve = subprocess.Popen([sys.executable, "-m", "ol_om", "serve", "--config", str(files["http"]), "--log-level",
                               "DEBUG", "--dead-letters", str(files["http"].with_suffix(".dead"))],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **ENVIRONMENT})
+    assert serve.stderr is not None
+    err_lines: list[bytes] = []
+    reader = threading.Thread(target=lambda: err_lines.extend(iter(serve.stderr.readline, b"")), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -194,10 +199,15 @@ def test_serve_start_line_and_requests_show_no_secret(files: dict[str, Path]) ->
                 urllib.request.urlopen(request, timeout=10).close()
             except urllib.error.HTTPError as exc:
                 assert exc.code == 401 and token.startswith("wrong")
-        time.sleep(1)
+        # the receiver opens before OpenMetadata is reached: wait for the sink's start line
+        while time.monotonic() < deadline and not any(b"OpenMetadata 1.8.0 at" in line for line in err_lines):
+            time.sleep(0.1)
+        time.sleep(0.5)  # (the event's writes, logged at DEBUG, are searched too, when they are there by now)
     finally:
         serve.send_signal(signal.SIGTERM)
-        out, err = serve.communicate(timeout=60)
+        out, _ = serve.communicate(timeout=60)
+        reader.join(timeout=10)
+    err = b"".join(err_lines)
     assert b"receiving OpenLineage events at" in err and b"OpenMetadata 1.8.0 at http://bot:***@" in err, err
     assert_no_secret(out, err)
 
