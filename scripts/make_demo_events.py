@@ -139,6 +139,17 @@ def main() -> None:
         "jobType": job_type("DBT", "MODEL"), "sql": facet(query="select customer_id, name as full_name from stg")}}
     events.append(event("START", 31, model_run, model, inputs=[stg]))
     events.append(event("COMPLETE", 32, model_run, model, inputs=[stg], outputs=[customers]))
+    # The model's tests, one TEST job as dbt-ol reports them: OpenMetadata test cases with a result each.
+    tests_run = {"runId": uuid7(T0 + timedelta(minutes=32), 31),
+                 "facets": {"parent": parent("dbt", "dbt-run-jaffle_shop", dbt_run)}}
+    tests = {"namespace": "dbt", "name": "jaffle.public.jaffle_shop.customers.test",
+             "facets": {"jobType": job_type("DBT", "TEST")}}
+    assertions = facet(assertions=[
+        {"assertion": test, "column": "customer_id", "name": f"{test}_customers_customer_id", "success": True,
+         "actual": "0", "expected": "0", "severity": "error", "params": {}} for test in ("not_null", "unique")])
+    tested = {"namespace": pg, "name": "jaffle.public.customers", "inputFacets": {"dataQualityAssertions": assertions}}
+    events.append(event("START", 32.2, tests_run, tests, inputs=[tested]))
+    events.append(event("COMPLETE", 32.5, tests_run, tests, inputs=[tested]))
     events.append(event("COMPLETE", 33, {"runId": dbt_run}, dbt_job))
 
     # 4. A Flink streaming job: only ever RUNNING, still lineage.

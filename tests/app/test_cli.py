@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -96,16 +97,20 @@ def test_demo_summarises_what_openmetadata_would_hold(capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     assert "airflow_openlineage.airflow-prod-orders_etl  (aggregate, clean, notify)" in out
     assert "Failed  [aggregate=Successful, clean=Successful, notify=Failed]" in out
-    assert "rejected  demo.jsonl:18  $.eventTime" in out
+    assert "rejected  demo.jsonl:20  $.eventTime" in out
     # the S3 files resolve to their folder, the Hive location through its symlink
     assert "container:s3.datalake.raw.sales -> table:hive.default.analytics.sales  (3 column mappings)" in out
     assert 'topic:kafka."clicks.raw" -> topic:kafka."clicks.sessions"' in out
     # queries and usage: off unless configured, on in the demo
-    assert "3 query, 7 usage)" in out and "postgres.shop.staging.orders_clean  2 on 2026-11-02" in out
+    assert "3 query, 2 test case, 2 test result, 8 usage)" in out
+    assert "postgres.shop.staging.orders_clean  2 on 2026-11-02" in out
     assert "INSERT INTO staging.orders_clean SELECT ... FROM public.orde  (used in postgres.shop.public.orders" in out
+    # the dbt model's tests: a test case each, with the run's result
+    assert "postgres.jaffle.public.customers.customer_id.unique_customers_customer_id  Success" in out
 
 
 def test_the_installed_command_runs() -> None:
     result = subprocess.run([sys.executable, "-m", "ol_om", "demo", "--json"],
                             capture_output=True, text=True, check=True)
-    assert all(json.loads(line)["method"] == "PUT" for line in result.stdout.splitlines())
+    methods = Counter(json.loads(line)["method"] for line in result.stdout.splitlines())
+    assert set(methods) == {"PUT", "POST"} and methods["POST"] == 2, methods  # POST: the two test results

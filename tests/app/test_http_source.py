@@ -142,8 +142,9 @@ def test_bad_events_are_named_and_the_good_ones_of_the_same_array_delivered(
 
 def test_split_events_names_a_lone_surrogate_in_an_array_element() -> None:
     body = b'[' + json.dumps(event("ok")).encode() + b"," + json.dumps(event("x\ud800")).encode() + b"]"
-    lines, rejected = split_events(body)
+    lines, rejected, kept = split_events(body)
     assert len(lines) == 1 and rejected[0]["index"] == 1 and rejected[0]["path"] == "$.job.name"
+    assert len(kept) == 1 and b"x\\ud800" in kept[0]  # kept for the dead letters, still escaped
 
 
 def test_a_token_is_required_when_configured_and_never_logged(receiver: Callable[..., HttpSource],
@@ -276,10 +277,10 @@ def test_healthz_and_metrics(receiver: Callable[..., HttpSource]) -> None:
     assert values["ol_om_http_events_accepted_total"] == "1"
     assert values["ol_om_http_events_rejected_total"] == "1"
     assert values['ol_om_http_requests_total{code="400"}'] == "1"
-    assert values["ol_om_spool_acknowledged_total"] == "1"
+    assert values["ol_om_spool_acknowledged_total"] == "2"  # the rejected event went on to the dead letters
     assert values["ol_om_spool_pending_events"] == "0"
     assert int(values["ol_om_spool_written_bytes_total"]) > 100
-    assert values["ol_om_runner_events_total"] == "1"
+    assert values["ol_om_runner_events_total"] == "2" and values["ol_om_runner_rejected_total"] == "1"
     assert values['ol_om_sink_calls_total{call="PUT lineage"}'] == "3"
     assert values["ol_om_sink_cache_hits_total"] == "5" and values["ol_om_sink_retries_total"] == "1"
     assert "# TYPE ol_om_spool_pending_events gauge" in text
@@ -402,8 +403,8 @@ def test_concurrent_producers_lose_nothing(receiver: Callable[..., HttpSource]) 
 
 def test_a_failed_write_is_answered_503_and_the_spool_goes_on(receiver: Callable[..., HttpSource],
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """Disk full: half a line written, then an error. The producer is told to retry; the half line never reaches
-    the runner, and later events are spooled in a new segment."""
+    """Disk full: half a line written, then an error. The producer is told to retry later; the disk is left alone
+    until then; the half line never reaches the runner, and later events follow in the same segment."""
     from ol_om.sources import _spool as spool
 
     source = receiver()
@@ -418,12 +419,15 @@ def test_a_failed_write_is_answered_503_and_the_spool_goes_on(receiver: Callable
     monkeypatch.setattr(spool, "_write_all", half_then_full)
     status, answer = post(source, event("lost"))
     assert status == 503 and "No space left" in answer["error"]
+    assert post(source, event("too soon"))[0] == 503  # not tried on the disk: refused until Retry-After passes
+    later = time.monotonic() + spool.RETRY_AFTER
+    monkeypatch.setattr(source.spool, "_clock", lambda: later)
     assert post(source, event("after"))[0] == 201
     running = Running(source)
     running.delivered(2)
     running.stop()
     assert jobs(running.sink) == {"airflow-before", "airflow-after"}
-    assert running.sink.acknowledged == ["spool:1:1", "spool:2:1"]
+    assert running.sink.acknowledged == ["spool:1:1", "spool:1:2"]
 
 
 def test_a_restart_resumes_in_the_middle_of_the_segments(receiver: Callable[..., HttpSource]) -> None:

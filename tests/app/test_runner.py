@@ -99,3 +99,14 @@ def test_run_acknowledges_each_batch_once_durable_and_holds_the_source_while_pen
     assert source.holds == [0.25]  # the source, not a sleep, waited out the outage
     assert (progress.events, progress.rejected) == (3, 1)
     assert json.loads((tmp_path / "d.jsonl").read_text())["reason"] == "too large"
+
+
+def test_a_failed_runs_error_message_is_a_notice() -> None:
+    failed = json.loads(GOOD)
+    failed["eventType"] = "FAIL"
+    failed["run"]["facets"] = {"errorMessage": {"_producer": "p", "_schemaURL": "s", "programmingLanguage": "python",
+                                                "message": "disk full\nTraceback (most recent call last): …"}}
+    runner = Runner(Translator(), MemorySink())
+    assert runner.run_batch([Record("f:1", json.dumps(failed).encode())])
+    assert runner.progress.notices == 1
+    assert list(runner.progress.notes) == ["f:1: job ns/job run 0195a3c1-0000-7000-8000-000000000001 failed: disk full"]

@@ -39,7 +39,8 @@ def _check(translator: Translator, raws: list[bytes | str | dict[str, object]]) 
 
 def test_demo_events_render_valid_requests() -> None:
     kinds = _check(Translator(), [r.value for r in example_events()])
-    assert set(kinds) == {"pipeline_service", "pipeline", "pipeline_status", "lineage"}
+    assert set(kinds) == {"pipeline_service", "pipeline", "pipeline_status", "lineage", "test_case",
+                          "test_case_result"}
 
 
 def test_demo_events_with_queries_and_usage_render_valid_requests() -> None:

@@ -299,3 +299,21 @@ def test_sigterm_drains_commits_and_exits_0(broker, topic, om, tmp_path):
         if service.poll() is None:
             service.kill()
     assert caught_up(broker, topic, "sigterm")
+
+
+def test_a_batch_run_ends_with_an_error_when_the_broker_cannot_be_reached(tmp_path: Path) -> None:
+    """Batch mode must end: with nothing listening at brokersUrl no partition is ever assigned; the run stops
+    with exit status 4 and says why, instead of waiting forever."""
+    from ol_om import Workflow
+    from ol_om._workflow import EXIT_SOURCE
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    section = {"type": "kafka", "brokersUrl": f"127.0.0.1:{port}", "topicName": "t", "consumerGroupName": "g",
+               "mode": "batch", "sessionTimeout": 1, "poolTimeout": 0.2}
+    result = Workflow.from_config({"source": section, "sink": {"type": "dry-run"}},
+                                  dead_letters=tmp_path / "dead.jsonl").run(handle_signals=False)
+    assert result.exit_status == EXIT_SOURCE
+    assert result.error is not None and "no partition assigned after 1 s" in result.error
+    assert f"the broker at 127.0.0.1:{port} cannot be reached" in result.error

@@ -16,5 +16,14 @@ class ProgressAware(Protocol):
 
 
 @runtime_checkable
+class Listening(Protocol):
+    """A source producers post to (the HTTP receiver): it cannot hold them off, so it takes events in (to its
+    spool) whether or not the sink can deliver; the run opens it first and waits for an unreachable sink."""
+
+    @property
+    def url(self) -> str: ...
+
+
+@runtime_checkable
 class SinkCountersAware(Protocol):
     def attach_sink_counters(self, snapshot: Callable[[], Mapping[str, int]]) -> None: ...

@@ -92,6 +92,7 @@ def summary(events: int, operations: list[dict[str, Any]], reports: list[dict[st
             columns = len(edge.get("lineageDetails", {}).get("columnsLineage", []))
             lines.append(f"  {_name(edge['fromEntity'])} -> {_name(edge['toEntity'])}"
                          + (f"  ({columns} column mappings)" if columns else ""))
+    lines += _data_quality(operations)
     lines += _queries_and_usage(operations)
     if reports:
         lines += ["", "Not written:"]
@@ -104,6 +105,14 @@ def summary(events: int, operations: list[dict[str, Any]], reports: list[dict[st
             lines.append(f"  unresolved  {report['namespace']} {report['name']}: {report['reason']}")
     lines.append("")
     return "\n".join(lines)
+
+
+def _data_quality(operations: list[dict[str, Any]]) -> list[str]:
+    """Each test case's last result: what the producer asserted about a table (dbt tests)."""
+    results = {unquote(op["path"].rsplit("/", 1)[1]): op["body"] for op in operations if _kind(op) == "test result"}
+    lines = ["", "Data quality (test cases and their last result):"] if results else []
+    lines += [f"  {case}  {body['testCaseStatus']}" for case, body in results.items()]
+    return lines
 
 
 def _queries_and_usage(operations: list[dict[str, Any]]) -> list[str]:
@@ -128,8 +137,13 @@ def _kind(op: dict[str, Any]) -> str:
         return "pipeline status"
     if path.startswith("/v1/usage/"):
         return "usage"
+    if path.startswith("/v1/dataQuality/testCases/testCaseResults/"):
+        return "test result"
+    if path.endswith("/tableProfile"):
+        return "table profile"
     return {"/v1/services/pipelineServices": "pipeline service", "/v1/pipelines": "pipeline",
-            "/v1/lineage": "lineage", "/v1/queries": "query"}.get(path, path)
+            "/v1/lineage": "lineage", "/v1/queries": "query", "/v1/dataQuality/testCases": "test case",
+            "/v1/dataQuality/testDefinitions": "test definition"}.get(path, path)
 
 
 def _name(ref: dict[str, str]) -> str:

@@ -23,6 +23,7 @@ from openlineage.client.transport.kafka import KafkaConfig
 from ol_om import _graph as graph
 from ol_om._demo import DEMO_TRANSLATOR, example_events
 from ol_om._runner import DeadLetterFile, Runner
+from ol_om_core.operations import EntityHint
 from ol_om_core.parse import parse
 from ol_om_core.translate import Translator
 from ol_om_kafka.source import KafkaSource
@@ -38,14 +39,18 @@ TOKEN = "demo-bot-token"  # the stand-in's; a real OpenMetadata bot token never 
 def seed_datasets(om: OpenMetadataStandIn, events: list[bytes]) -> None:
     """The stand-in holds what a catalogued estate would: every table, topic and bucket the events name."""
     translator = Translator()
+    datasets: dict[tuple[str, str], tuple[EntityHint, dict[str, None]]] = {}
     for data in events:
         try:
             operations = translator.translate(parse(data)).operations
         except ValueError:
             continue
         for op in operations:
-            for hint in op.entities:
-                om.seed_dataset(hint, [name for name, _ in hint.columns] or ["id"])
+            for hint in op.entities:  # a dataset's columns: every event's schema facet (a test's names none)
+                _, columns = datasets.setdefault((hint.type, hint.fqn), (hint, {}))
+                columns.update((name, None) for name, _ in hint.columns)
+    for hint, columns in datasets.values():
+        om.seed_dataset(hint, list(columns) or ["id"])
 
 
 def run(out: TextIO = sys.stdout) -> int:
@@ -138,6 +143,11 @@ def report(om: OpenMetadataStandIn, dead_letters: Path, out: TextIO) -> None:
         via = (details.get("pipeline") or {}).get("fullyQualifiedName", "")
         out.write(f"  {edge['fromEntity']['fullyQualifiedName']} -> {edge['toEntity']['fullyQualifiedName']}"
                   f"  (via {via}" + (f", {columns} column mappings)" if columns else ")") + "\n")
+    out.write("\nData quality (test cases, their last result):\n")
+    for case in om.test_cases():
+        result = case.get("testCaseResult") or {}
+        out.write(f"  {case['fullyQualifiedName']}  {result.get('testCaseStatus', 'no result')}"
+                  f"  ({case['testDefinition']['name']})\n")
     out.write("\nQueries (includeQueries; off unless configured):\n")
     for query in om.queries():
         tables = ", ".join(ref["fullyQualifiedName"] for ref in query["queryUsedIn"])

@@ -8,6 +8,7 @@ it asks for, while the source holds still (a Kafka consumer keeps polling, pause
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -17,7 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from ol_om_core.contract.capabilities import BehindTip, DeadLetterWriter, Lagging
 from ol_om_core.contract.sinks import DeadLetter, Notice, Outcome, Sink, Work, until_delivered
@@ -27,37 +28,63 @@ from ol_om_core.translate import Translator
 
 log = logging.getLogger("ol_om")
 
+DEAD_LETTER_RETRY = 5.0
+"""Seconds between attempts to write the dead letters when the disk refuses them."""
+
 
 class DeadLetterFile:
-    """Dead letters as JSON lines: position, reason, the event's bytes (as text) and the refused call."""
+    """Dead letters as JSON lines: position, reason, the event's bytes (as text) and the refused call.
+
+    Letters are kept in memory until :meth:`flush` writes and fsyncs them; a write that fails (disk full) is cut
+    back to the last whole line and the letters are kept for the next flush, so the file never holds half a
+    letter or the same one twice."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._stream: TextIO | None = None
-        self._unsynced = False
+        self._fd: int | None = None
+        self._unwritten: list[str] = []
 
     def write(self, position: str, reason: str, value: bytes | None, operation: dict[str, Any] | None) -> None:
-        if self._stream is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._stream = self.path.open("a", encoding="utf-8")
         record: dict[str, Any] = {"position": position, "reason": reason}
         if value is not None:
             record["event"] = value.decode("utf-8", "replace")
         if operation is not None:
             record["operation"] = operation
-        self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._unsynced = True
+        self._unwritten.append(json.dumps(record, ensure_ascii=False) + "\n")
 
     def flush(self) -> None:
-        # Called before every acknowledgement: an fsync only when something was written since the last one.
-        if self._stream is not None and self._unsynced:
-            self._stream.flush()
-            os.fsync(self._stream.fileno())
-            self._unsynced = False
+        """Called before every acknowledgement: written and fsync'd, or ``OSError`` and nothing written."""
+        if not self._unwritten:
+            return
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        size = os.fstat(self._fd).st_size
+        try:
+            _write_all(self._fd, "".join(self._unwritten).encode())
+            os.fsync(self._fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, size)
+            raise
+        self._unwritten.clear()
 
     def close(self) -> None:
-        if self._stream is not None:
-            self._stream.close()
+        try:
+            self.flush()
+        except OSError as exc:  # their batch was not acknowledged: its events are read again after a restart
+            log.error("%d dead letters not written (%s); their events come again at the next start",
+                      len(self._unwritten), exc.strerror or exc)
+        finally:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 @dataclass(slots=True)
@@ -153,10 +180,24 @@ class Runner:
         """Wait for a batch's delivery (holding the source while OpenMetadata is away), then acknowledge it."""
         if not self._deliver(in_flight.outcome.result(), in_flight.values, source.hold):
             return False
-        if self.dead_letters is not None:
-            self.dead_letters.flush()
+        if not self._flush_dead_letters(source):
+            return False
         source.acknowledge(in_flight.batch)
         self.progress.last_done = time.monotonic()
+        return True
+
+    def _flush_dead_letters(self, source: Source) -> bool:
+        """Make the dead letters durable before the batch is acknowledged; a disk that is full (or failing) is
+        waited for, holding the source, rather than ending the run (a restart would meet the same disk)."""
+        while self.dead_letters is not None:
+            try:
+                self.dead_letters.flush()
+                return True
+            except OSError as exc:
+                log.error("cannot write the dead letters (%s); holding the source, trying again in %.0f s",
+                          exc.strerror or exc, DEAD_LETTER_RETRY)
+                if source.hold(DEAD_LETTER_RETRY):
+                    return False
         return True
 
     def _translate(self, records: Sequence[Record]) -> tuple[list[Work], dict[str, bytes]]:

@@ -27,15 +27,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from ol_om._capabilities import ProgressAware, SinkCountersAware
+from ol_om._capabilities import Listening, ProgressAware, SinkCountersAware
 from ol_om._metrics import MetricsServer, runner_metrics, sink_metrics
 from ol_om._runner import DeadLetterFile, Runner
 from ol_om_core import configfile
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.contract import plugins
-from ol_om_core.contract.capabilities import Counted, DeadLetterCapable, DeadLetterWriter, MarkDeleted
+from ol_om_core.contract.capabilities import Counted, DeadLetterCapable, DeadLetterWriter, Interruptible, MarkDeleted
 from ol_om_core.contract.sinks import Sink
-from ol_om_core.errors import ConfigError, SinkError, SourceError
+from ol_om_core.errors import ConfigError, SinkError, SinkUnavailable, SourceError
 from ol_om_core.translate import Translator
 
 EXIT_OK = 0
@@ -45,6 +45,8 @@ EXIT_SINK = 3
 EXIT_SOURCE = 4
 
 DEFAULT_DEAD_LETTERS = "ol-om-dead-letters.jsonl"
+SINK_RETRY = 5.0
+"""Seconds between attempts to start a sink that cannot reach its server, while a listening source receives."""
 
 log = logging.getLogger("ol_om")
 
@@ -138,10 +140,17 @@ class Workflow:
                 cleanup.enter_context(_signals_set(stop))
             cleanup.enter_context(_fewer_collections())
             try:
-                sink = configured_sink(settings)
-                cleanup.callback(sink.close)
+                # The source first: a receiver's port is open (and spooling) while OpenMetadata is still away.
                 source = plugins.load(plugins.SOURCES, str(settings.source["type"]))(settings.source, stop)
                 cleanup.callback(source.close)
+                maybe_sink = _started_sink(settings, stop) if isinstance(source, Listening) \
+                    else configured_sink(settings)
+                if maybe_sink is None:  # stopped before OpenMetadata could be reached: the spool keeps it all
+                    return WorkflowResult(EXIT_OK, stopped=True)
+                sink = maybe_sink
+                cleanup.callback(sink.close)
+                if isinstance(sink, Interruptible):  # a stop ends the sink's retries at once, not after maxElapsed
+                    cleanup.enter_context(_interrupting(sink, stop))
                 own_letters = source.dead_letter_writer() if isinstance(source, DeadLetterCapable) else None
                 letters: DeadLetterWriter = own_letters or DeadLetterFile(self.dead_letters)
                 cleanup.callback(letters.close)
@@ -182,6 +191,65 @@ def configured_sink(settings: configfile.Settings) -> Sink:
     section = settings.sink or {"type": "dry-run"}
     sink: Sink = plugins.load(plugins.SINKS, str(section.get("type")))(section)
     return sink
+
+
+def _started_sink(settings: configfile.Settings, stop: threading.Event) -> Sink | None:
+    """The configured sink, started on a thread of its own and started again for as long as its server cannot be
+    reached (a listening source receives meanwhile); ``None`` if ``stop`` comes first (the attempt is left to end
+    on its own, its sink closed)."""
+    lock = threading.Lock()
+    outcome: list[Sink | BaseException] = []
+    abandoned = threading.Event()
+    ready = threading.Event()
+
+    def start() -> None:
+        while True:
+            try:
+                sink: Sink | BaseException = configured_sink(settings)
+            except SinkUnavailable as exc:
+                log.warning("%s; events are received and spooled meanwhile; trying again in %.0f s", exc, SINK_RETRY)
+                if abandoned.wait(SINK_RETRY):
+                    return
+                continue
+            except BaseException as exc:  # handed to the run's thread, which raises it
+                sink = exc
+            with lock:
+                if abandoned.is_set():
+                    if not isinstance(sink, BaseException):
+                        sink.close()
+                    return
+                outcome.append(sink)
+                ready.set()
+                return
+
+    threading.Thread(target=start, name="ol-om-sink-start", daemon=True).start()
+    while not ready.wait(0.2):
+        with lock:
+            if stop.is_set() and not ready.is_set():
+                abandoned.set()
+                return None
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+@contextmanager
+def _interrupting(sink: Interruptible, stop: threading.Event) -> Iterator[None]:
+    """While the run lasts, a ``stop`` interrupts the sink's waiting for OpenMetadata."""
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.2):
+            if finished.is_set():
+                return
+        sink.interrupt()
+
+    watcher = threading.Thread(target=watch, name="ol-om-stop-watch", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        finished.set()
 
 
 def _section(value: Section | Mapping[str, Any]) -> Mapping[str, Any]:

@@ -40,6 +40,11 @@ class SinkError(OlOmError, RuntimeError):
     """The sink cannot go on at all (bad credentials, no such server); the run stops with this message."""
 
 
+class SinkUnavailable(SinkError):
+    """The sink's server cannot be reached for now (down, restarting): starting again later may succeed. A source
+    that takes events in by itself (the HTTP receiver) keeps doing so and the sink is started again."""
+
+
 class SourceError(OlOmError, RuntimeError):
     """The source cannot go on at all (no such stream, the consumer failed, its checkpoints or dead-letter topic
     unusable); the run stops with this message."""

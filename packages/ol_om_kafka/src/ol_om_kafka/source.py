@@ -40,6 +40,8 @@ class KafkaSource:
         self._uncommitted: dict[Partition, int] = {}  # partition -> next offset to commit (acknowledged)
         self._holding = False
         self._fatal: KafkaError | None = None
+        self._last_error = ""
+        """The consumer's last error, for the message when a batch run ends without ever being assigned."""
         self._consumer = Consumer({**config.consumer_properties(), "error_cb": self._on_error})
         self._consumer.subscribe([config.topic_name], on_assign=self._on_assign, on_revoke=self._on_revoke,
                                  on_lost=self._on_lost)
@@ -75,10 +77,16 @@ class KafkaSource:
 
     def batches(self) -> Iterator[Sequence[Record]]:
         quiet_since = time.monotonic()
+        probe_at = quiet_since + self.config.session_timeout
+        assigned_once = False
         while not self.stop.is_set():
             messages = self._consumer.consume(self.config.batch_size, self.config.pool_timeout)
             self._raise_fatal()
             records = [self._record(m) for m in messages if not self._skipped(m)]
+            assigned_once = assigned_once or bool(self._assigned)
+            if self.config.mode == "batch" and not assigned_once and time.monotonic() >= probe_at:
+                self._raise_unreachable()  # a batch run must end: no partition comes from a broker out of reach
+                probe_at = time.monotonic() + self.config.session_timeout  # a rebalance is slow: wait on
             if records or not self._assigned:  # quiet means no message while partitions are ours
                 quiet_since = time.monotonic()
             elif self.config.mode == "batch" and time.monotonic() - quiet_since >= self.config.session_timeout:
@@ -191,10 +199,24 @@ class KafkaSource:
         log.info("revoked %s", ", ".join(f"{t}/{p}" for t, p in sorted(partitions)) or "nothing")
 
     def _on_error(self, error: KafkaError) -> None:
+        self._last_error = error.str()
         if error.fatal():
             self._fatal = error
         else:
             log.warning("Kafka: %s", error.str())
+
+    def _raise_unreachable(self) -> None:
+        """Nothing assigned yet: ask the broker for the topic. No answer, or no such topic, ends the run."""
+        try:
+            metadata = self._consumer.list_topics(self.config.topic_name, timeout=self.config.session_timeout)
+        except KafkaException as exc:
+            cause = self._last_error or exc.args[0].str()
+            raise SourceError(f"no partition assigned after {self.config.session_timeout} s: the broker at "
+                              f"{self.config.brokers_url} cannot be reached ({cause})") from None
+        topic = metadata.topics.get(self.config.topic_name)
+        if topic is None or topic.error is not None:
+            raise SourceError(f"no partition assigned after {self.config.session_timeout} s: topic "
+                              f"{self.config.topic_name!r} is not on the broker at {self.config.brokers_url}")
 
     def _raise_fatal(self) -> None:
         if self._fatal is not None:

@@ -28,7 +28,7 @@ from typing import Any
 from ol_om_core import fqn as fqns
 from ol_om_core import queries, status
 from ol_om_core.contract.check import Check
-from ol_om_core.contract.sinks import DeadLetter, Notice, Outcome, SinkError, Work
+from ol_om_core.contract.sinks import DeadLetter, Notice, Outcome, SinkError, SinkUnavailable, Work
 from ol_om_core.lru import LRU
 from ol_om_core.operations import EntityHint, Operation, fqn_path
 from ol_om_sink import config as sink_config
@@ -139,7 +139,8 @@ class OpenMetadataSink:
                 delay = self._backoff(attempt)
                 attempt += 1
                 if self._clock() + delay > deadline or self._closing.wait(delay):
-                    raise SinkError(f"cannot reach OpenMetadata at {self.config.host_port}: {exc.reason}") from None
+                    raise SinkUnavailable(f"cannot reach OpenMetadata at {self.config.host_port}: {exc.reason}") \
+                        from None
                 log.warning("OpenMetadata not ready (%s); trying again in %.1fs", exc.reason, delay)
             except Rejected as exc:
                 raise SinkError(f"OpenMetadata at {self.config.host_port} answered {exc.status}: {exc.reason}") \
@@ -182,6 +183,10 @@ class OpenMetadataSink:
                 deleted.append(str(pipeline["fullyQualifiedName"]))
         log.info("markDeletedPipelines: %d pipelines not seen in this run marked deleted", len(deleted))
         return deleted
+
+    def interrupt(self) -> None:
+        """The run is stopping: calls being retried end pending now (the source keeps them for the next run)."""
+        self._closing.set()
 
     def close(self) -> None:
         log.info("OpenMetadata sink: %s", self.counters.summary())

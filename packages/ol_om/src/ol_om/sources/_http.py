@@ -8,32 +8,35 @@ The runner reads the spool as its stream; acknowledged lines are checkpointed an
 Answers (JSON): ``201 {"accepted": n, "rejected": []}`` when every event was spooled; ``400`` with the same shape
 when some were not, each rejected one named by its index in the request (0 for a body that is one object), the
 JSON path and the reason — the others in the same request are accepted all the same. A producer's client treats
-400 as final (it does not retry), so accepted events are not sent twice. ``401`` without the configured bearer
-token, ``413`` over ``maxBodyBytes`` (compressed or not), ``503`` if the spool cannot be written.
+400 as final (it does not retry), so accepted events are not sent twice; the rejected ones are spooled too, for
+the runner to put in the dead letters with their reason (nothing a producer sent is dropped unseen).
+``401`` without the configured bearer token, ``413`` over ``maxBodyBytes`` (compressed or not), ``415`` for a
+content type or encoding other than JSON and gzip, ``503`` + ``Retry-After`` when the spool cannot be written
+(disk full, ``maxSpoolBytes`` reached) or the receiver holds ``maxInFlightBytes`` of bodies already.
 ``GET /healthz`` and ``GET /metrics`` (Prometheus text) need no token: they reveal no event content.
+The HTTP side (framing, limits, the worker pool) is :mod:`ol_om.sources._server`.
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import logging
 import os
 import re
-import socket
 import threading
 import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
 
 from ol_om._metrics import metric, runner_metrics, sink_metrics
 from ol_om._runner import Progress
-from ol_om.sources._spool import SEGMENT_BYTES, Spool, SpoolUnavailable
+from ol_om.sources._server import Answer, Budget, Head, Limits, Refused, Server, busy
+from ol_om.sources._spool import SEGMENT_BYTES, Spool, SpoolFull, SpoolUnavailable
 from ol_om_core.contract.sources import Record
 from ol_om_core.errors import ConfigError, InvalidEvent
 from ol_om_core.parse import parse
@@ -56,6 +59,10 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def _seconds(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
 # setting -> (attribute, valid?, what it must be)
 _SETTINGS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "host": ("host", _text, "a host name or address to listen on"),
@@ -67,6 +74,12 @@ _SETTINGS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "batchWait": ("batch_wait", lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= 0,
                   "a number of seconds (0 or more)"),
     "segmentBytes": ("segment_bytes", lambda v: _whole(v) and v > 0, "a positive whole number of bytes"),
+    "maxSpoolBytes": ("max_spool_bytes", lambda v: _whole(v) and v > 0, "a positive whole number of bytes"),
+    "maxInFlightBytes": ("max_in_flight_bytes", lambda v: _whole(v) and v > 0, "a positive whole number of bytes"),
+    "workers": ("workers", lambda v: _whole(v) and 0 < v <= 256, "a number of threads from 1 to 256"),
+    "maxConnections": ("max_connections", lambda v: _whole(v) and v > 0, "a positive whole number"),
+    "backlog": ("backlog", lambda v: _whole(v) and v > 0, "a positive whole number"),
+    "requestTimeout": ("request_timeout", _seconds, "a positive number of seconds"),
 }
 
 
@@ -82,6 +95,19 @@ class HttpSettings:
     """Producers post one event a request (Airflow, dbt-ol): a second's linger lets a run's events share one
     status write (the recorded Airflow and dbt runs: 0.29 status writes an event at 0.2 s, 0.21 at 1 s)."""
     segment_bytes: int = SEGMENT_BYTES
+    max_spool_bytes: int | None = None
+    """The most bytes the spool holds not yet delivered; then 503 + Retry-After (None: the disk is the limit)."""
+    max_in_flight_bytes: int = 32 * MiB
+    """Request bodies held in memory at once, over every connection (decompressed ones too)."""
+    workers: int = 16
+    max_connections: int = 1024
+    backlog: int = 1024
+    request_timeout: float = 30.0
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.max_body_bytes, max(self.max_in_flight_bytes, self.max_body_bytes), self.workers,
+                      self.max_connections, self.backlog, self.request_timeout)
 
     @classmethod
     def load(cls, section: Mapping[str, Any]) -> HttpSettings:
@@ -107,22 +133,26 @@ class HttpSource:
     def __init__(self, settings: HttpSettings, stop: threading.Event | None = None) -> None:
         self.settings = settings
         self.stop = stop or threading.Event()
-        self.spool = Spool(settings.spool_dir, settings.segment_bytes)
+        self.spool = Spool(settings.spool_dir, settings.segment_bytes, settings.max_spool_bytes)
         self.progress: Progress | None = None
         self._sink_counters: Callable[[], Mapping[str, int]] | None = None
         self._lock = threading.Lock()
         self._answers: Counter[int] = Counter()
         self._accepted = self._rejected = 0
         try:
-            self._server = _Server(self, settings.host, settings.port)
+            handlers = _Handlers(self)
+            self._server = Server(settings.host, settings.port, settings.limits, handlers.screen, handlers.handle,
+                                  answered=self.answered)
         except OSError as exc:
             self.spool.close()
             raise ConfigError("source.port", f"cannot listen on {settings.host}:{settings.port}: "
                                              f"{exc.strerror or exc}") from None
-        self._thread = threading.Thread(target=self._server.serve_forever, name="ol-om-http", daemon=True)
-        self._thread.start()
         log.info("receiving OpenLineage events at %s%s (%s), spool %s", self.url, LINEAGE_PATH,
                  "bearer token required" if settings.token else "no token required", settings.spool_dir)
+        if settings.token is None and not _loopback(settings.host):
+            log.warning("ol-om serve listens on %s without a token: anyone who can reach port %d can write "
+                        "lineage into OpenMetadata. Set source.token (or OL_OM_HTTP_TOKEN), or listen on "
+                        "127.0.0.1 behind a proxy", settings.host, self._server.address[1])
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any], stop: threading.Event) -> HttpSource:
@@ -133,7 +163,7 @@ class HttpSource:
 
     @property
     def url(self) -> str:
-        host, port = self._server.socket.getsockname()[:2]  # the port chosen when the setting is 0
+        host, port = self._server.address  # the port chosen when the setting is 0
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     # -- the source contract (the runner's thread) -------------------------------------------------------------
@@ -179,21 +209,22 @@ class HttpSource:
         self._sink_counters = snapshot
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.close()
         self.spool.close()
 
     # -- the HTTP side (one thread per connection) -------------------------------------------------------------
 
-    def receive(self, body: bytes) -> tuple[int, dict[str, Any]]:
-        """Spool the valid events of a request body; the answer's status and JSON."""
-        lines, rejected = split_events(body)
-        if lines:
+    def receive(self, body: bytes, ndjson: bool = False) -> tuple[int, dict[str, Any]]:
+        """Spool the events of a request body; the answer's status and JSON. Rejected events are spooled as well,
+        for the runner to dead-letter with their reason; nothing is spooled unless all of it is."""
+        lines, rejected, kept = split_events(body, ndjson)
+        if lines or kept:
             try:
-                self.spool.append(lines)
-            except (OSError, SpoolUnavailable) as exc:
-                log.error("cannot spool %d events: %s", len(lines), exc)
-                return 503, {"accepted": 0, "error": f"the events cannot be stored: {exc}"}
+                self.spool.append(lines + kept)
+            except SpoolUnavailable as exc:
+                log.error("cannot spool %d events: %s", len(lines) + len(kept), exc)
+                raise busy(self.settings.limits, f"the events cannot be stored: {exc}", SpoolFull.retry_after) \
+                    from None
         with self._lock:
             self._accepted += len(lines)
             self._rejected += len(rejected)
@@ -231,30 +262,41 @@ class HttpSource:
 _ARRAY = re.compile(rb"\s*\[")
 
 
-def split_events(body: bytes) -> tuple[list[bytes], list[dict[str, Any]]]:
-    """The valid events of a body (one JSON object, or an array of them) as one-line JSON, and the rejected:
-    ``{"index": i, "path": "$.eventTime", "reason": "…"}``."""
+def split_events(body: bytes, ndjson: bool = False) -> tuple[list[bytes], list[dict[str, Any]], list[bytes]]:
+    """The valid events of a body (one JSON object, an array of them, or with ``ndjson`` one per line) as
+    one-line JSON; the rejected, ``{"index": i, "path": "$.eventTime", "reason": "…"}``; and the rejected
+    events themselves as one line each, for the dead letters."""
+    if not body.strip():
+        return [], [{"index": 0, "path": "$", "reason": "the body is empty"}], []
+    if ndjson:
+        pieces = [line for line in body.split(b"\n") if line.strip()]
+        return _checked([_flat(line) for line in pieces])
     if not _ARRAY.match(body):
-        try:
-            parse(body)
-        except InvalidEvent as exc:
-            return [], [_rejection(0, exc)]
-        # Valid JSON has no raw line break inside a string: every break is whitespace, and a space does as well.
-        return [body.replace(b"\r", b" ").replace(b"\n", b" ").strip()], []
+        return _checked([_flat(body)])
     try:
         items = json.loads(body)
     except (ValueError, RecursionError) as exc:
-        return [], [{"index": 0, "path": "$", "reason": f"not JSON: {exc}"}]
-    lines, rejected = [], []
-    for index, item in enumerate(items):
-        line = _one_line(item)
+        return [], [{"index": 0, "path": "$", "reason": f"not JSON: {exc}"}], [_flat(body)]
+    return _checked([_one_line(item) for item in items])
+
+
+def _checked(lines: list[bytes]) -> tuple[list[bytes], list[dict[str, Any]], list[bytes]]:
+    accepted, rejected, kept = [], [], []
+    for index, line in enumerate(lines):
         try:
             parse(line)
         except InvalidEvent as exc:
             rejected.append(_rejection(index, exc))
+            kept.append(line)
         else:
-            lines.append(line)
-    return lines, rejected
+            accepted.append(line)
+    return accepted, rejected, kept
+
+
+def _flat(text: bytes) -> bytes:
+    """One spool line. Valid JSON has no raw line break inside a string: every break is whitespace, and a space
+    does as well (the same length: a parse error's position stays right)."""
+    return text.replace(b"\r", b" ").replace(b"\n", b" ").strip()
 
 
 def _one_line(value: Any) -> bytes:
@@ -268,143 +310,122 @@ def _rejection(index: int, error: InvalidEvent) -> dict[str, Any]:
     return {"index": index, "path": error.path, "reason": error.reason}
 
 
-class _Refused(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+_JSON_TYPES = ("application/json", "application/x-ndjson", "")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+def _media_type(value: str) -> tuple[str, str]:
+    """``application/json; charset=utf-8`` -> (``application/json``, ``utf-8``)."""
+    kind, *parameters = value.split(";")
+    charset = ""
+    for parameter in parameters:
+        name, _, given = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            charset = given.strip().strip('"').lower()
+    return kind.strip().lower(), charset
 
-    def __init__(self, source: HttpSource, host: str, port: int) -> None:
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
+class _Handlers:
+    """What the receiver answers: ``screen`` on the I/O thread from the head alone (cheap: no body read yet),
+    ``handle`` on a worker once the body is in."""
+
+    def __init__(self, source: HttpSource) -> None:
         self.source = source
-        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        super().__init__((host, port), _Handler)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        log.debug("connection from %s failed", client_address, exc_info=True)  # mostly clients that went away
+    def screen(self, head: Head) -> Answer | None:
+        if head.path in ("/healthz", "/metrics"):
+            return None if head.method == "GET" else _error(405, "use GET", ("Allow", "GET"))
+        if head.path != LINEAGE_PATH:
+            return _error(404, f"no such path; events go to POST {LINEAGE_PATH}")
+        if head.method != "POST":
+            return _error(405, f"POST OpenLineage events to {LINEAGE_PATH}", ("Allow", "POST"))
+        refusal = self._authorize(head)
+        if refusal is not None:
+            return refusal
+        kind, charset = _media_type(head.headers.get("content-type", ""))
+        if not (kind in _JSON_TYPES or kind.endswith("+json")) or charset not in ("", "utf-8", "utf8"):
+            return _error(415, f"Content-Type {head.headers.get('content-type')!r} is not accepted: send "
+                               "application/json (UTF-8), or application/x-ndjson for one event a line")
+        encoding = head.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity", "gzip", "x-gzip"):
+            return _error(415, f"Content-Encoding {encoding!r} is not supported; use gzip or none")
+        return None
 
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive: producers post event after event on one connection
-    server_version = "ol-om"
-    timeout = 60  # an idle or stalled connection gives its thread back
-    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms wait for a delayed ACK between
-    server: _Server
-
-    def do_GET(self) -> None:
-        path = urlsplit(self.path).path
-        if path == "/healthz":
-            self._json(200, {"status": "ok"})
-        elif path == "/metrics":
-            self._send(200, self.server.source.metrics().encode(), "text/plain; version=0.0.4; charset=utf-8")
-        elif path == LINEAGE_PATH:
-            self._json(405, {"error": f"POST OpenLineage events to {LINEAGE_PATH}"}, ("Allow", "POST"))
-        else:
-            self._json(404, {"error": f"no such path; events go to POST {LINEAGE_PATH}"})
-
-    def do_POST(self) -> None:
-        try:
-            if urlsplit(self.path).path != LINEAGE_PATH:
-                raise _Refused(404, f"no such path; events go to POST {LINEAGE_PATH}")
-            self._authorize()
-            body = self._body()
-        except _Refused as exc:
-            self.close_connection = True  # the body may be unread: this connection cannot carry another request
-            extra = ("WWW-Authenticate", 'Bearer realm="ol-om"') if exc.status == 401 else None
-            self._json(exc.status, {"error": exc.message}, extra, close=True)
-            return
-        status, answer = self.server.source.receive(body)
-        self._json(status, answer)
-
-    def _authorize(self) -> None:
-        token = self.server.source.settings.token
+    def _authorize(self, head: Head) -> Answer | None:
+        token = self.source.settings.token
         if token is None:
-            return
-        scheme, _, given = self.headers.get("Authorization", "").partition(" ")
+            return None
+        scheme, _, given = head.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not given.strip():
-            log.warning("refused a request from %s: no bearer token", self.client_address[0])
-            raise _Refused(401, "a bearer token is required (Authorization: Bearer …)")
+            log.warning("refused a request from %s: no bearer token", head.client)
+            return _error(401, "a bearer token is required (Authorization: Bearer …)", _CHALLENGE)
         # Headers arrive as latin-1 text: compare the bytes that were sent, in constant time.
         if not hmac.compare_digest(given.strip().encode("latin-1"), token.encode()):
-            log.warning("refused a request from %s: wrong bearer token", self.client_address[0])
-            raise _Refused(401, "the bearer token is not the configured one")
+            log.warning("refused a request from %s: wrong bearer token", head.client)
+            return _error(401, "the bearer token is not the configured one", _CHALLENGE)
+        return None
 
-    def _body(self) -> bytes:
-        limit = self.server.source.settings.max_body_bytes
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            body = self._chunked(limit)  # the Java client sends compressed bodies this way
-        else:
-            try:
-                length = int(self.headers.get("Content-Length", ""))
-            except ValueError:
-                raise _Refused(411, "a Content-Length (or chunked transfer encoding) is required") from None
-            if length > limit:
-                raise _Refused(413, f"the body is over the limit of {limit} bytes")
-            body = self.rfile.read(length)
-            if len(body) < length:
-                raise _Refused(400, "the body ended before its Content-Length")
-        encoding = self.headers.get("Content-Encoding", "identity").strip().lower()
-        if encoding == "gzip":
-            return _gunzip(body, limit)
-        if encoding not in ("", "identity"):
-            raise _Refused(415, f"Content-Encoding {encoding!r} is not supported; use gzip or none")
-        return body
-
-    def _chunked(self, limit: int) -> bytes:
-        parts, size = [], 0
-        while True:
-            try:
-                length = int(self.rfile.readline(1024).split(b";")[0], 16)
-            except ValueError:
-                raise _Refused(400, "a chunk of the body has no valid size") from None
-            if length == 0:
-                break
-            size += length
-            if size > limit:
-                raise _Refused(413, f"the body is over the limit of {limit} bytes")
-            parts.append(self.rfile.read(length))
-            self.rfile.readline()  # the line break after each chunk
-        while self.rfile.readline(1024).strip():
-            pass  # trailer fields, up to the blank line
-        return b"".join(parts)
-
-    def _json(self, status: int, answer: Mapping[str, Any], extra: tuple[str, str] | None = None,
-              close: bool = False) -> None:
-        self._send(status, json.dumps(answer, ensure_ascii=False).encode(), "application/json", extra, close)
-
-    def _send(self, status: int, body: bytes, content_type: str, extra: tuple[str, str] | None = None,
-              close: bool = False) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        if extra is not None:
-            self.send_header(*extra)
-        if close:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
-        self.server.source.answered(status)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # The request line and status only: headers (the bearer token) are never logged.
-        log.debug("%s %s", self.client_address[0], format % args)
+    def handle(self, head: Head, body: bytes, budget: Budget) -> Answer:
+        source = self.source
+        if head.path == "/healthz":
+            return _answer(200, {"status": "ok"})
+        if head.path == "/metrics":
+            return Answer(200, source.metrics().encode(), "text/plain; version=0.0.4; charset=utf-8")
+        encoding = head.headers.get("content-encoding", "identity").strip().lower()
+        taken = 0
+        try:
+            if encoding in ("gzip", "x-gzip"):
+                body, taken = _gunzip(body, source.settings.max_body_bytes, budget, source.settings.limits)
+            ndjson = _media_type(head.headers.get("content-type", ""))[0] == "application/x-ndjson"
+            status, answer = source.receive(body, ndjson)
+        finally:
+            budget.give(taken)
+        return _answer(status, answer)
 
 
-def _gunzip(data: bytes, limit: int) -> bytes:
-    """Decompress every gzip member of ``data``, refusing more than ``limit`` bytes of output (a gzip bomb)."""
+_CHALLENGE = ("WWW-Authenticate", 'Bearer realm="ol-om"')
+
+
+def _answer(status: int, answer: Mapping[str, Any]) -> Answer:
+    return Answer(status, json.dumps(answer, ensure_ascii=False).encode())
+
+
+def _error(status: int, message: str, *headers: tuple[str, str]) -> Answer:
+    return Answer(status, json.dumps({"error": message}, ensure_ascii=False).encode(), headers=headers, close=True)
+
+
+def _gunzip(data: bytes, limit: int, budget: Budget, limits: Limits) -> tuple[bytes, int]:
+    """Decompress every gzip member of ``data``, refusing more than ``limit`` bytes of output (a gzip bomb); the
+    output is taken from the in-flight budget as it grows. Returns it and the bytes taken."""
     out = bytearray()
+    taken = 0
     try:
         while data:
             member = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-            out += member.decompress(data, limit + 1 - len(out))
-            if len(out) > limit:
-                raise _Refused(413, f"the decompressed body is over the limit of {limit} bytes")
-            if not member.eof:
-                raise _Refused(400, "the gzip body is cut short")
+            while not member.eof:
+                piece = member.decompress(data, min(MiB, limit + 1 - len(out)))
+                data = member.unconsumed_tail
+                if not piece and not data:
+                    raise Refused(400, "the gzip body is cut short")
+                if not budget.take(len(piece)):
+                    raise busy(limits, "the receiver holds as many request bodies as it may; try again later")
+                taken += len(piece)
+                out += piece
+                if len(out) > limit:
+                    raise Refused(413, f"the decompressed body is over the limit of {limit} bytes")
             data = member.unused_data
     except zlib.error as exc:
-        raise _Refused(400, f"the body is not valid gzip: {exc}") from None
-    return bytes(out)
+        budget.give(taken)
+        raise Refused(400, f"the body is not valid gzip: {exc}") from None
+    except Refused:
+        budget.give(taken)
+        raise
+    return bytes(out), taken

@@ -1,8 +1,8 @@
 """A durable queue on disk between the HTTP receiver and the runner: append-only JSON-lines segments.
 
 ``append`` returns once the lines are on disk (written and fsync'd), so the receiver may answer the producer.
-One writer thread does every write: the appends waiting while it writes share its next write and fsync (group
-commit), so many producers are not held to one fsync each.
+Group commit: one appending thread at a time writes, taking every append that waits at that moment into one
+write and fsync, so many producers are not held to one fsync each (and no thread is woken only to write).
 ``read`` hands out the lines in order; ``acknowledge`` advances a checkpoint file (written to a temporary file,
 fsync'd, then ``os.replace``d over the old one) and deletes the segments wholly behind it. On open, the spool
 is replayed from the checkpoint: what was accepted but not acknowledged before a crash is read again.
@@ -11,8 +11,11 @@ Files in the spool directory: ``00000001.jsonl``, ``00000002.jsonl``… (a new s
 segment size), ``checkpoint.json`` (``{"segment": 2, "line": 17, "offset": 5120}``: everything up to that
 line is acknowledged) and ``lock`` (one process per spool directory).
 
-Bytes once committed are never rewritten: a failed write is cut off and the spool moves on to a new segment,
-so a reader never meets anything but whole lines below the committed end.
+Bytes once committed are never rewritten. A failed write (disk full) is cut back to the committed end and the
+reader, which may have read ahead into it, reopens its segment; appends are then refused with
+:class:`SpoolFull` for ``RETRY_AFTER`` seconds before the disk is tried again, so a full disk costs neither a
+file per request nor a crash, and the spool resumes by itself once space returns. ``max_bytes`` caps the bytes
+not yet acknowledged, with the same refusal.
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import queue
 import sys
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,6 +43,8 @@ _SUFFIX = ".jsonl"
 _CHECKPOINT = "checkpoint.json"
 _SYNC = getattr(os, "fdatasync", os.fsync)
 _CLOSED = "the receiver is shutting down"
+RETRY_AFTER = 5
+"""Seconds appends are refused after a failed write, and what producers are told to wait."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,28 +57,46 @@ class Mark:
 
 
 class SpoolUnavailable(SourceError):
-    """The spool takes no more lines: it is closing, or a new segment could not be started after a failed write."""
+    """The spool takes no more lines: it is closing."""
+
+
+class SpoolFull(SpoolUnavailable):
+    """The spool takes no lines for now: its disk is full (or failing), or ``max_bytes`` wait for delivery."""
+
+    retry_after = RETRY_AFTER
 
 
 @dataclass(slots=True, eq=False)
 class _Append:
     data: bytes
     lines: int
-    done: threading.Event = field(default_factory=threading.Event)
+    done: bool = False
     error: Exception | None = None
 
 
 class Spool:
-    def __init__(self, directory: str | Path, segment_bytes: int = SEGMENT_BYTES) -> None:
+    def __init__(self, directory: str | Path, segment_bytes: int = SEGMENT_BYTES, max_bytes: int | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.directory = Path(directory)
         self.segment_bytes = segment_bytes
+        self.max_bytes = max_bytes
+        """The most bytes not yet acknowledged (None: bounded by the disk only)."""
+        self._clock = clock
         self.directory.mkdir(parents=True, exist_ok=True)
         self._lock_file = _lock(self.directory / "lock")
         self._changed = threading.Condition()
-        """Guards what the writer thread and the runner's thread share: ends, counters, the read position."""
+        """Guards what the appending threads and the runner's thread share: ends, counters, the read position."""
+        self._writing = threading.Lock()
+        """Held by the one thread writing; the others' appends wait in ``_waiting`` for its next write."""
+        self._waiting: list[_Append] = []
         self._closing = False
-        self._broken: str | None = None
-        """Why appends are refused after a failure, once they are."""
+        self._failed: str | None = None
+        """Why the last write failed; appends are refused until ``_retry_at``."""
+        self._retry_at = 0.0
+        self._queued = 0
+        """Bytes waiting to be written (counted against ``max_bytes``)."""
+        self._truncations = 0
+        """Failed writes cut back so far: the reader reopens its segment when this moves (it may have read ahead)."""
         self.written_bytes = 0
         self.acknowledged = 0
         self._checkpoint = self._load_checkpoint()
@@ -84,77 +107,78 @@ class Spool:
         self._read = self._start()
         self.pending = self._count_from(self._read)
         self._reader: BinaryIO | None = None
-        self._queue: queue.SimpleQueue[_Append | None] = queue.SimpleQueue()
-        self._writer = threading.Thread(target=self._write_loop, name="ol-om-spool", daemon=True)
-        self._writer.start()
+        self._reader_truncations = 0
         if self.pending:
             log.info("spool %s: %d events accepted before the restart are delivered first", self.directory,
                      self.pending)
 
-    # -- writing (HTTP threads hand lines to the one writer thread) -----------------------------------------------
+    # -- writing (the receiver's threads) ------------------------------------------------------------------------
 
     def append(self, lines: Sequence[bytes]) -> None:
         """Add ``lines`` (JSON without newlines) at the end; they are on disk when this returns.
 
         Appends that arrive while a write is under way share the next write and fsync (group commit): one fsync
         per request would cap a receiver at the disk's fsync rate."""
-        item = _Append(b"".join(line + b"\n" for line in lines), len(lines))
+        item = _Append(b"\n".join([*lines, b""]), len(lines))
         with self._changed:
-            refusal = self._broken or (_CLOSED if self._closing else None)
-            if refusal is not None:
-                raise SpoolUnavailable(refusal)
-            self._queue.put(item)  # under the lock: never after close()'s end marker
-        item.done.wait()
+            if self._closing:
+                raise SpoolUnavailable(_CLOSED)
+            if self._failed is not None and self._clock() < self._retry_at:
+                raise SpoolFull(f"the spool cannot be written ({self._failed}); try again later")
+            if self.max_bytes is not None and self._unacknowledged_bytes() + self._queued + len(item.data) > \
+                    self.max_bytes:
+                raise SpoolFull(f"the spool holds its maximum of {self.max_bytes} bytes not yet delivered to "
+                                "OpenMetadata; try again later")
+            self._queued += len(item.data)
+            self._waiting.append(item)
+        with self._writing:  # whoever holds it writes every append waiting, this one's too unless already done
+            if not item.done:
+                with self._changed:
+                    batch, self._waiting = self._waiting, []
+                self._write(batch)
         if item.error is not None:
             raise item.error
 
-    def _write_loop(self) -> None:
-        while True:
-            items = [self._queue.get()]
-            while not self._queue.empty():
-                items.append(self._queue.get_nowait())
-            batch = [item for item in items if item is not None]
-            if batch:
-                self._write(batch)
-            if len(batch) < len(items):  # close() put its end marker last
-                return
-
     def _write(self, batch: list[_Append]) -> None:
-        error: Exception | None = SpoolUnavailable(self._broken) if self._broken else None
         data = b"".join(item.data for item in batch)
-        if error is None:
-            try:
-                _write_all(self._fd, data)
-                _SYNC(self._fd)
-            except OSError as exc:
-                error = exc
-                self._abandon()
-        if error is None:
-            with self._changed:
+        error: Exception | None = None
+        try:
+            _write_all(self._fd, data)
+            _SYNC(self._fd)
+        except OSError as exc:
+            error = SpoolFull(f"the spool cannot be written ({exc.strerror or exc}); try again later")
+            self._cut_back(exc)
+        with self._changed:
+            self._queued -= len(data)
+            if error is None:
                 self._ends[self._segment] += len(data)
                 self.written_bytes += len(data)
                 self.pending += sum(item.lines for item in batch)
+                if self._failed is not None:
+                    log.warning("spool %s: writing again after %s", self.directory, self._failed)
+                    self._failed = None
                 self._changed.notify_all()
-            if self._ends[self._segment] >= self.segment_bytes:
-                try:
-                    self._rotate()
-                except OSError as exc:
-                    log.warning("spool: cannot start a new segment (%s); segment %d grows on", exc, self._segment)
+        if error is None and self._ends[self._segment] >= self.segment_bytes:
+            try:
+                self._rotate()
+            except OSError as exc:
+                log.warning("spool: cannot start a new segment (%s); segment %d grows on", exc, self._segment)
         for item in batch:
             item.error = error
-            item.done.set()
+            item.done = True
 
-    def _abandon(self) -> None:
-        """After a failed write or fsync (disk full): seal the segment at its committed end and go on in a new
-        one, so bytes a reader may have seen are never written over."""
-        with suppress(OSError):  # tidy only: a restart cuts a broken line off as well
+    def _cut_back(self, exc: OSError) -> None:
+        """After a failed write or fsync (disk full): cut the segment back to its committed end, tell the reader
+        to reopen it, and refuse appends for ``RETRY_AFTER`` seconds (a full disk is not retried per request)."""
+        with suppress(OSError):  # if even this fails, a restart cuts the broken line off
             os.ftruncate(self._fd, self._ends[self._segment])
-        try:
-            self._rotate()
-        except OSError as exc:
-            with self._changed:
-                self._broken = f"the spool cannot start a new segment ({exc.strerror}); restart ol-om"
-            log.error("spool %s: %s", self.directory, self._broken)
+        with self._changed:
+            if self._failed is None:
+                log.error("spool %s: cannot write (%s); refusing events for %d s at a time until it can",
+                          self.directory, exc.strerror or exc, RETRY_AFTER)
+            self._failed = exc.strerror or str(exc)
+            self._retry_at = self._clock() + RETRY_AFTER
+            self._truncations += 1
 
     def _rotate(self) -> None:
         fd = self._open_segment(self._segment + 1)
@@ -182,6 +206,10 @@ class Spool:
         records: list[Record] = []
         with self._changed:
             ends = dict(self._ends)  # what is committed now; lines appended meanwhile come with the next read
+            truncations = self._truncations
+        if truncations != self._reader_truncations:  # bytes read ahead may have been cut back: read them anew
+            self._reader_truncations = truncations
+            self._move_to(self._read.segment, self._read)
         while len(records) < limit:
             mark = self._read
             if mark.offset >= ends.get(mark.segment, 0):
@@ -200,8 +228,14 @@ class Spool:
         mark = last.ref
         if not isinstance(mark, Mark):
             raise TypeError(f"{last.position} is not a record of this spool")
-        replace_durably(self.directory / _CHECKPOINT,
-                 json.dumps({"segment": mark.segment, "line": mark.line, "offset": mark.offset}).encode())
+        try:
+            replace_durably(self.directory / _CHECKPOINT,
+                            json.dumps({"segment": mark.segment, "line": mark.line, "offset": mark.offset}).encode())
+        except OSError as exc:
+            # Disk full: the delivered segments are deleted all the same (that frees space); a restart before the
+            # next checkpoint replays from the last one written, at least once as ever.
+            log.warning("spool: cannot write the checkpoint (%s); it is written with the next batch",
+                        exc.strerror or exc)
         with self._changed:
             self._checkpoint = mark
             self.acknowledged += count
@@ -212,16 +246,21 @@ class Spool:
         with self._changed:
             return sum(self._ends.values())
 
+    def _unacknowledged_bytes(self) -> int:
+        """Bytes written after the checkpoint (under ``_changed``)."""
+        mark = self._checkpoint
+        return sum(end - (mark.offset if segment == mark.segment else 0)
+                   for segment, end in self._ends.items() if segment >= mark.segment)
+
     def close(self) -> None:
         """Write what was handed over, then stop; later appends are refused."""
         with self._changed:
             if self._closing:
                 return
             self._closing = True
-            self._queue.put(None)
             self._changed.notify_all()
-        self._writer.join()
-        os.close(self._fd)
+        with self._writing:  # a write under way ends first
+            os.close(self._fd)
         if self._reader is not None:
             self._reader.close()
         self._lock_file.close()
@@ -236,11 +275,11 @@ class Spool:
             self._reader.seek(self._read.offset)
         return self._reader
 
-    def _move_to(self, segment: int) -> None:
+    def _move_to(self, segment: int, mark: Mark | None = None) -> None:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
-        self._read = Mark(segment, 0, 0)
+        self._read = mark or Mark(segment, 0, 0)
 
     def _prune(self) -> None:
         """Delete the segments wholly acknowledged: those before the checkpoint's, and the checkpoint's own once

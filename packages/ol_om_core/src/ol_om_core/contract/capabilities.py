@@ -54,6 +54,14 @@ class Counted(Protocol):
 
 
 @runtime_checkable
+class Interruptible(Protocol):
+    """A sink that can be told to stop waiting for its server now (the run is stopping): what it is retrying
+    ends pending at once, so SIGTERM is not held up by ``retry.maxElapsed``."""
+
+    def interrupt(self) -> None: ...
+
+
+@runtime_checkable
 class MarkDeleted(Protocol):
     """A sink that can soft-delete the pipelines a complete run did not see (``markDeletedPipelines``)."""
 

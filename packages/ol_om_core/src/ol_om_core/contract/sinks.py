@@ -13,11 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ol_om_core.errors import SinkError
+from ol_om_core.errors import SinkError, SinkUnavailable
 from ol_om_core.operations import Operation
 from ol_om_core.resolve import Unresolved
 
-__all__ = ["DeadLetter", "MemorySink", "Notice", "Outcome", "Sink", "SinkError", "Work", "until_delivered"]
+__all__ = ["DeadLetter", "MemorySink", "Notice", "Outcome", "Sink", "SinkError", "SinkUnavailable", "Work",
+           "until_delivered"]
 
 
 @dataclass(frozen=True, slots=True)
