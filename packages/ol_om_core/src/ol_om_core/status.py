@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ol_om_core.values import value
+
 # OpenLineage eventType -> OpenMetadata statusType. ABORT (stopped abnormally) counts as Failed: OpenMetadata's
 # "Skipped" means a task that never ran.
 EXECUTION_STATUS = {
@@ -44,7 +46,7 @@ def later(current: str | None, new: str) -> str:
     return current
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class View:
     """What a run, or a task across its tries, amounts to."""
 
