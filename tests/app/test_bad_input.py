@@ -184,3 +184,14 @@ def test_a_host_port_that_is_no_url_is_a_configuration_error_not_retried(
     assert main(["run", "--config", str(config), "--dead-letters", str(tmp_path / "dead.jsonl")]) == 2
     assert one_line_error(capsys) == (f"ol-om: configuration error in {config}: sink.hostPort: is not a URL with a "
                                       "host and an optional port, such as http://localhost:8585/api")
+
+
+@pytest.mark.parametrize(("flag", "value", "said"), [
+    ("--metrics-port", "70000", "not a port number"), ("--metrics-port", "-1", "not a port number"),
+    ("--report-every", "0", "not a positive number"), ("--report-every", "nan", "not a positive number"),
+    ("--report-every", "inf", "not a positive number")])
+def test_impossible_run_flags_are_refused_before_anything_starts(
+        capsys: pytest.CaptureFixture[str], flag: str, value: str, said: str) -> None:
+    with pytest.raises(SystemExit) as stopped:  # the config is not even read
+        main(["run", "--config", "no-such-file.yaml", flag, value])
+    assert stopped.value.code == 2 and f"argument {flag}: '{value}' is {said}" in capsys.readouterr().err
