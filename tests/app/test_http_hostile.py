@@ -640,3 +640,34 @@ def test_no_secret_in_anything_serve_prints_even_at_debug(tmp_path: Path) -> Non
     out, err = process.communicate(timeout=WAIT)
     assert process.returncode == 0 and "airflow-j" in out
     assert token not in out + err and "api_key=***" in err
+
+
+def test_one_request_of_many_bad_events_costs_one_log_line_one_dead_letter_and_a_bounded_answer(
+        receiver: Callable[..., HttpSource], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A kilobyte of gzip'd ``[{},{},…]`` is hundreds of thousands of bad events: the log, the dead letters and
+    the answer must not grow with them (a probe saw 1 MiB of it make 89.5 MiB of log and 45 MiB of letters)."""
+    source = receiver()
+    bad = 5_000
+    body = gzip.compress(b"[" + b",".join([b"{}"] * bad) + b"," + event("good") + b"]")
+    with caplog.at_level(logging.INFO):
+        answer = exchange(source, request(body, "Content-Encoding: gzip\r\n"))
+    assert answer.status == 400
+    reply = json.loads(answer.body)
+    assert reply["accepted"] == 1 and reply["rejectedCount"] == bad and len(reply["rejected"]) == 100
+    assert len(answer.body) < 20_000
+    warnings = [r for r in caplog.records if r.name.startswith("ol_om") and r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and f"rejected {bad} of {bad + 1} events" in warnings[0].getMessage()
+    # Nothing is lost: the good event and, as one dead letter, every bad one.
+    letters = tmp_path / "dead-letters.jsonl"
+    sink = MemorySink()
+    runner = Runner(Translator(), sink, dead_letters=DeadLetterFile(letters), stop=source.stop)
+    thread = threading.Thread(target=runner.run, args=(source, 3600.0))
+    thread.start()
+    deadline = time.monotonic() + WAIT
+    while len(sink.acknowledged) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    source.stop.set()
+    thread.join(WAIT)
+    written = [json.loads(line) for line in letters.read_text().splitlines()]
+    assert len(written) == 1 and len(json.loads(written[0]["event"])) == bad
+    assert letters.stat().st_size < 3 * len(b",".join([b"{}"] * bad))
