@@ -664,10 +664,11 @@ def test_one_request_of_many_bad_events_costs_one_log_line_one_dead_letter_and_a
     thread = threading.Thread(target=runner.run, args=(source, 3600.0))
     thread.start()
     deadline = time.monotonic() + WAIT
-    while len(sink.acknowledged) < 2 and time.monotonic() < deadline:
+    while source.spool.acknowledged < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
     source.stop.set()
     thread.join(WAIT)
+    assert len(sink.acknowledged) == 1
     written = [json.loads(line) for line in letters.read_text().splitlines()]
     assert len(written) == 1 and len(json.loads(written[0]["event"])) == bad
     assert letters.stat().st_size < 3 * len(b",".join([b"{}"] * bad))
