@@ -16,6 +16,7 @@ from ol_om_core import airflow, dbt, fqn
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.model import Job, JobEvent, JobRef, Owner, ParentRun, RunEvent, Tag
 from ol_om_core.operations import Operation, entity_ref, fqn_path
+from ol_om_core.values import value
 
 T = TypeVar("T")
 
@@ -57,7 +58,7 @@ class PipelineKey:
         object.__setattr__(self, "status_path", f"/v1/pipelines/{fqn_path(full)}/status")
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class TaskSpec:
     name: str
     display_name: str
@@ -79,7 +80,7 @@ def parent_of(event: RunEvent | JobEvent) -> ParentRun | None:
     return parent
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Place:
     """Where an event's job belongs: the pipeline, the task it is (or folds into), the pipeline run."""
 

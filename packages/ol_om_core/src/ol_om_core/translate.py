@@ -27,11 +27,12 @@ from ol_om_core.operations import Operation
 from ol_om_core.pipelines import PipelineKey, TaskSpec
 from ol_om_core.resolve import EntityRef, Resolver, Unresolved
 from ol_om_core.status import PipelineRun, run_timestamp
+from ol_om_core.values import value
 
 _Planned = tuple[Hashable, Callable[..., Operation]]
 """A call the event may cause: its de-duplication key, and how to build it (given its hashed key)."""
 
-@dataclass(frozen=True, slots=True)
+@value
 class Translation:
     """What one event became."""
 
