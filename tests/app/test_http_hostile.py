@@ -211,23 +211,31 @@ def test_gzip_bombs_cut_and_concatenated_members(receiver: Callable[..., HttpSou
 
 
 def test_memory_of_concurrent_requests_is_capped(receiver: Callable[..., HttpSource]) -> None:
-    """Bodies being received count against maxInFlightBytes: past it, 503 with Retry-After, before reading."""
+    """Bodies being received count against maxInFlightBytes as their bytes arrive: past it, 503 with
+    Retry-After. What a head only announces holds nothing (four heads announcing 16 MiB refused everyone)."""
     source = receiver(maxBodyBytes=10_000, maxInFlightBytes=20_000)
-    holders = [connect(source), connect(source)]
-    for sock in holders:  # two heads that announce 10,000 bytes each, bodies still to come
+    announced = [connect(source) for _ in range(4)]
+    for sock in announced:  # heads that announce 10,000 bytes each and send none of it
         sock.sendall(HEAD + b"Content-Length: 10000\r\n\r\n")
     time.sleep(0.2)
-    answer = exchange(source, HEAD + b"Content-Length: 5000\r\n\r\n")
-    assert answer.status == 503 and answer.headers["retry-after"].isdigit()
+    assert exchange(source, request(event())).status == 201
+    for sock in announced:
+        sock.close()
+    holders = [connect(source), connect(source)]
     body = event().ljust(10_000)
+    for sock in holders:  # two bodies of 10,000 bytes, all but their last byte sent
+        sock.sendall(HEAD + b"Content-Length: 10000\r\n\r\n" + body[:-1])
+    time.sleep(0.2)
+    answer = exchange(source, request(event()))
+    assert answer.status == 503 and answer.headers["retry-after"].isdigit()
     for sock in holders:
-        sock.sendall(body)
+        sock.sendall(body[-1:])
         assert read_answer(sock).status == 201
         sock.close()
     assert exchange(source, request(event())).status == 201  # the budget was given back
     # Decompressed bytes count too: a small gzip body that unpacks to more than the budget left is refused.
     holder = connect(source)
-    holder.sendall(HEAD + b"Content-Length: 10000\r\n\r\n")
+    holder.sendall(HEAD + b"Content-Length: 10000\r\n\r\n" + body[:-1])
     time.sleep(0.2)
     one = event()
     packed = gzip.compress(b"[" + b" " * (10_000 - 2 - len(one)) + one + b"]")  # 10,000 bytes once unpacked
