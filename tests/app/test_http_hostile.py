@@ -492,8 +492,11 @@ def test_serve_receives_while_openmetadata_is_down_at_start_and_delivers_once_it
     port = free_port()
     serve = Serve(tmp_path, om_sink(port))  # nothing listens at OpenMetadata's address
     assert serve.post(event("early")) == 201
-    time.sleep(1.5)  # several start-up attempts fail (each longer than retry.maxElapsed): the process lives on
-    assert serve.process.poll() is None and "cannot reach OpenMetadata" in serve.text()
+    deadline = time.monotonic() + WAIT  # start-up attempts fail (each longer than retry.maxElapsed)...
+    while "cannot reach OpenMetadata" not in serve.text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert serve.process.poll() is None and "cannot reach OpenMetadata" in serve.text()  # ...the process lives on
     with OpenMetadataStandIn(port=port, validate=False) as om:
         deadline = time.monotonic() + 20
         while "early" not in json.dumps(om.entities("pipeline")) and time.monotonic() < deadline:

@@ -175,9 +175,11 @@ def test_every_command_at_debug_shows_no_secret(files: dict[str, Path], tmp_path
 
 def test_serve_start_line_and_requests_show_no_secret(files: dict[str, Path]) -> None:
     port = json.loads(files["http"].read_text())["source"]["port"]
-    serve = subprocess.Popen([sys.executable, "-m", "ol_om", "serve", "--config", str(files["http"]), "--log-level",
-                              "DEBUG", "--dead-letters", str(files["http"].with_suffix(".dead"))],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **ENVIRONMENT})
+    log = files["http"].with_suffix(".log")
+    with log.open("wb") as stderr:  # a file, read while serve runs: its lines come as the sink gets there
+        serve = subprocess.Popen([sys.executable, "-m", "ol_om", "serve", "--config", str(files["http"]),
+                                  "--log-level", "DEBUG", "--dead-letters", str(files["http"].with_suffix(".dead"))],
+                                 stdout=subprocess.PIPE, stderr=stderr, env={**os.environ, **ENVIRONMENT})
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -194,10 +196,12 @@ def test_serve_start_line_and_requests_show_no_secret(files: dict[str, Path]) ->
                 urllib.request.urlopen(request, timeout=10).close()
             except urllib.error.HTTPError as exc:
                 assert exc.code == 401 and token.startswith("wrong")
-        time.sleep(1)
+        while b"OpenMetadata 1.8.0 at" not in log.read_bytes() and time.monotonic() < deadline:
+            time.sleep(0.1)  # the sink starts on its own thread, after the port is open
     finally:
         serve.send_signal(signal.SIGTERM)
-        out, err = serve.communicate(timeout=60)
+        out, _ = serve.communicate(timeout=60)
+    err = log.read_bytes()
     assert b"receiving OpenLineage events at" in err and b"OpenMetadata 1.8.0 at http://bot:***@" in err, err
     assert_no_secret(out, err)
 

@@ -141,6 +141,9 @@ class HttpSource:
         self.progress: Progress | None = None
         self._sink_counters: Callable[[], Mapping[str, int]] | None = None
         self._lock = threading.Lock()
+        self._large = threading.Lock()
+        """Held while a large body is checked: its parsed objects are many times its bytes (a 14 MiB event of small
+        objects is some 200 MB of them), which the in-flight budget, counting bytes, cannot see."""
         self._answers: Counter[int] = Counter()
         self._accepted = self._rejected = 0
         try:
@@ -226,7 +229,11 @@ class HttpSource:
         What one request costs in logs, dead letters and answer is bounded whatever its events: one log line for
         its rejects; past ``GROUPED_REJECTS`` of them, one dead letter holding them all (a JSON array); at most
         ``SHOWN_REJECTS`` named in the answer (a kilobyte of gzip'd ``[{},{},…]`` is 350,000 bad events)."""
-        lines, rejected, kept = split_events(body, ndjson)
+        if len(body) > LARGE_BODY:
+            with self._large:
+                lines, rejected, kept = split_events(body, ndjson)
+        else:
+            lines, rejected, kept = split_events(body, ndjson)
         if len(kept) > GROUPED_REJECTS:
             kept = [b"[" + b",".join(kept) + b"]"]
         if lines or kept:
@@ -277,6 +284,8 @@ class HttpSource:
 
 
 _ARRAY = re.compile(rb"\s*\[")
+LARGE_BODY = MiB
+"""Bodies over this are checked one at a time (see ``HttpSource._large``); the many small ones never wait."""
 GROUPED_REJECTS = 10
 """Past this many rejected events in one request, they are one dead letter (a JSON array), not one each."""
 SHOWN_REJECTS = 100
