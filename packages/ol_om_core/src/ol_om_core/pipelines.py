@@ -143,12 +143,11 @@ BOOKKEEPING_TAG_SOURCES = frozenset({"OPENLINEAGE_CLIENT"})
 """Tags a producer's client adds about itself (``openlineage_client_version``): not the job's."""
 
 
-def task_spec(job: Job, where: Place, event: RunEvent | None, *, run_facts: bool = True) -> TaskSpec:
-    """``run_facts``: a task's page in its orchestrator's UI (an Airflow task's) is its ``sourceUrl``, before the
-    job's ``sourceCodeLocation``."""
+def task_spec(job: Job, where: Place, event: RunEvent | None, *, page: str | None = None) -> TaskSpec:
+    """``page``: the task's page in its orchestrator's UI (an Airflow task's, :func:`airflow.ui_urls`), its
+    ``sourceUrl`` before the job's ``sourceCodeLocation``."""
     run = event.run if event else None
     unique_id = dbt.node_id(job)
-    page = airflow.ui_urls(event)[1] if event is not None and run_facts else None
     return TaskSpec(
         name=where.task or job.name,
         display_name=unique_id or job.name,  # a dbt model's job name changes with the command, its id does not

@@ -160,43 +160,61 @@ class PipelineRun:
     def task(self, name: str) -> TaskRun:
         return self.tasks.setdefault(name, TaskRun())
 
-    def _views(self) -> tuple[View, dict[str, View]]:
+    def snapshot(self) -> Snapshot:
+        """The run's status as of now: its state (a cheap hashable value, for de-duplication) and, from the same
+        views, its body when asked. One per event: the views are made once for both."""
         child_starts = tuple(time for task in self.tasks.values() for time in task.starts())
-        return self.own.view(child_starts), {name: task.view() for name, task in self.tasks.items()}
-
-    @staticmethod
-    def _overall(own: View, tasks: Mapping[str, View]) -> str:
-        # The pipeline job's own terminal word is the run's (Airflow decides a DAG run's state from its tasks,
-        # trigger rules included). Until then a task that failed in this attempt fails the run; a run whose job
-        # never reports itself is over when every task is.
-        if own.status in TERMINAL_STATUSES:
-            return own.status
-        current = [v for v in tasks.values() if v.moment >= own.begun]
-        if any(v.status == "Failed" for v in current):
-            return "Failed"
-        if own.moment == _NEVER and tasks and all(v.status in TERMINAL_STATUSES for v in tasks.values()):
-            return "Successful"
-        return "Pending"
+        own = self.own.view(child_starts)
+        tasks = sorted((name, task.view()) for name, task in self.tasks.items())
+        overall = _overall(own, tasks)
+        state = (self.timestamp, overall, own.status, own.end,
+                 tuple((name, v.status, v.start, v.end, v.log_link) for name, v in tasks))
+        return Snapshot(self.run_id, state, own, tasks)
 
     def execution_status(self) -> str:
-        return self._overall(*self._views())
+        return self.snapshot().execution_status
 
     def state(self) -> tuple[Any, ...]:
         """Everything ``body`` says, as a cheap hashable value: equal states make equal bodies."""
-        own, tasks = self._views()
-        return (self.timestamp, self._overall(own, tasks), own.status, own.end,
-                tuple((name, v.status, v.start, v.end, v.log_link) for name, v in sorted(tasks.items())))
+        return self.snapshot().state
 
     def body(self) -> dict[str, Any]:
-        own, tasks = self._views()
-        body: dict[str, Any] = {
-            "timestamp": self.timestamp,
-            "executionStatus": self._overall(own, tasks),
-            "executionId": self.run_id,
-        }
-        if own.end is not None and own.status in TERMINAL_STATUSES:
-            body["endTime"] = own.end
-        body["taskStatus"] = [_task_body(name, view) for name, view in sorted(tasks.items())]
+        return self.snapshot().body()
+
+
+def _overall(own: View, tasks: list[tuple[str, View]]) -> str:
+    # The pipeline job's own terminal word is the run's (Airflow decides a DAG run's state from its tasks,
+    # trigger rules included). Until then a task that failed in this attempt fails the run; a run whose job
+    # never reports itself is over when every task is.
+    if own.status in TERMINAL_STATUSES:
+        return own.status
+    if any(v.status == "Failed" and v.moment >= own.begun for _, v in tasks):
+        return "Failed"
+    if own.moment == _NEVER and tasks and all(v.status in TERMINAL_STATUSES for _, v in tasks):
+        return "Successful"
+    return "Pending"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A run's status at one moment: ``state`` for de-duplication, ``body`` for the call."""
+
+    run_id: str
+    state: tuple[Any, ...]
+    """(timestamp, overall status, own status, own end, per task in name order (name, status, start, end, log))"""
+    own: View
+    tasks: list[tuple[str, View]]
+
+    @property
+    def execution_status(self) -> str:
+        return str(self.state[1])
+
+    def body(self) -> dict[str, Any]:
+        timestamp, overall, own_status, own_end, _ = self.state
+        body: dict[str, Any] = {"timestamp": timestamp, "executionStatus": overall, "executionId": self.run_id}
+        if own_end is not None and own_status in TERMINAL_STATUSES:
+            body["endTime"] = own_end
+        body["taskStatus"] = [_task_body(name, view) for name, view in self.tasks]
         return body
 
 
