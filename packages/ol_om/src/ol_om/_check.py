@@ -15,6 +15,7 @@ from ol_om_core.configfile import Settings
 from ol_om_core.contract import plugins
 from ol_om_core.contract.check import Check, CheckFunction
 from ol_om_core.errors import ConfigError
+from ol_om_core.redact import safe
 
 
 def run_checks(settings: Settings, config_name: str) -> list[Check]:
@@ -57,4 +58,4 @@ def print_table(checks: Sequence[Check], out: TextIO) -> None:
     width = max(len(c.name) for c in checks)
     out.write(f"{'CHECK'.ljust(width)}  RESULT  DETAIL\n")
     for c in checks:
-        out.write(f"{c.name.ljust(width)}  {'ok' if c.ok else 'FAILED':6}  {c.detail}\n")
+        out.write(f"{c.name.ljust(width)}  {'ok' if c.ok else 'FAILED':6}  {safe(c.detail)}\n")

@@ -24,7 +24,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
-from ol_om import _demo, _replay
+from ol_om import _demo, _logs, _replay
 from ol_om import _graph as graph
 from ol_om._check import print_table, run_checks
 from ol_om._workflow import EXIT_REJECTED, EXIT_SINK, EXIT_USAGE, Workflow, configured_sink
@@ -35,44 +35,56 @@ from ol_om_core.config import TranslatorConfig
 from ol_om_core.contract.sinks import SinkError
 from ol_om_core.errors import ConfigError
 from ol_om_core.operations import Operation
+from ol_om_core.redact import safe
 from ol_om_core.translate import Translator
+
+EXIT_INTERNAL = 70
+"""An error ol-om did not expect (a bug): said in one line, as sysexits' EX_SOFTWARE."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ol-om", description="OpenLineage events into OpenMetadata.")
     commands = parser.add_subparsers(dest="command", required=True)
-    translate = commands.add_parser("translate", help="dry-run: print the OpenMetadata calls events become")
+    logs = argparse.ArgumentParser(add_help=False)
+    logs.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                      help="default: INFO for run and serve, WARNING otherwise")
+    translate = commands.add_parser("translate", parents=[logs],
+                                    help="dry-run: print the OpenMetadata calls events become")
     translate.add_argument("events", nargs="?", default="-", help="JSON-lines file of events, or - for stdin")
     translate.add_argument("--config", help="OpenMetadata workflow YAML, or ol-om's own form (YAML/JSON/TOML)")
-    run = commands.add_parser("run", help="consume the configured source into the configured sink")
+    run = commands.add_parser("run", parents=[logs], help="consume the configured source into the configured sink")
     run.add_argument("--config", required=True, help="OpenMetadata workflow YAML, or ol-om's own form")
     run.add_argument("--dead-letters", default="ol-om-dead-letters.jsonl",
                      help="JSON-lines file for events that cannot be written (unless the source has its own)")
-    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.add_argument("--report-every", type=float, default=30.0, metavar="SECONDS",
                      help="log a progress line (events/s, lag, rejected, dead-lettered) this often")
     run.add_argument("--metrics-port", type=int, metavar="PORT",
                      help="serve /metrics (Prometheus) and /healthz on 127.0.0.1:PORT while running")
     commands.add_parser("serve", parents=[run], add_help=False,
                         help="run with the http source (POST /api/v1/lineage) unless the config names one")
-    again = commands.add_parser("replay", help="run dead-lettered events again, once the cause is fixed")
+    again = commands.add_parser("replay", parents=[logs],
+                                help="run dead-lettered events again, once the cause is fixed")
     again.add_argument("dead_letters", help="a dead-letter file written by ol-om run")
     again.add_argument("--config", required=True, help="the configuration whose sink to write to")
     again.add_argument("--remaining", help="where what still fails goes (default: DEAD_LETTERS.remaining.jsonl)")
-    check = commands.add_parser("check", help="test the connections: broker, topic, OpenMetadata, services")
+    check = commands.add_parser("check", parents=[logs],
+                                help="test the connections: broker, topic, OpenMetadata, services")
     check.add_argument("--config", required=True, help="OpenMetadata workflow YAML, or ol-om's own form")
-    draw = commands.add_parser("graph", help="draw the lineage of events or of a dry-run: Mermaid, DOT or HTML")
+    draw = commands.add_parser("graph", parents=[logs],
+                               help="draw the lineage of events or of a dry-run: Mermaid, DOT or HTML")
     draw.add_argument("input", nargs="?", default="-",
                       help="JSON lines of OpenLineage events or of dry-run calls (ol-om translate), or - for stdin")
     draw.add_argument("--config", help="as for translate: how events name their datasets")
     draw.add_argument("--format", choices=graph.FORMATS,
                       help="default: from --output's extension (.html, .dot/.gv, .mmd/.md), else mermaid")
     draw.add_argument("--output", help="file to write (default: stdout)")
-    demo = commands.add_parser("demo", help="example events: broker -> ol-om -> an OpenMetadata stand-in")
+    demo = commands.add_parser("demo", parents=[logs],
+                               help="example events: broker -> ol-om -> an OpenMetadata stand-in")
     demo.add_argument("--json", action="store_true", help="print the calls as JSON lines instead of a summary")
     demo.add_argument("--dry-run", action="store_true",
                       help="only translate the example events (the default when ol-om-kafka is not installed)")
     args = parser.parse_args(argv)
+    _logs.setup(args.log_level or ("INFO" if args.command in ("run", "serve") else "WARNING"))
 
     try:
         if args.command == "translate":
@@ -95,18 +107,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                                metrics_port=args.metrics_port)
         return _demo.demo(as_json=args.json, dry_run=args.dry_run)
     except ConfigError as exc:
-        print(f"ol-om: configuration error: {exc}", file=sys.stderr)
+        config_file = getattr(args, "config", None)
+        where = f" in {config_file}" if config_file and exc.path else ""  # errors reading the file name it themselves
+        print(safe(f"ol-om: configuration error{where}: {exc}"), file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
-        print(f"ol-om: {exc}", file=sys.stderr)
+        print(safe(f"ol-om: {exc}"), file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:  # a bug, not bad input (that has its own errors): one line; --log-level DEBUG has more
+        logging.getLogger("ol_om").debug("unexpected error", exc_info=True)
+        print(safe(f"ol-om: unexpected error: {type(exc).__name__}: {exc}"), file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 def run_command(config_path: str, dead_letter_path: str, log_level: str, report_every: float = 30.0,
                 default_source: Mapping[str, Any] | None = None, *, metrics_port: int | None = None) -> int:
     """``ol-om run``: until the source ends (batch mode) or SIGTERM/SIGINT (drain, commit, exit 0).
     ``default_source`` (``ol-om serve``) fills in a source section that names no type."""
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _logs.setup(log_level)
     run = Workflow.from_config(Path(config_path), default_source=default_source, dead_letters=dead_letter_path,
                                report_every=report_every, metrics_port=metrics_port)
     return run.run(handle_signals=True).exit_status
@@ -114,7 +132,6 @@ def run_command(config_path: str, dead_letter_path: str, log_level: str, report_
 
 def replay_command(dead_letters: str, config_path: str, remaining: str | None) -> int:
     """``ol-om replay``: exit 0 when every dead-lettered event is now written, 1 when some still fail."""
-    logging.basicConfig(level="WARNING", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = configfile.load(config_path)
     target = remaining or str(Path(dead_letters).with_suffix("")) + ".remaining.jsonl"
     try:

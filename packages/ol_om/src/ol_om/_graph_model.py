@@ -8,7 +8,6 @@ the shape ol-om writes is passed over rather than failing the whole picture.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from urllib.parse import unquote
 
 from ol_om_core import fqn as fqns
 from ol_om_core.errors import InvalidFQN
+from ol_om_core.parse import loads
 
 PIPELINE = "pipeline"
 # executionStatus -> (line colour, fill colour), shared by every renderer; anything else is UNKNOWN.
@@ -93,7 +93,7 @@ def pipeline_name(fqn: str) -> str:
 def read_call(line: bytes | str) -> dict[str, Any] | None:
     """The call on a dry-run line, or ``None`` when the line is something else (an OpenLineage event)."""
     try:
-        value = json.loads(line)
+        value = loads(line)  # as events are read: nesting limited, errors InvalidEvent
     except ValueError:
         return None
     return value if isinstance(value, dict) and "method" in value and "path" in value else None

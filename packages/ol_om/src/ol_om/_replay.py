@@ -19,6 +19,7 @@ from ol_om.sources import FiniteSource
 from ol_om_core.contract.sinks import Sink
 from ol_om_core.contract.sources import Record
 from ol_om_core.errors import ConfigError
+from ol_om_core.redact import safe
 from ol_om_core.translate import Translator
 
 
@@ -83,4 +84,4 @@ def report(result: ReplayResult, out: TextIO) -> None:
         out.write(f"still failing, with today's reasons: {result.remaining}\n")
         for line in result.remaining.read_text(encoding="utf-8").splitlines():
             letter = json.loads(line)
-            out.write(f"  {letter['position']}: {letter['reason']}\n")
+            out.write(f"  {safe(str(letter['position']))}: {safe(str(letter['reason']))}\n")

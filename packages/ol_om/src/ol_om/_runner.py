@@ -24,6 +24,7 @@ from ol_om_core.contract.capabilities import BehindTip, DeadLetterWriter, Laggin
 from ol_om_core.contract.sinks import DeadLetter, Notice, Outcome, Sink, Work, until_delivered
 from ol_om_core.contract.sources import Record, Source
 from ol_om_core.contract.work import is_rejected, work_of
+from ol_om_core.redact import printable
 from ol_om_core.translate import Translator
 
 log = logging.getLogger("ol_om")
@@ -250,6 +251,6 @@ class Runner:
     def _notice(self, notice: Notice) -> None:
         self.progress.notices += 1
         log.info("%s: %s", notice.position, notice.reason)
-        self.progress.notes.append(f"{notice.position}: {notice.reason}")
+        self.progress.notes.append(printable(f"{notice.position}: {notice.reason}"))  # names from events
         del self.progress.notes[:-100]
 

@@ -37,6 +37,7 @@ from typing import Any
 
 from ol_om_core.config import FilterPattern, NamingConfig, TranslatorConfig, compile_filter
 from ol_om_core.errors import ConfigError
+from ol_om_core.redact import is_secret_key, redacted
 
 PATH_KEY = "_path"
 """Added to a plugin's section where it does not sit at ``source`` / ``sink`` in the file: errors name the real
@@ -51,7 +52,8 @@ def invalid_setting(path: str, location: Sequence[object], message: str, secrets
     """A plugin's validation error (pydantic's first error: its ``loc`` and ``msg``) as a ConfigError naming the
     key's path in the file. Under a secret key only "invalid value" is said: a message may quote the input."""
     keys = [str(part) for part in location]
-    reason = "invalid value" if set(secrets) & set(keys) else message.removeprefix("Value error, ")
+    secret = set(secrets) & set(keys) or any(map(is_secret_key, keys))
+    reason = "invalid value" if secret else message.removeprefix("Value error, ")
     return ConfigError(".".join([path, *keys]), reason)
 
 
@@ -68,6 +70,11 @@ class Settings:
     it wrote to that it did not see, as OpenMetadata's connector does. Off unless the workflow says ``true``."""
     lineage_services: tuple[str, ...] = ()
     """The workflow's ``sourceConfig.config.lineageInformation.dbServiceNames``: services ``ol-om check`` tests."""
+
+    def __repr__(self) -> str:  # the raw sections hold credentials (the token, SASL password, AWS keys): masked
+        return (f"Settings(translator={self.translator!r}, source={redacted(self.source)!r}, "
+                f"sink={redacted(self.sink)!r}, openmetadata_form={self.openmetadata_form!r}, "
+                f"mark_deleted_pipelines={self.mark_deleted_pipelines!r}, lineage_services={self.lineage_services!r})")
 
 
 _SUFFIXES = (".yaml", ".yml", ".json", ".toml")
@@ -103,9 +110,15 @@ def _names_a_file(text: str) -> bool:
 def read(path: str | os.PathLike[str]) -> Mapping[str, Any]:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError("", f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError("", f"{path} is not UTF-8 text: byte {exc.start} (line {line}) is "
+                              f"0x{data[exc.start]:02x}, {exc.reason}") from None
     return _parse(text, path.suffix.lower(), str(path))
 
 
@@ -122,6 +135,9 @@ def read_text(text: str) -> Mapping[str, Any]:
 
 
 def _parse(text: str, suffix: str, name: str) -> Mapping[str, Any]:
+    kind = suffix.lstrip(".").upper() if suffix in (".json", ".toml") else "YAML"
+    if not text.strip():
+        raise ConfigError("", f"{name} is empty")
     try:
         if suffix == ".json":
             data = json.loads(text)
@@ -129,8 +145,15 @@ def _parse(text: str, suffix: str, name: str) -> Mapping[str, Any]:
             data = tomllib.loads(text)
         else:
             data = _yaml(text, name)
-    except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError("", f"{name} is not valid {suffix.lstrip('.') or 'YAML'}: {exc}") from None
+    except ConfigError:
+        raise
+    except json.JSONDecodeError as exc:
+        raise ConfigError("", f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") \
+            from None
+    except RecursionError:
+        raise ConfigError("", f"{name} is not usable {kind}: nested too deeply") from None
+    except ValueError as exc:  # TOML's errors, and numbers too long to convert (over 4300 digits)
+        raise ConfigError("", f"{name} is not valid {kind}: {str(exc).split('; use ')[0]}") from None
     if not isinstance(data, Mapping):
         raise ConfigError("", f"{name} must hold a mapping at the top level")
     return data
@@ -147,8 +170,13 @@ def _yaml(text: str, name: str) -> Any:
             raise ConfigError("", f"reading {name} needs PyYAML: pip install 'ol-om-core[yaml]'") from None
     try:
         return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        problem = " ".join(str(exc.problem or exc.context or "syntax error").split())
+        raise ConfigError("", f"{name} is not valid YAML: {problem}{where}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError("", f"{name} is not valid YAML: {exc}") from None
+        raise ConfigError("", f"{name} is not valid YAML: {' '.join(str(exc).split())}") from None
 
 
 def settings_from(data: Mapping[str, Any]) -> Settings:

@@ -43,7 +43,8 @@ from ol_om_core.model import (
 )
 
 MAX_DEPTH = 200
-"""Deeper JSON than this is rejected (a guard against recursion blow-ups from hostile input)."""
+"""JSON text nested deeper than this (objects and arrays inside each other) is rejected by :func:`loads`, before
+it is decoded: a guard against recursion blow-ups from hostile input. Real events nest a dozen levels."""
 
 _EMPTY: Mapping[str, Any] = {}
 
@@ -71,7 +72,7 @@ def parse(raw: bytes | bytearray | memoryview | str | Mapping[str, Any] | object
     except InvalidEvent:
         raise
     except RecursionError:
-        raise InvalidEvent("$", f"nested deeper than Python can follow (limit {MAX_DEPTH})") from None
+        raise InvalidEvent("$", "nested deeper than Python can follow") from None
     except (TypeError, ValueError, AttributeError, KeyError) as exc:  # pragma: no cover - a bug if reached
         raise InvalidEvent("$", f"unreadable event: {type(exc).__name__}: {exc}") from exc
 
@@ -83,16 +84,45 @@ def loads(raw: bytes | bytearray | memoryview | str) -> Any:
         text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidEvent("$", f"not UTF-8: {exc.reason} at byte {exc.start}") from None
+    if _too_deep(text, raw):
+        raise InvalidEvent("$", f"not usable JSON: nested deeper than {MAX_DEPTH} levels") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidEvent("$", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except RecursionError:
-        raise InvalidEvent("$", "not usable JSON: nested too deeply") from None
+    except RecursionError:  # brackets never closed: not JSON, and too deep to say where it stops being JSON
+        raise InvalidEvent("$", f"not usable JSON: nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # an integer of more than 4300 digits (Python's limit on converting them)
+        raise InvalidEvent("$", f"not usable JSON: {str(exc).split('; use ')[0]}") from None
     # Decoded UTF-8 holds no surrogate; a str may hold one as such, and either may escape one.
     if _LONE_SURROGATE_ESCAPE.search(text) or (text is raw and not text.isascii() and _SURROGATE.search(text)):
         _reject_lone_surrogates(data)
     return data
+
+
+def _too_deep(text: str, raw: object) -> bool:
+    """Whether ``text`` (decoded from ``raw``) nests arrays and objects deeper than :data:`MAX_DEPTH`.
+
+    Text with no more opening brackets than that cannot: one count, the usual case. Otherwise in C, on the UTF-8
+    bytes (where no byte of a multi-byte character is ASCII): escaped backslashes and quotes dropped, then all
+    but quotes and brackets, then strings (what lies between quotes); innermost ``{}`` / ``[]`` pairs are removed
+    once per level, and a depth-``n`` document is empty after ``n`` rounds."""
+    if text.count("{") + text.count("[") <= MAX_DEPTH:
+        return False
+    data = raw if isinstance(raw, bytes) else text.encode("utf-8", "surrogatepass")
+    if b"\\" in data:
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    skeleton = data.translate(None, _NOT_STRUCTURE).replace(b'""', b"")  # a string without brackets: ""
+    rest = b"".join(skeleton.split(b'"')[::2])
+    for _ in range(MAX_DEPTH):
+        rest, removed = _INNERMOST.subn(b"", rest)
+        if not removed:  # empty, or not JSON (json.loads says where)
+            return False
+    return _INNERMOST.search(rest) is not None
+
+
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"{}[]')
+_INNERMOST = re.compile(rb"\{\}|\[\]")  # one level per substitution: what it leaves is not looked at again
 
 
 # A JSON escape of a UTF-16 surrogate that is not half of a pair: a high one not followed by a low one, or a low

@@ -18,7 +18,9 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from ol_om_core.configfile import PATH_KEY, section_path
-from ol_om_core.contract.sections import MODEL_CONFIG, BrokerSection
+from ol_om_core.contract.sections import MODEL_CONFIG, BrokerSection, MaskedRepr
+from ol_om_core.redact import mask_urls
+from ol_om_kafka.logs import LIBRDKAFKA
 
 # Properties that would break "never commit past an unacknowledged event" if a user set them.
 _MANAGED = frozenset({"enable.auto.commit", "enable.auto.offset.store", "group.id", "bootstrap.servers"})
@@ -28,7 +30,7 @@ _SECRET_KEYS = frozenset({"saslPassword", "sslKey"})
 """Keys whose values an error message must not quote."""
 
 
-class _Model(BaseModel):
+class _Model(MaskedRepr, BaseModel):
     model_config = ConfigDict(**MODEL_CONFIG)  # type: ignore[typeddict-item]
 
 
@@ -76,6 +78,14 @@ class KafkaSourceConfig(BrokerSection, _Model):
     """Unusable events go here (original bytes, reason in headers); unset: the runner's dead-letter file."""
     consumer_config: dict[str, str | int | float | bool] = Field(default_factory=dict, alias="consumerConfig")
 
+    @field_validator("brokers_url")
+    @classmethod
+    def _no_credentials(cls, value: str) -> str:
+        # librdkafka takes no credentials here: it would try to resolve "user:password@host" and log it
+        if "@" in value:
+            raise ValueError("must not hold credentials (user:password@); use saslConfig")
+        return value
+
     @field_validator("consumer_config")
     @classmethod
     def _not_managed(cls, value: dict[str, Any]) -> dict[str, Any]:
@@ -89,9 +99,15 @@ class KafkaSourceConfig(BrokerSection, _Model):
     def _load(cls, section: Mapping[str, Any], environ: Mapping[str, str]) -> KafkaSourceConfig:
         return load(section, environ)
 
+    @property
+    def shown_brokers_url(self) -> str:
+        """``brokersUrl`` for messages and logs: a password in a URL there masked."""
+        return mask_urls(self.brokers_url)
+
     def client_properties(self) -> dict[str, Any]:
         """librdkafka properties shared by the consumer and the dead-letter producer: brokers and security."""
-        props: dict[str, Any] = {"bootstrap.servers": self.brokers_url, "security.protocol": self.security_protocol}
+        props: dict[str, Any] = {"bootstrap.servers": self.brokers_url, "security.protocol": self.security_protocol,
+                                 "logger": LIBRDKAFKA}  # not stderr: through logging, repeats held back
         ssl = self.ssl_config
         for name, value in (("ssl.ca", ssl.ca_certificate), ("ssl.certificate", ssl.ssl_certificate),
                             ("ssl.key", ssl.ssl_key.get_secret_value() if ssl.ssl_key else None)):

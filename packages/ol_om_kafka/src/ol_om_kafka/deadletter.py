@@ -12,7 +12,7 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any
 
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from ol_om_core.errors import SourceError
 
@@ -31,8 +31,11 @@ class DeadLetterTopic:
         assert config.dead_letter_topic is not None
         self.topic = config.dead_letter_topic
         self.max_bytes = max_bytes
-        self._producer = Producer({**config.client_properties(), "enable.idempotence": True, "linger.ms": 5,
-                                   "error_cb": self._on_error})
+        try:
+            self._producer = Producer({**config.client_properties(), "enable.idempotence": True, "linger.ms": 5,
+                                       "error_cb": self._on_error})
+        except KafkaException as exc:  # librdkafka refuses the settings
+            raise DeadLetterError(f"dead-letter topic {self.topic!r}: {exc.args[0].str()}") from None
         self._failures: list[str] = []
         self._lock = threading.Lock()
 

@@ -26,6 +26,7 @@ from ol_om_core.contract.sources import Record, SourceError  # the consumer cann
 from ol_om_kafka import config as kafka_config
 from ol_om_kafka.config import KafkaSourceConfig
 from ol_om_kafka.deadletter import DeadLetterTopic
+from ol_om_kafka.logs import LIBRDKAFKA
 
 log = logging.getLogger("ol_om_kafka")
 
@@ -42,7 +43,10 @@ class KafkaSource:
         self._fatal: KafkaError | None = None
         self._last_error = ""
         """The consumer's last error, for the message when a batch run ends without ever being assigned."""
-        self._consumer = Consumer({**config.consumer_properties(), "error_cb": self._on_error})
+        try:
+            self._consumer = Consumer({**config.consumer_properties(), "error_cb": self._on_error})
+        except KafkaException as exc:  # librdkafka refuses the settings: sasl.username missing, a bad PEM...
+            raise SourceError(f"cannot create the Kafka consumer: {exc.args[0].str()}") from None
         self._consumer.subscribe([config.topic_name], on_assign=self._on_assign, on_revoke=self._on_revoke,
                                  on_lost=self._on_lost)
 
@@ -52,18 +56,17 @@ class KafkaSource:
         return cls(kafka_config.load(section), stop)
 
     def __repr__(self) -> str:
-        return f"KafkaSource({self.config.brokers_url!r}, {self.config.topic_name!r})"
+        return f"KafkaSource({self.config.shown_brokers_url!r}, {self.config.topic_name!r})"
 
     @classmethod
     def check(cls, section: Mapping[str, Any], services: Sequence[str]) -> list[Check]:
         """``ol-om check``: the brokers answer with these credentials, and the topics exist."""
         config = kafka_config.load(section)
-        admin = AdminClient(config.client_properties())
         try:
-            metadata = admin.list_topics(timeout=10)
+            metadata = AdminClient(config.client_properties()).list_topics(timeout=10)
         except KafkaException as exc:
-            return [Check("kafka brokers", False, f"{config.brokers_url}: {exc.args[0].str()}")]
-        rows = [Check("kafka brokers", True, f"{len(metadata.brokers)} broker(s) at {config.brokers_url}")]
+            return [Check("kafka brokers", False, f"{config.shown_brokers_url}: {exc.args[0].str()}")]
+        rows = [Check("kafka brokers", True, f"{len(metadata.brokers)} broker(s) at {config.shown_brokers_url}")]
         for role, name in (("topic", config.topic_name), ("dead-letter topic", config.dead_letter_topic)):
             if name is None:
                 continue
@@ -160,7 +163,7 @@ class KafkaSource:
         if error.fatal():
             self._fatal = error
         elif error.code() != KafkaError._PARTITION_EOF:
-            log.warning("Kafka: %s", error.str())
+            LIBRDKAFKA.warning("Kafka: %s", error.str())  # repeats held back
         return True
 
     def _commit(self, partitions: set[Partition]) -> None:
@@ -203,7 +206,7 @@ class KafkaSource:
         if error.fatal():
             self._fatal = error
         else:
-            log.warning("Kafka: %s", error.str())
+            LIBRDKAFKA.warning("Kafka: %s", error.str())  # repeats held back: a broker down says so every 50 ms
 
     def _raise_unreachable(self) -> None:
         """Nothing assigned yet: ask the broker for the topic. No answer, or no such topic, ends the run."""
@@ -212,11 +215,11 @@ class KafkaSource:
         except KafkaException as exc:
             cause = self._last_error or exc.args[0].str()
             raise SourceError(f"no partition assigned after {self.config.session_timeout} s: the broker at "
-                              f"{self.config.brokers_url} cannot be reached ({cause})") from None
+                              f"{self.config.shown_brokers_url} cannot be reached ({cause})") from None
         topic = metadata.topics.get(self.config.topic_name)
         if topic is None or topic.error is not None:
             raise SourceError(f"no partition assigned after {self.config.session_timeout} s: topic "
-                              f"{self.config.topic_name!r} is not on the broker at {self.config.brokers_url}")
+                              f"{self.config.topic_name!r} is not on the broker at {self.config.shown_brokers_url}")
 
     def _raise_fatal(self) -> None:
         if self._fatal is not None:

@@ -15,12 +15,12 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from ol_om_core.configfile import PATH_KEY, section_path
-from ol_om_core.contract.sections import MODEL_CONFIG, BrokerSection
+from ol_om_core.contract.sections import MODEL_CONFIG, BrokerSection, MaskedRepr
 
 _SECRET_KEYS = frozenset({"awsSecretAccessKey", "awsSessionToken"})
 
 
-class _Model(BaseModel):
+class _Model(MaskedRepr, BaseModel):
     model_config = ConfigDict(**MODEL_CONFIG)  # type: ignore[typeddict-item]
 
 

@@ -69,6 +69,7 @@ class AuthError(SinkError):
 class Client:
     def __init__(self, config: SinkConfig, counters: Counters | None = None) -> None:
         self.base = config.host_port
+        self.shown_base = config.shown_host_port
         self.counters = counters or Counters()
         self._headers = {name: value.get_secret_value() for name, value in config.extra_headers.items()}
         self._headers.update({"Content-Type": "application/json", "Accept": "application/json"})
@@ -93,7 +94,7 @@ class Client:
         self._pool = urllib3.PoolManager(**pool)
 
     def __repr__(self) -> str:  # never the headers: they hold the token
-        return f"Client({self.base!r})"
+        return f"Client({self.shown_base!r})"
 
     def call(self, method: str, path: str, body: Any = None, params: Mapping[str, Any] | None = None, *,
              label: str = "") -> Response:
@@ -114,7 +115,7 @@ class Client:
             return Response(status, answer.data)
         message = message_of(_json(answer.data), answer.data[:300].decode("utf-8", "replace") or "(no body)")
         if status in (401, 403):
-            raise AuthError(f"OpenMetadata at {self.base} refused the credentials ({status} on {method} {path}): "
+            raise AuthError(f"OpenMetadata at {self.shown_base} refused the credentials ({status} on {method} {path}): "
                             f"{message}. Check securityConfig.jwtToken: the bot's token, not expired, with a role "
                             "that may edit pipelines and lineage.")
         if status in _TRANSIENT_STATUSES:

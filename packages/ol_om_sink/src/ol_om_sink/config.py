@@ -17,8 +17,9 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from ol_om_core.configfile import PATH_KEY, section_path
-from ol_om_core.contract.sections import MODEL_CONFIG, TypedSection
+from ol_om_core.contract.sections import MODEL_CONFIG, MaskedRepr, TypedSection
 from ol_om_core.errors import ConfigError
+from ol_om_core.redact import mask_urls
 
 ENV_HOST_PORT = "OPENMETADATA_HOST_PORT"
 ENV_JWT_TOKEN = "OPENMETADATA_JWT_TOKEN"
@@ -39,7 +40,7 @@ _SECRET_KEYS = frozenset({"jwtToken", "sslKey", "extraHeaders"})
 """Keys whose values an error message must not quote."""
 
 
-class _Model(BaseModel):
+class _Model(MaskedRepr, BaseModel):
     model_config = ConfigDict(**MODEL_CONFIG)  # type: ignore[typeddict-item]
 
 
@@ -110,6 +111,11 @@ class SinkConfig(TypedSection, _Model):
     @classmethod
     def _load(cls, section: Mapping[str, Any], environ: Mapping[str, str]) -> SinkConfig:
         return load(section, environ)
+
+    @property
+    def shown_host_port(self) -> str:
+        """``hostPort`` for messages and logs: a password in it (``https://user:password@host``) masked."""
+        return mask_urls(self.host_port)
 
     @property
     def token(self) -> str | None:

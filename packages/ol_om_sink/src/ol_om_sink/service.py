@@ -114,7 +114,7 @@ def register_openlineage_service(server_config: SinkConfig | Mapping[str, Any], 
     kind = "Kinesis" if "streamName" in body["connection"]["config"]["brokerConfig"] else "Kafka"
     log.info("pipeline service %s (OpenLineage, %s broker%s) %s in OpenMetadata at %s", name, kind,
              ", with its secrets" if include_secrets else "", "created" if answer.status == 201 else "updated",
-             config.host_port)
+             config.shown_host_port)
     entity: dict[str, Any] = answer.body if isinstance(answer.body, dict) else {}
     return entity
 
@@ -129,7 +129,7 @@ def _put(client: Client, config: SinkConfig, body: dict[str, Any], name: str, se
             delay = max(config.retry.backoff(attempt), exc.retry_after or 0.0)
             attempt += 1
             if time.monotonic() + delay > deadline:
-                raise ServiceError(f"cannot register pipeline service {name}: OpenMetadata at {config.host_port} "
+                raise ServiceError(f"cannot register pipeline service {name}: OpenMetadata at {config.shown_host_port} "
                                    f"did not answer ({_masked(exc.reason, secrets)})") from None
             log.warning("OpenMetadata not answering (%s); trying again in %.1fs", _masked(exc.reason, secrets), delay)
             time.sleep(delay)
@@ -139,7 +139,7 @@ def _put(client: Client, config: SinkConfig, body: dict[str, Any], name: str, se
             raise ServiceError(f"OpenMetadata refused pipeline service {name} ({exc.status}): {reason}",
                                exc.status, reason) from None
         if answer.status == 404:
-            raise ServiceError(f"{config.host_port} has no {SERVICES_PATH} (404): is hostPort OpenMetadata's API "
+            raise ServiceError(f"{config.shown_host_port} has no {SERVICES_PATH} (404): is hostPort OpenMetadata's API "
                                "base, ending in /api?", 404, "not found")
         return answer
 

@@ -104,7 +104,7 @@ class OpenMetadataSink:
         return sink
 
     def __repr__(self) -> str:
-        return f"OpenMetadataSink({self.config.host_port!r})"
+        return f"OpenMetadataSink({self.config.shown_host_port!r})"
 
     @classmethod
     def check(cls, section: Mapping[str, Any], services: Sequence[str]) -> list[Check]:
@@ -116,7 +116,7 @@ class OpenMetadataSink:
                 version = sink.start()
             except SinkError as exc:
                 return [Check("openmetadata", False, str(exc))]
-            rows = [Check("openmetadata", True, f"{version} at {config.host_port}, token accepted")]
+            rows = [Check("openmetadata", True, f"{version} at {config.shown_host_port}, token accepted")]
             for name in services:
                 kinds = [kind for kind in _SERVICE_KINDS if sink.directory.get(kind, name) is not None]
                 rows.append(Check(f"service {name}", bool(kinds), ", ".join(kinds) if kinds else
@@ -139,16 +139,16 @@ class OpenMetadataSink:
                 delay = self._backoff(attempt)
                 attempt += 1
                 if self._clock() + delay > deadline or self._closing.wait(delay):
-                    raise SinkUnavailable(f"cannot reach OpenMetadata at {self.config.host_port}: {exc.reason}") \
+                    raise SinkUnavailable(f"cannot reach OpenMetadata at {self.config.shown_host_port}: {exc.reason}") \
                         from None
                 log.warning("OpenMetadata not ready (%s); trying again in %.1fs", exc.reason, delay)
             except Rejected as exc:
-                raise SinkError(f"OpenMetadata at {self.config.host_port} answered {exc.status}: {exc.reason}") \
+                raise SinkError(f"OpenMetadata at {self.config.shown_host_port} answered {exc.status}: {exc.reason}") \
                     from None
         version = str((answer.body or {}).get("version", "")) if isinstance(answer.body, Mapping) else ""
         if answer.status != 200 or not version:
-            raise SinkError(f"{self.config.host_port} does not look like OpenMetadata's API (GET /v1/system/version "
-                            f"answered {answer.status}); hostPort usually ends in /api")
+            raise SinkError(f"{self.config.shown_host_port} does not look like OpenMetadata's API (GET "
+                            f"/v1/system/version answered {answer.status}); hostPort usually ends in /api")
         numbers = tuple(int(p) for p in version.split("-")[0].split(".")[:2] if p.isdigit())
         if numbers < MIN_VERSION:
             problem = (f"OpenMetadata {version} is older than {'.'.join(map(str, MIN_VERSION))}, the oldest release "
@@ -157,7 +157,7 @@ class OpenMetadataSink:
                 raise SinkError(f"{problem} (enableVersionValidation: false to try anyway)")
             log.warning("%s; going on as enableVersionValidation is false", problem)
         self.server_version = version
-        log.info("OpenMetadata %s at %s", version, self.config.host_port)
+        log.info("OpenMetadata %s at %s", version, self.config.shown_host_port)
         return version
 
     def mark_deleted(self, seen: Set[str]) -> list[str]:

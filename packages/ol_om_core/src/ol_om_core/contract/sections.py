@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Self
 from ol_om_core import configfile
 from ol_om_core.configfile import PATH_KEY, invalid_setting
 from ol_om_core.errors import ConfigError
+from ol_om_core.redact import MASK, is_secret_key, redacted
 
 WORKFLOW_KEYS = frozenset({"source", "sink", "translate", "workflowConfig"})
 """Top-level keys that make a mapping a whole workflow rather than one plugin's section."""
@@ -29,7 +30,16 @@ MODEL_CONFIG: dict[str, Any] = {"extra": "forbid", "frozen": True, "populate_by_
 refused, values frozen, keys by OpenMetadata's camelCase alias or by the attribute's name."""
 
 
-class TypedSection:
+class MaskedRepr:
+    """Goes before pydantic's ``BaseModel``: ``repr()`` and ``str()`` show ``***`` for the values of secret keys
+    (``ssl_key``, ``aws_access_key_id``, ``sasl.password`` in ``consumerConfig``…) and for URLs' passwords."""
+
+    def __repr_args__(self) -> Any:
+        for name, value in getattr(super(), "__repr_args__")():  # noqa: B009 - pydantic's, not ours
+            yield name, MASK if is_secret_key(name) and value is not None else redacted(value)
+
+
+class TypedSection(MaskedRepr):
     """Constructors and conversions shared by the plugins' settings models. A subclass sets the class attributes
     and ``_load`` (its module's ``load``: validation, environment overrides, errors with key paths)."""
 
