@@ -14,6 +14,8 @@ from pathlib import Path
 DAGS = 200
 TASKS = 3
 PG = "postgres://warehouse:5432"
+RATES: list[float] = []
+"""The events/s of each run so far, for a suite that prints them beside their goals."""
 PROGRESS = re.compile(r"(?:progress|done): (\d+) events \((\d+)/s\)")
 
 
@@ -86,6 +88,7 @@ def single(work: Path, events: int, target: str = "") -> int:
     summary = next((ln for ln in reversed(lines) if "OpenMetadata calls" in ln), "")
     calls = re.search(r"(\d+) OpenMetadata calls", summary)
     print(f"events/s while busy: {rate}{target}; peak RSS {peak / 1024:.0f} MB")
+    RATES.append(rate)
     if calls:
         print(f"OpenMetadata calls: {calls.group(1)} = {int(calls.group(1)) / events:.3f} per event")
     if run.returncode:

@@ -136,3 +136,23 @@ def test_the_runs_signal_handlers_are_put_back(om, events, tmp_path) -> None:
     before = signal.getsignal(signal.SIGTERM)
     Workflow.from_config(short_form(om, events), dead_letters=tmp_path / "d.jsonl").run(handle_signals=True)
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_the_cycle_collector_runs_less_often_during_a_run_and_as_before_after(om, events, tmp_path,
+                                                                             monkeypatch) -> None:
+    import gc
+
+    from ol_om import _workflow
+
+    seed_pg(om)
+    during: list[tuple[int, int, int]] = []
+    deliver = _workflow.Runner.run
+
+    def run(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        during.append(gc.get_threshold())
+        return deliver(self, *args, **kwargs)
+
+    monkeypatch.setattr(_workflow.Runner, "run", run)
+    before = gc.get_threshold()
+    assert Workflow.from_config(short_form(om, events), dead_letters=tmp_path / "d.jsonl").run().events == 6
+    assert during and during[0][0] > before[0] and gc.get_threshold() == before

@@ -99,7 +99,11 @@ def ui_urls(event: RunEvent) -> tuple[str | None, str | None]:
     Airflow 3's ``{base}/dags/{dag}/runs/{run}/tasks/{task}?…`` → ``{base}/dags/{dag}`` and
     ``{base}/dags/{dag}/tasks/{task}``; Airflow 2's ``{base}/log?…&task_id=…&dag_id=…`` → its grid view of the DAG
     (``{base}/dags/{dag}/grid``) and of the task (``…/grid?task_id={task}``)."""
-    url = log_url(event)
+    return pages(log_url(event))
+
+
+def pages(url: str | None) -> tuple[str | None, str | None]:
+    """:func:`ui_urls` from a ``log_url`` already read."""
     if url is None:
         return None, None
     base, found, rest = url.partition("/dags/")

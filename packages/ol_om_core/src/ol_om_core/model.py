@@ -7,8 +7,9 @@ uses are also parsed once, up front, into typed fields, so nothing downstream re
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from ol_om_core.values import value
 
 Facets = Mapping[str, Any]
 """A facet map as received: facet key -> JSON object."""
@@ -17,13 +18,13 @@ RUN_EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
 TERMINAL_EVENT_TYPES = frozenset({"COMPLETE", "ABORT", "FAIL"})
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class JobRef:
     namespace: str
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ParentRun:
     """``run.facets.parent``: the job (and run) that started this one, and the root of the chain."""
 
@@ -33,13 +34,13 @@ class ParentRun:
     root_run_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Owner:
     name: str
     type: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Tag:
     key: str
     value: str
@@ -47,21 +48,21 @@ class Tag:
     field: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class JobType:
     processing_type: str
     integration: str
     job_type: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Symlink:
     namespace: str
     name: str
     type: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Transformation:
     type: str
     subtype: str | None = None
@@ -69,7 +70,7 @@ class Transformation:
     masking: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class InputField:
     namespace: str
     name: str
@@ -77,7 +78,7 @@ class InputField:
     transformations: tuple[Transformation, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ColumnLineage:
     """``columnLineage``: per output column its input columns, plus dataset-wide dependencies."""
 
@@ -85,7 +86,7 @@ class ColumnLineage:
     dataset: tuple[InputField, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Dataset:
     namespace: str
     name: str
@@ -99,7 +100,7 @@ class Dataset:
     """Top-level column names from the ``schema`` facet, in order."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Job:
     namespace: str
     name: str
@@ -116,7 +117,7 @@ class Job:
         return JobRef(self.namespace, self.name)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Run:
     run_id: str
     facets: Facets
@@ -127,7 +128,7 @@ class Run:
     """``nominalTime.nominalStartTime`` in epoch milliseconds: when the run was scheduled."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class RunEvent:
     event_type: str
     """One of :data:`RUN_EVENT_TYPES`; ``OTHER`` when the event did not say."""
@@ -141,7 +142,7 @@ class RunEvent:
     outputs: tuple[Dataset, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class JobEvent:
     """Design-time lineage (spec 2-0-0+): a job and its datasets, no run."""
 
@@ -153,7 +154,7 @@ class JobEvent:
     outputs: tuple[Dataset, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class DatasetEvent:
     """Design-time metadata about one dataset (spec 2-0-0+)."""
 

@@ -31,10 +31,11 @@ Rules:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from ol_om_core.values import value
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class DatasetIdentity:
     platform: str
     """Short canonical word: postgres, mysql, mssql, snowflake, bigquery, s3, gcs, hdfs, file, kafka, ..."""

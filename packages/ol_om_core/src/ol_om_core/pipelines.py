@@ -16,6 +16,7 @@ from ol_om_core import airflow, dbt, fqn
 from ol_om_core.config import TranslatorConfig
 from ol_om_core.model import Job, JobEvent, JobRef, Owner, ParentRun, RunEvent, Tag
 from ol_om_core.operations import Operation, entity_ref, fqn_path
+from ol_om_core.values import value
 
 T = TypeVar("T")
 
@@ -57,7 +58,7 @@ class PipelineKey:
         object.__setattr__(self, "status_path", f"/v1/pipelines/{fqn_path(full)}/status")
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class TaskSpec:
     name: str
     display_name: str
@@ -79,7 +80,7 @@ def parent_of(event: RunEvent | JobEvent) -> ParentRun | None:
     return parent
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Place:
     """Where an event's job belongs: the pipeline, the task it is (or folds into), the pipeline run."""
 
@@ -142,12 +143,11 @@ BOOKKEEPING_TAG_SOURCES = frozenset({"OPENLINEAGE_CLIENT"})
 """Tags a producer's client adds about itself (``openlineage_client_version``): not the job's."""
 
 
-def task_spec(job: Job, where: Place, event: RunEvent | None, *, run_facts: bool = True) -> TaskSpec:
-    """``run_facts``: a task's page in its orchestrator's UI (an Airflow task's) is its ``sourceUrl``, before the
-    job's ``sourceCodeLocation``."""
+def task_spec(job: Job, where: Place, event: RunEvent | None, *, page: str | None = None) -> TaskSpec:
+    """``page``: the task's page in its orchestrator's UI (an Airflow task's, :func:`airflow.ui_urls`), its
+    ``sourceUrl`` before the job's ``sourceCodeLocation``."""
     run = event.run if event else None
     unique_id = dbt.node_id(job)
-    page = airflow.ui_urls(event)[1] if event is not None and run_facts else None
     return TaskSpec(
         name=where.task or job.name,
         display_name=unique_id or job.name,  # a dbt model's job name changes with the command, its id does not

@@ -27,7 +27,6 @@ for the service when ``service_inferred`` is true).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Literal
 
 from ol_om_core import fqn
@@ -42,11 +41,12 @@ from ol_om_core.naming import (
     normalize,
     split_uri,
 )
+from ol_om_core.values import value
 
 EntityType = Literal["table", "topic", "container"]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class EntityRef:
     type: EntityType
     fqn: str
@@ -58,7 +58,7 @@ class EntityRef:
     """Other candidate FQNs, best first (the name as sent, a case variant, another database level...)."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Unresolved:
     identity: DatasetIdentity
     reason: str

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
+
+from ol_om_core.values import value
 
 # OpenLineage eventType -> OpenMetadata statusType. ABORT (stopped abnormally) counts as Failed: OpenMetadata's
 # "Skipped" means a task that never ran.
@@ -44,7 +46,7 @@ def later(current: str | None, new: str) -> str:
     return current
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class View:
     """What a run, or a task across its tries, amounts to."""
 
@@ -61,7 +63,7 @@ class View:
 _UNSEEN = View("Pending")
 
 
-def _attempt(reports: list[tuple[int, str]], child_starts: tuple[int, ...] = ()) -> View:
+def _attempt(reports: list[tuple[int, str]], child_starts: tuple[int, ...] = (), log_link: str | None = None) -> View:
     """The latest attempt of one run id: the events from its latest START on (all of them without a START).
 
     A pipeline run's children starting again also begin a new attempt of it: Airflow 3 sends no DAG run START
@@ -78,7 +80,7 @@ def _attempt(reports: list[tuple[int, str]], child_starts: tuple[int, ...] = ())
             start = time if start is None else min(start, time)
         if EXECUTION_STATUS[kind] != "Pending":
             end = time if end is None else max(end, time)
-    return View(status, start, end, begun, moment)
+    return View(status, start, end, begun, moment, log_link)
 
 
 @dataclass(slots=True)
@@ -90,10 +92,15 @@ class TaskRun:
     """Run id -> where the orchestrator shows that try's log (Airflow's ``airflow.taskInstance.log_url``)."""
     verdict: tuple[int, str] | None = None
     """(when, statusType) the orchestrator reported at the end of the pipeline run."""
+    _view: tuple[tuple[int, ...], View] | None = field(default=None, repr=False, compare=False)
+    """The last view made and the child starts it was made with: every event asks for the views of all the
+    tasks of its run, and most of them did not change since."""
+    _starts: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
 
     def record(self, run_id: str, event_type: str, time: int, log_link: str | None = None) -> None:
-        if log_link:
+        if log_link and self.log_links.get(run_id) != log_link:
             self.log_links[run_id] = log_link
+            self._view = None
         reports = self.runs.setdefault(run_id, [])
         report = (time, event_type)
         if report in reports:
@@ -102,19 +109,40 @@ class TaskRun:
         if len(reports) > _MAX_REPORTS:
             reports.sort()
             del reports[0]
+        self._view, self._starts = None, None
 
     def settle(self, time: int, status: str) -> None:
         if self.verdict is None or time >= self.verdict[0]:
+            if self.verdict != (time, status):
+                self._view = None
             self.verdict = (time, status)
 
+    def starts(self) -> tuple[int, ...]:
+        """When each of its tries started (their START events)."""
+        if self._starts is None:
+            self._starts = tuple(time for reports in self.runs.values() for time, kind in reports if kind == "START")
+        return self._starts
+
     def view(self, child_starts: tuple[int, ...] = ()) -> View:
-        attempts = [replace(_attempt(reports, child_starts), log_link=self.log_links.get(run_id))
+        if self._view is not None and self._view[0] == child_starts:
+            return self._view[1]
+        view = self._make_view(child_starts)
+        self._view = (child_starts, view)
+        return view
+
+    def _make_view(self, child_starts: tuple[int, ...]) -> View:
+        # Views are built directly, not by dataclasses.replace: this runs for most events.
+        attempts = [_attempt(reports, child_starts, self.log_links.get(run_id))
                     for run_id, reports in self.runs.items() if reports]
-        latest = max(attempts, key=lambda v: (v.begun, v.moment), default=_UNSEEN)
+        latest = max(attempts, key=_recency, default=_UNSEEN)
         if self.verdict is not None and self.verdict[0] >= latest.moment:
             when, status = self.verdict
-            return replace(latest, status=status, moment=when)
+            return View(status, latest.start, latest.end, latest.begun, when, latest.log_link)
         return latest
+
+
+def _recency(view: View) -> tuple[int, int]:
+    return view.begun, view.moment
 
 
 @dataclass(slots=True)
@@ -132,44 +160,61 @@ class PipelineRun:
     def task(self, name: str) -> TaskRun:
         return self.tasks.setdefault(name, TaskRun())
 
-    def _views(self) -> tuple[View, dict[str, View]]:
-        child_starts = tuple(time for task in self.tasks.values() for reports in task.runs.values()
-                             for time, kind in reports if kind == "START")
-        return self.own.view(child_starts), {name: task.view() for name, task in self.tasks.items()}
-
-    @staticmethod
-    def _overall(own: View, tasks: Mapping[str, View]) -> str:
-        # The pipeline job's own terminal word is the run's (Airflow decides a DAG run's state from its tasks,
-        # trigger rules included). Until then a task that failed in this attempt fails the run; a run whose job
-        # never reports itself is over when every task is.
-        if own.status in TERMINAL_STATUSES:
-            return own.status
-        current = [v for v in tasks.values() if v.moment >= own.begun]
-        if any(v.status == "Failed" for v in current):
-            return "Failed"
-        if own.moment == _NEVER and tasks and all(v.status in TERMINAL_STATUSES for v in tasks.values()):
-            return "Successful"
-        return "Pending"
+    def snapshot(self) -> Snapshot:
+        """The run's status as of now: its state (a cheap hashable value, for de-duplication) and, from the same
+        views, its body when asked. One per event: the views are made once for both."""
+        child_starts = tuple(time for task in self.tasks.values() for time in task.starts())
+        own = self.own.view(child_starts)
+        tasks = sorted((name, task.view()) for name, task in self.tasks.items())
+        overall = _overall(own, tasks)
+        state = (self.timestamp, overall, own.status, own.end,
+                 tuple((name, v.status, v.start, v.end, v.log_link) for name, v in tasks))
+        return Snapshot(self.run_id, state, own, tasks)
 
     def execution_status(self) -> str:
-        return self._overall(*self._views())
+        return self.snapshot().execution_status
 
     def state(self) -> tuple[Any, ...]:
         """Everything ``body`` says, as a cheap hashable value: equal states make equal bodies."""
-        own, tasks = self._views()
-        return (self.timestamp, self._overall(own, tasks), own.status, own.end,
-                tuple((name, v.status, v.start, v.end, v.log_link) for name, v in sorted(tasks.items())))
+        return self.snapshot().state
 
     def body(self) -> dict[str, Any]:
-        own, tasks = self._views()
-        body: dict[str, Any] = {
-            "timestamp": self.timestamp,
-            "executionStatus": self._overall(own, tasks),
-            "executionId": self.run_id,
-        }
-        if own.end is not None and own.status in TERMINAL_STATUSES:
-            body["endTime"] = own.end
-        body["taskStatus"] = [_task_body(name, view) for name, view in sorted(tasks.items())]
+        return self.snapshot().body()
+
+
+def _overall(own: View, tasks: list[tuple[str, View]]) -> str:
+    # The pipeline job's own terminal word is the run's (Airflow decides a DAG run's state from its tasks,
+    # trigger rules included). Until then a task that failed in this attempt fails the run; a run whose job
+    # never reports itself is over when every task is.
+    if own.status in TERMINAL_STATUSES:
+        return own.status
+    if any(v.status == "Failed" and v.moment >= own.begun for _, v in tasks):
+        return "Failed"
+    if own.moment == _NEVER and tasks and all(v.status in TERMINAL_STATUSES for _, v in tasks):
+        return "Successful"
+    return "Pending"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A run's status at one moment: ``state`` for de-duplication, ``body`` for the call."""
+
+    run_id: str
+    state: tuple[Any, ...]
+    """(timestamp, overall status, own status, own end, per task in name order (name, status, start, end, log))"""
+    own: View
+    tasks: list[tuple[str, View]]
+
+    @property
+    def execution_status(self) -> str:
+        return str(self.state[1])
+
+    def body(self) -> dict[str, Any]:
+        timestamp, overall, own_status, own_end, _ = self.state
+        body: dict[str, Any] = {"timestamp": timestamp, "executionStatus": overall, "executionId": self.run_id}
+        if own_end is not None and own_status in TERMINAL_STATUSES:
+            body["endTime"] = own_end
+        body["taskStatus"] = [_task_body(name, view) for name, view in self.tasks]
         return body
 
 

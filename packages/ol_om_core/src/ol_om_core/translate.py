@@ -26,12 +26,13 @@ from ol_om_core.model import (
 from ol_om_core.operations import Operation
 from ol_om_core.pipelines import PipelineKey, TaskSpec
 from ol_om_core.resolve import EntityRef, Resolver, Unresolved
-from ol_om_core.status import PipelineRun, run_timestamp
+from ol_om_core.status import PipelineRun, Snapshot, run_timestamp
+from ol_om_core.values import value
 
 _Planned = tuple[Hashable, Callable[..., Operation]]
 """A call the event may cause: its de-duplication key, and how to build it (given its hashed key)."""
 
-@dataclass(frozen=True, slots=True)
+@value
 class Translation:
     """What one event became."""
 
@@ -110,13 +111,15 @@ class Translator:
         run_event = event if isinstance(event, RunEvent) else None
         # The pipeline job's final word on each task (Airflow's tasksState), read once for the tasks and the status.
         final = airflow.final_states(run_event) if run_event is not None and where.own else {}
-        self._update_pipeline(pipeline, event, where, final)
-        plan.append((("pipeline", key.fqn, pipeline.version), partial(
-            pipelines.pipeline_operation, key, pipeline.info, list(pipeline.tasks.values()),
-            self.config.tag_classification, schedule=pipeline.schedule, page=pipeline.page)))
+        # Where Airflow shows this try's log, read once for the task's and the pipeline's pages and the status.
+        log = airflow.log_url(run_event) if run_event is not None and self.config.include_run_facts else None
+        self._update_pipeline(pipeline, event, where, final, log)
+        plan.append((("pipeline", key.fqn, pipeline.version), partial(_pipeline_operation, pipeline,
+                                                                      self.config.tag_classification)))
         if run_event is not None and not where.folded:
-            run = self._status(key, run_event, where, final)
-            plan.append(((key.status_path, run.state()), partial(_status_operation, key, run)))
+            run = self._status(key, run_event, where, final, log)
+            snapshot = run.snapshot()
+            plan.append(((key.status_path, snapshot.state), partial(_status_operation, key, snapshot, run.from_start)))
 
         unresolved: list[Unresolved] = []
         if self.config.include_lineage or self._queries is not None:
@@ -146,22 +149,23 @@ class Translator:
     # -- pipelines and status ------------------------------------------------------------------------------
 
     def _update_pipeline(self, pipeline: _Pipeline, event: RunEvent | JobEvent, where: pipelines.Place,
-                         final: Mapping[str, str]) -> None:
-        """Record what the event says about the pipeline and its tasks."""
+                         final: Mapping[str, str], log: str | None) -> None:
+        """Record what the event says about the pipeline and its tasks (``log``: where the orchestrator shows
+        this try's log, which gives the pipeline's and the task's pages)."""
         job = event.job
         run_event = event if isinstance(event, RunEvent) else None
         if run_event is not None and (schedule := airflow.schedule(run_event)) and schedule != pipeline.schedule:
             pipeline.schedule, pipeline.version = schedule, pipeline.version + 1
-        if run_event is not None and self.config.include_run_facts and (page := airflow.ui_urls(run_event)[0]) \
-                and page != pipeline.page:
-            pipeline.page, pipeline.version = page, pipeline.version + 1
+        pipeline_page, task_page = airflow.pages(log)
+        if pipeline_page and pipeline_page != pipeline.page:
+            pipeline.page, pipeline.version = pipeline_page, pipeline.version + 1
         if where.folded:
             # A grandchild's SQL is its task's when the task sent none of its own.
             task = pipeline.tasks.get(where.task or "")
             if task is not None and job.sql and not task.sql:
                 self._set_task(pipeline, replace(task, sql=job.sql))
             return
-        spec = pipelines.task_spec(job, where, run_event, run_facts=self.config.include_run_facts)
+        spec = pipelines.task_spec(job, where, run_event, page=task_page)
         if where.own:
             info = pipelines.merged(pipeline.info, spec)
             if info != pipeline.info:
@@ -177,7 +181,7 @@ class Translator:
             pipeline.tasks[task.name], pipeline.version = task, pipeline.version + 1
 
     def _status(self, key: PipelineKey, event: RunEvent, where: pipelines.Place,
-                final: Mapping[str, str]) -> PipelineRun:
+                final: Mapping[str, str], log: str | None) -> PipelineRun:
         """The run's status, with what this event says recorded."""
         run = self._pipeline_runs.get_or_make((key.fqn, where.run_id), lambda: PipelineRun(
             where.run_id, run_timestamp(where.run_id, event.run.nominal_start, event.event_time),
@@ -187,8 +191,7 @@ class Translator:
             for task, status in final.items():
                 run.task(task).settle(event.event_time, status)
         if where.task is not None:
-            run.task(where.task).record(event.run.run_id, event.event_type, event.event_time,
-                                        airflow.log_url(event) if self.config.include_run_facts else None)
+            run.task(where.task).record(event.run.run_id, event.event_type, event.event_time, log)
         return run
 
     # -- lineage --------------------------------------------------------------------------------------------
@@ -257,9 +260,16 @@ class Translator:
         return ref
 
 
-def _status_operation(pipeline: PipelineKey, run: PipelineRun, *, key: int) -> Operation:
-    return Operation("pipeline_status", "PUT", pipeline.status_path, run.body(), key, whole=run.from_start,
-                     subject=(pipeline.fqn, str(run.timestamp)), depends_on=pipeline.fqn)
+def _pipeline_operation(pipeline: _Pipeline, tag_classification: str, *, key: int) -> Operation:
+    # Built only when the pipeline changed since it was last emitted, within the event that changed it.
+    return pipelines.pipeline_operation(pipeline.key, pipeline.info, list(pipeline.tasks.values()),
+                                        tag_classification, schedule=pipeline.schedule, page=pipeline.page, key=key)
+
+
+def _status_operation(pipeline: PipelineKey, snapshot: Snapshot, whole: bool, *, key: int) -> Operation:
+    body = snapshot.body()
+    return Operation("pipeline_status", "PUT", pipeline.status_path, body, key, whole=whole,
+                     subject=(pipeline.fqn, str(body["timestamp"])), depends_on=pipeline.fqn)
 
 
 def translate_all(events: Iterable[Event], config: TranslatorConfig | None = None) -> list[Operation]:
