@@ -173,13 +173,11 @@ def test_every_command_at_debug_shows_no_secret(files: dict[str, Path], tmp_path
     assert_no_secret((tmp_path / "dead.jsonl").read_bytes())
 
 
-def test_serve_start_line_and_requests_show_no_secret(files: dict[str, Path]) -> None:
+def test_serve_start_line_and_requests_show_no_secret(files: dict[str, Path], om: OpenMetadataStandIn) -> None:
     port = json.loads(files["http"].read_text())["source"]["port"]
-    log = files["http"].with_suffix(".log")
-    with log.open("wb") as stderr:  # a file, read while serve runs: its lines come as the sink gets there
-        serve = subprocess.Popen([sys.executable, "-m", "ol_om", "serve", "--config", str(files["http"]),
-                                  "--log-level", "DEBUG", "--dead-letters", str(files["http"].with_suffix(".dead"))],
-                                 stdout=subprocess.PIPE, stderr=stderr, env={**os.environ, **ENVIRONMENT})
+    serve = subprocess.Popen([sys.executable, "-m", "ol_om", "serve", "--config", str(files["http"]), "--log-level",
+                              "DEBUG", "--dead-letters", str(files["http"].with_suffix(".dead"))],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **ENVIRONMENT})
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -196,12 +194,11 @@ def test_serve_start_line_and_requests_show_no_secret(files: dict[str, Path]) ->
                 urllib.request.urlopen(request, timeout=10).close()
             except urllib.error.HTTPError as exc:
                 assert exc.code == 401 and token.startswith("wrong")
-        while b"OpenMetadata 1.8.0 at" not in log.read_bytes() and time.monotonic() < deadline:
-            time.sleep(0.1)  # the sink starts on its own thread, after the port is open
+        while not om.entities("pipeline") and time.monotonic() < deadline:  # the sink starts beside the receiver
+            time.sleep(0.1)
     finally:
         serve.send_signal(signal.SIGTERM)
-        out, _ = serve.communicate(timeout=60)
-    err = log.read_bytes()
+        out, err = serve.communicate(timeout=60)
     assert b"receiving OpenLineage events at" in err and b"OpenMetadata 1.8.0 at http://bot:***@" in err, err
     assert_no_secret(out, err)
 
