@@ -151,3 +151,14 @@ def test_the_depth_limit_is_exactly_max_depth(value: object, wrap: int, as_list:
             loads(text)
     else:
         assert loads(text.encode()) == document
+
+
+@pytest.mark.parametrize(("flag", "value", "said"), [
+    ("--metrics-port", "70000", "not a port number"), ("--metrics-port", "-1", "not a port number"),
+    ("--report-every", "0", "not a positive number"), ("--report-every", "nan", "not a positive number"),
+    ("--report-every", "inf", "not a positive number")])
+def test_impossible_run_flags_are_refused_before_anything_starts(
+        capsys: pytest.CaptureFixture[str], flag: str, value: str, said: str) -> None:
+    with pytest.raises(SystemExit) as stopped:  # the config is not even read
+        main(["run", "--config", "no-such-file.yaml", flag, value])
+    assert stopped.value.code == 2 and f"argument {flag}: '{value}' is {said}" in capsys.readouterr().err

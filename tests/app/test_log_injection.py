@@ -4,6 +4,7 @@ forge a log line or put a NUL byte in the log: every line ol-om logs or prints i
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 
 from builders import TOKEN
 from ol_om._cli import main
+from ol_om._logs import SafeFormatter
 from ol_om_core.redact import printable
 from ol_om_sink.testing.standin import OpenMetadataStandIn
 
@@ -80,3 +82,21 @@ def test_run_logs_one_line_per_record_whatever_the_names(tmp_path: Path) -> None
     raw = dead.read_bytes()  # JSON lines: the reasons keep the names as they were, escaped by JSON
     assert b"\x00" not in raw and b"\r" not in raw
     assert [json.loads(line)["reason"] for line in raw.split(b"\n") if line]
+
+
+def test_a_traceback_keeps_its_own_lines_and_puts_the_exceptions_message_on_one() -> None:
+    """A translation that fails logs its traceback; the exception's message may quote a name from the event."""
+    formatter = SafeFormatter("%(levelname)s %(message)s")
+    try:
+        try:
+            raise KeyError(HOSTILE)
+        except KeyError:
+            raise ValueError(f"job{HOSTILE} at http://bot:pw-marker@om:8585/api") from None
+    except ValueError:
+        record = logging.LogRecord("ol_om", logging.ERROR, "f", 1, "translating %s failed", ("f:1",), sys.exc_info())
+    text = formatter.format(record)
+    lines = text.split("\n")
+    assert lines[:3] == ["ERROR translating f:1 failed", "Traceback (most recent call last):", lines[2]]
+    assert lines[2].startswith("  File ") and lines[-1].startswith("ValueError: job")
+    assert not any(line.startswith(FORGED) for line in lines)
+    assert "\x00" not in text and "\x1b" not in text and "\u2028" not in text and "pw-marker" not in text

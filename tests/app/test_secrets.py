@@ -173,7 +173,7 @@ def test_every_command_at_debug_shows_no_secret(files: dict[str, Path], tmp_path
     assert_no_secret((tmp_path / "dead.jsonl").read_bytes())
 
 
-def test_serve_start_line_and_requests_show_no_secret(files: dict[str, Path]) -> None:
+def test_serve_start_line_and_requests_show_no_secret(files: dict[str, Path], om: OpenMetadataStandIn) -> None:
     port = json.loads(files["http"].read_text())["source"]["port"]
     serve = subprocess.Popen([sys.executable, "-m", "ol_om", "serve", "--config", str(files["http"]), "--log-level",
                               "DEBUG", "--dead-letters", str(files["http"].with_suffix(".dead"))],
@@ -194,7 +194,8 @@ def test_serve_start_line_and_requests_show_no_secret(files: dict[str, Path]) ->
                 urllib.request.urlopen(request, timeout=10).close()
             except urllib.error.HTTPError as exc:
                 assert exc.code == 401 and token.startswith("wrong")
-        time.sleep(1)
+        while not om.entities("pipeline") and time.monotonic() < deadline:  # the sink starts beside the receiver
+            time.sleep(0.1)
     finally:
         serve.send_signal(signal.SIGTERM)
         out, err = serve.communicate(timeout=60)

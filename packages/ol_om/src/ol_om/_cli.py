@@ -42,6 +42,22 @@ EXIT_INTERNAL = 70
 """An error ol-om did not expect (a bug): said in one line, as sysexits' EX_SOFTWARE."""
 
 
+def _seconds(text: str) -> float:
+    """``--report-every``: a positive, finite number of seconds (0, negative or nan would log a line a loop)."""
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def _port(text: str) -> int:
+    """``--metrics-port``: 0 to 65535, refused here rather than by the socket once the run has started."""
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ol-om", description="OpenLineage events into OpenMetadata.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -56,9 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--config", required=True, help="OpenMetadata workflow YAML, or ol-om's own form")
     run.add_argument("--dead-letters", default="ol-om-dead-letters.jsonl",
                      help="JSON-lines file for events that cannot be written (unless the source has its own)")
-    run.add_argument("--report-every", type=float, default=30.0, metavar="SECONDS",
+    run.add_argument("--report-every", type=_seconds, default=30.0, metavar="SECONDS",
                      help="log a progress line (events/s, lag, rejected, dead-lettered) this often")
-    run.add_argument("--metrics-port", type=int, metavar="PORT",
+    run.add_argument("--metrics-port", type=_port, metavar="PORT",
                      help="serve /metrics (Prometheus) and /healthz on 127.0.0.1:PORT while running")
     commands.add_parser("serve", parents=[run], add_help=False,
                         help="run with the http source (POST /api/v1/lineage) unless the config names one")

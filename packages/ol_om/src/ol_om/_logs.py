@@ -9,8 +9,9 @@ below INFO, whatever ``--log-level`` says.
 from __future__ import annotations
 
 import logging
+import traceback
 
-from ol_om_core.redact import safe
+from ol_om_core.redact import mask_urls, safe
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -25,11 +26,31 @@ class SafeRecord(logging.LogRecord):
         return safe(super().getMessage())
 
 
+class SafeFormatter(logging.Formatter):
+    """Tracebacks made safe too: an exception's message may quote a name from an event (a translation that
+    failed), so it is put on one line; the traceback's own line breaks (frames, chaining) stay."""
+
+    def formatException(self, ei: logging._SysExcInfoType) -> str:  # noqa: N802 - logging's name
+        kind, value, trace = ei
+        if kind is None or value is None:
+            return ""
+        chunks = traceback.format_exception(kind, value, trace)
+        return "".join(mask_urls(chunk) if chunk.startswith(_OWN_LINES) or not chunk.strip()
+                       else safe(chunk.rstrip("\n")) + "\n" for chunk in chunks).rstrip("\n")
+
+
+# The parts of a traceback whose line breaks are its own: frames (file, line, source), the header, chaining.
+_OWN_LINES = ("  File ", "Traceback ", "\nDuring handling", "\nThe above exception")
+
+
 def setup(level: str | int = "INFO") -> None:
-    """Logging for a command: records to stderr as :data:`FORMAT`, messages made safe (:class:`SafeRecord`)."""
+    """Logging for a command: records to stderr as :data:`FORMAT`, messages (:class:`SafeRecord`) and tracebacks
+    (:class:`SafeFormatter`) made safe."""
     if logging.getLogRecordFactory() is logging.LogRecord:
         logging.setLogRecordFactory(SafeRecord)
-    logging.basicConfig(level=level, format=FORMAT)
+    handler = logging.StreamHandler()
+    handler.setFormatter(SafeFormatter(FORMAT))
+    logging.basicConfig(level=level, handlers=[handler])
     for name in QUIET_BELOW_INFO:
         logger = logging.getLogger(name)
         logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))

@@ -14,6 +14,7 @@ A request must arrive whole within ``request_timeout`` seconds of its first byte
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import queue
 import re
@@ -555,6 +556,4 @@ def _shown(value: bytes) -> str:
 
 
 def _json_string(text: str) -> bytes:
-    import json
-
     return json.dumps(text, ensure_ascii=False).encode()
