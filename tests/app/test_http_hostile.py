@@ -211,23 +211,31 @@ def test_gzip_bombs_cut_and_concatenated_members(receiver: Callable[..., HttpSou
 
 
 def test_memory_of_concurrent_requests_is_capped(receiver: Callable[..., HttpSource]) -> None:
-    """Bodies being received count against maxInFlightBytes: past it, 503 with Retry-After, before reading."""
+    """Bodies being received count against maxInFlightBytes as their bytes arrive: past it, 503 with
+    Retry-After. What a head only announces holds nothing (four heads announcing 16 MiB refused everyone)."""
     source = receiver(maxBodyBytes=10_000, maxInFlightBytes=20_000)
-    holders = [connect(source), connect(source)]
-    for sock in holders:  # two heads that announce 10,000 bytes each, bodies still to come
+    announced = [connect(source) for _ in range(4)]
+    for sock in announced:  # heads that announce 10,000 bytes each and send none of it
         sock.sendall(HEAD + b"Content-Length: 10000\r\n\r\n")
     time.sleep(0.2)
-    answer = exchange(source, HEAD + b"Content-Length: 5000\r\n\r\n")
-    assert answer.status == 503 and answer.headers["retry-after"].isdigit()
+    assert exchange(source, request(event())).status == 201
+    for sock in announced:
+        sock.close()
+    holders = [connect(source), connect(source)]
     body = event().ljust(10_000)
+    for sock in holders:  # two bodies of 10,000 bytes, all but their last byte sent
+        sock.sendall(HEAD + b"Content-Length: 10000\r\n\r\n" + body[:-1])
+    time.sleep(0.2)
+    answer = exchange(source, request(event()))
+    assert answer.status == 503 and answer.headers["retry-after"].isdigit()
     for sock in holders:
-        sock.sendall(body)
+        sock.sendall(body[-1:])
         assert read_answer(sock).status == 201
         sock.close()
     assert exchange(source, request(event())).status == 201  # the budget was given back
     # Decompressed bytes count too: a small gzip body that unpacks to more than the budget left is refused.
     holder = connect(source)
-    holder.sendall(HEAD + b"Content-Length: 10000\r\n\r\n")
+    holder.sendall(HEAD + b"Content-Length: 10000\r\n\r\n" + body[:-1])
     time.sleep(0.2)
     one = event()
     packed = gzip.compress(b"[" + b" " * (10_000 - 2 - len(one)) + one + b"]")  # 10,000 bytes once unpacked
@@ -643,3 +651,35 @@ def test_no_secret_in_anything_serve_prints_even_at_debug(tmp_path: Path) -> Non
     out, err = process.communicate(timeout=WAIT)
     assert process.returncode == 0 and "airflow-j" in out
     assert token not in out + err and "api_key=***" in err
+
+
+def test_one_request_of_many_bad_events_costs_one_log_line_one_dead_letter_and_a_bounded_answer(
+        receiver: Callable[..., HttpSource], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A kilobyte of gzip'd ``[{},{},…]`` is hundreds of thousands of bad events: the log, the dead letters and
+    the answer must not grow with them (a probe saw 1 MiB of it make 89.5 MiB of log and 45 MiB of letters)."""
+    source = receiver()
+    bad = 5_000
+    body = gzip.compress(b"[" + b",".join([b"{}"] * bad) + b"," + event("good") + b"]")
+    with caplog.at_level(logging.INFO):
+        answer = exchange(source, request(body, "Content-Encoding: gzip\r\n"))
+    assert answer.status == 400
+    reply = json.loads(answer.body)
+    assert reply["accepted"] == 1 and reply["rejectedCount"] == bad and len(reply["rejected"]) == 100
+    assert len(answer.body) < 20_000
+    warnings = [r for r in caplog.records if r.name.startswith("ol_om") and r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and f"rejected {bad} of {bad + 1} events" in warnings[0].getMessage()
+    # Nothing is lost: the good event and, as one dead letter, every bad one.
+    letters = tmp_path / "dead-letters.jsonl"
+    sink = MemorySink()
+    runner = Runner(Translator(), sink, dead_letters=DeadLetterFile(letters), stop=source.stop)
+    thread = threading.Thread(target=runner.run, args=(source, 3600.0))
+    thread.start()
+    deadline = time.monotonic() + WAIT
+    while source.spool.acknowledged < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    source.stop.set()
+    thread.join(WAIT)
+    assert len(sink.acknowledged) == 1
+    written = [json.loads(line) for line in letters.read_text().splitlines()]
+    assert len(written) == 1 and len(json.loads(written[0]["event"])) == bad
+    assert letters.stat().st_size < 3 * len(b",".join([b"{}"] * bad))

@@ -71,6 +71,7 @@ _SETTINGS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "maxBodyBytes": ("max_body_bytes", lambda v: _whole(v) and v > 0, "a positive whole number of bytes"),
     "spoolDir": ("spool_dir", _text, "the path of a directory"),
     "batchSize": ("batch_size", lambda v: _whole(v) and v > 0, "a positive whole number"),
+    "batchBytes": ("batch_bytes", lambda v: _whole(v) and v > 0, "a positive whole number of bytes"),
     "batchWait": ("batch_wait", lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= 0,
                   "a number of seconds (0 or more)"),
     "segmentBytes": ("segment_bytes", lambda v: _whole(v) and v > 0, "a positive whole number of bytes"),
@@ -91,6 +92,9 @@ class HttpSettings:
     max_body_bytes: int = 16 * MiB
     spool_dir: str = "ol-om-spool"
     batch_size: int = 500
+    batch_bytes: int = 8 * MiB
+    """The most bytes of events in one batch (at least one event): a backlog of large events is delivered a few
+    at a time, not ``batchSize`` of them parsed into memory at once."""
     batch_wait: float = 1.0
     """Producers post one event a request (Airflow, dbt-ol): a second's linger lets a run's events share one
     status write (the recorded Airflow and dbt runs: 0.29 status writes an event at 0.2 s, 0.21 at 1 s)."""
@@ -137,6 +141,9 @@ class HttpSource:
         self.progress: Progress | None = None
         self._sink_counters: Callable[[], Mapping[str, int]] | None = None
         self._lock = threading.Lock()
+        self._large = threading.Lock()
+        """Held while a large body is checked: its parsed objects are many times its bytes (a 14 MiB event of small
+        objects is some 200 MB of them), which the in-flight budget, counting bytes, cannot see."""
         self._answers: Counter[int] = Counter()
         self._accepted = self._rejected = 0
         try:
@@ -175,17 +182,18 @@ class HttpSource:
     def _gather(self) -> list[Record]:
         """The next batch: what the spool holds, gathered for up to ``batchWait`` seconds after the first event
         (a backlog fills a batch at once); empty after ``IDLE_WAIT`` without events."""
-        size = self.settings.batch_size
-        records = self.spool.read(size)
+        size, room = self.settings.batch_size, self.settings.batch_bytes
+        records = self.spool.read(size, room)
         if not records:
             self.spool.wait(IDLE_WAIT)
-            records = self.spool.read(size)
+            records = self.spool.read(size, room)
             if not records:
                 return records
         deadline = time.monotonic() + self.settings.batch_wait
-        while len(records) < size and not self.stop.is_set() and (left := deadline - time.monotonic()) > 0:
-            self.spool.wait(left)
-            records += self.spool.read(size - len(records))
+        while (len(records) < size and (left := room - sum(len(r.value) for r in records)) > 0
+               and not self.stop.is_set() and (wait := deadline - time.monotonic()) > 0):
+            self.spool.wait(wait)
+            records += self.spool.read(size - len(records), left)
         return records
 
     def acknowledge(self, records: Sequence[Record]) -> None:
@@ -216,8 +224,18 @@ class HttpSource:
 
     def receive(self, body: bytes, ndjson: bool = False) -> tuple[int, dict[str, Any]]:
         """Spool the events of a request body; the answer's status and JSON. Rejected events are spooled as well,
-        for the runner to dead-letter with their reason; nothing is spooled unless all of it is."""
-        lines, rejected, kept = split_events(body, ndjson)
+        for the runner to dead-letter with their reason; nothing is spooled unless all of it is.
+
+        What one request costs in logs, dead letters and answer is bounded whatever its events: one log line for
+        its rejects; past ``GROUPED_REJECTS`` of them, one dead letter holding them all (a JSON array); at most
+        ``SHOWN_REJECTS`` named in the answer (a kilobyte of gzip'd ``[{},{},…]`` is 350,000 bad events)."""
+        if len(body) > LARGE_BODY:
+            with self._large:
+                lines, rejected, kept = split_events(body, ndjson)
+        else:
+            lines, rejected, kept = split_events(body, ndjson)
+        if len(kept) > GROUPED_REJECTS:
+            kept = [b"[" + b",".join(kept) + b"]"]
         if lines or kept:
             try:
                 self.spool.append(lines + kept)
@@ -228,9 +246,15 @@ class HttpSource:
         with self._lock:
             self._accepted += len(lines)
             self._rejected += len(rejected)
-        for item in rejected:
-            log.warning("rejected event %d of a request: %s: %s", item["index"], item["path"], item["reason"])
-        return (400 if rejected else 201), {"accepted": len(lines), "rejected": rejected}
+        if not rejected:
+            return 201, {"accepted": len(lines), "rejected": []}
+        first = rejected[0]
+        log.warning("rejected %d of %d events of a request; the first, event %d: %s: %s", len(rejected),
+                    len(rejected) + len(lines), first["index"], first["path"], first["reason"])
+        answer: dict[str, Any] = {"accepted": len(lines), "rejected": rejected[:SHOWN_REJECTS]}
+        if len(rejected) > SHOWN_REJECTS:
+            answer["rejectedCount"] = len(rejected)
+        return 400, answer
 
     def answered(self, status: int) -> None:
         with self._lock:
@@ -260,6 +284,12 @@ class HttpSource:
 
 
 _ARRAY = re.compile(rb"\s*\[")
+LARGE_BODY = MiB
+"""Bodies over this are checked one at a time (see ``HttpSource._large``); the many small ones never wait."""
+GROUPED_REJECTS = 10
+"""Past this many rejected events in one request, they are one dead letter (a JSON array), not one each."""
+SHOWN_REJECTS = 100
+"""The most rejected events an answer names (``rejectedCount`` then says how many there were)."""
 
 
 def split_events(body: bytes, ndjson: bool = False) -> tuple[list[bytes], list[dict[str, Any]], list[bytes]]:

@@ -6,8 +6,9 @@ A connection carries one request at a time; idle keep-alive connections wait in 
 others. What can be refused is refused before the body is read: malformed framing (a Content-Length that is
 not a number, negative, or given twice with different values; Content-Length with Transfer-Encoding; a chunk
 size that is not hex; a chunk not followed by CRLF), a body over the limit, and whatever ``screen`` refuses
-(path, token, content type). Every body is counted against one in-flight budget shared by all connections
-(decompressed bytes too, by the handler): when it is spent, requests are answered 503 with Retry-After.
+(path, token, content type). Every body is counted against one in-flight budget shared by all connections as
+its bytes arrive (decompressed bytes too, by the handler): when it is spent, requests are answered 503 with
+Retry-After.
 A request must arrive whole within ``request_timeout`` seconds of its first byte (slowloris).
 """
 
@@ -247,7 +248,7 @@ class Server:
             return max(1, HEAD_BYTES + 4 - len(connection.buffer))
         if connection.length is not None:
             return max(1, min(_RECV, connection.length - len(connection.body) - len(connection.buffer)))
-        left = connection.chunk_left  # chunked: a chunk's data is reserved once its size line is read
+        left = connection.chunk_left  # chunked: no further than the current chunk (and its CRLF)
         return min(_RECV, left + 2) if left > 0 else _CHUNK_LINE
 
     def _advance(self, connection: _Connection) -> None:
@@ -291,8 +292,6 @@ class Server:
         refusal = self._screen(head)
         if refusal is not None:
             raise _as_refusal(refusal)
-        if connection.length and not self._reserve(connection, connection.length):
-            raise busy(self.limits, "the receiver holds as many request bodies as it may; try again later")
         expect = head.headers.get("expect", "").lower()
         if expect and expect != "100-continue":
             raise Refused(417, f"Expect: {expect} is not supported")
@@ -300,17 +299,19 @@ class Server:
             self._send_now(connection, b"HTTP/1.1 100 Continue\r\n\r\n")
         return True
 
-    def _reserve(self, connection: _Connection, size: int) -> bool:
-        if not self.budget.take(size):
-            return False
-        connection.reserved += size
-        return True
+    def _keep(self, connection: _Connection, data: bytes | bytearray) -> None:
+        """Add body bytes, taken from the budget as they arrive: a request holds what it sent, not what its head
+        declared (four heads declaring 16 MiB each, sending nothing, would refuse everyone else)."""
+        if data and not self.budget.take(len(data)):
+            raise busy(self.limits, "the receiver holds as many request bodies as it may; try again later")
+        connection.reserved += len(data)
+        connection.body += data
 
     def _read_body(self, connection: _Connection) -> bool:
         buffer = connection.buffer
         if connection.length is not None:
             missing = connection.length - len(connection.body)
-            connection.body += buffer[:missing]
+            self._keep(connection, buffer[:missing])
             del buffer[:missing]
             return len(connection.body) == connection.length
         while True:  # chunked
@@ -327,8 +328,6 @@ class Server:
                 length = int(size, 16)
                 if len(connection.body) + length > self.limits.max_body_bytes:
                     raise Refused(413, f"the body is over the limit of {self.limits.max_body_bytes} bytes")
-                if not self._reserve(connection, length):
-                    raise busy(self.limits, "the receiver holds as many request bodies as it may; try again later")
                 connection.chunk_left = length if length else -2
             elif connection.chunk_left == -2:  # the trailer: header lines up to an empty one
                 end = buffer.find(b"\r\n")
@@ -342,7 +341,7 @@ class Server:
                     return True
             else:  # the chunk's data, then CRLF (chunk_left 0: only the CRLF is still to come)
                 take = min(len(buffer), connection.chunk_left)
-                connection.body += buffer[:take]
+                self._keep(connection, buffer[:take])
                 del buffer[:take]
                 connection.chunk_left -= take
                 if connection.chunk_left:

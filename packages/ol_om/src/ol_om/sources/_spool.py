@@ -201,16 +201,18 @@ class Spool:
             if not self._unread():
                 self._changed.wait(timeout)
 
-    def read(self, limit: int) -> list[Record]:
-        """Up to ``limit`` lines after those already read, without waiting."""
+    def read(self, limit: int, max_bytes: int | None = None) -> list[Record]:
+        """Up to ``limit`` lines after those already read, without waiting; no more lines once ``max_bytes`` are
+        read (at least one line is: a batch is bounded by memory as well as by count)."""
         records: list[Record] = []
+        size = 0
         with self._changed:
             ends = dict(self._ends)  # what is committed now; lines appended meanwhile come with the next read
             truncations = self._truncations
         if truncations != self._reader_truncations:  # bytes read ahead may have been cut back: read them anew
             self._reader_truncations = truncations
             self._move_to(self._read.segment, self._read)
-        while len(records) < limit:
+        while len(records) < limit and (max_bytes is None or size < max_bytes):
             mark = self._read
             if mark.offset >= ends.get(mark.segment, 0):
                 later = [s for s in ends if s > mark.segment]
@@ -219,6 +221,7 @@ class Spool:
                 self._move_to(min(later))  # a sealed segment read to its end
                 continue
             line = self._reader_for(mark.segment).readline()
+            size += len(line)
             self._read = Mark(mark.segment, mark.line + 1, mark.offset + len(line))
             records.append(Record(f"spool:{mark.segment}:{mark.line + 1}", line.rstrip(b"\n"), ref=self._read))
         return records
@@ -228,19 +231,24 @@ class Spool:
         mark = last.ref
         if not isinstance(mark, Mark):
             raise TypeError(f"{last.position} is not a record of this spool")
-        try:
-            replace_durably(self.directory / _CHECKPOINT,
-                            json.dumps({"segment": mark.segment, "line": mark.line, "offset": mark.offset}).encode())
-        except OSError as exc:
-            # Disk full: the delivered segments are deleted all the same (that frees space); a restart before the
-            # next checkpoint replays from the last one written, at least once as ever.
-            log.warning("spool: cannot write the checkpoint (%s); it is written with the next batch",
-                        exc.strerror or exc)
         with self._changed:
             self._checkpoint = mark
             self.acknowledged += count
             self.pending = max(0, self.pending - count)
-        self._prune()
+        written = self._write_checkpoint(mark)
+        if self._prune() and not written:  # the space freed may be what the checkpoint lacked
+            written = self._write_checkpoint(mark)
+        if not written:
+            # A restart before the next checkpoint replays from the last one written: at least once, as ever.
+            log.warning("spool: cannot write the checkpoint (disk full?); it is written with the next batch")
+
+    def _write_checkpoint(self, mark: Mark) -> bool:
+        data = json.dumps({"segment": mark.segment, "line": mark.line, "offset": mark.offset}).encode()
+        try:
+            replace_durably(self.directory / _CHECKPOINT, data)
+        except OSError:
+            return False
+        return True
 
     def disk_bytes(self) -> int:
         with self._changed:
@@ -281,19 +289,33 @@ class Spool:
             self._reader = None
         self._read = mark or Mark(segment, 0, 0)
 
-    def _prune(self) -> None:
+    def _prune(self) -> bool:
         """Delete the segments wholly acknowledged: those before the checkpoint's, and the checkpoint's own once
-        it is sealed (no longer written to) and acknowledged to its end."""
+        it is sealed (no longer written to) and acknowledged to its end. While writes fail (a full disk), the
+        segment being written is sealed too once all of it is acknowledged: its space is what the disk lacks.
+        True if any was deleted."""
+        with self._changed:
+            mark, last = self._checkpoint, max(self._ends)
+            stuck = self._failed is not None and mark.segment == last and 0 < self._ends[last] <= mark.offset
+        if stuck:
+            with self._writing:
+                try:
+                    self._rotate()
+                except OSError as exc:
+                    log.warning("spool: cannot start a new segment to free segment %d (%s)", last, exc)
         with self._changed:
             mark, last = self._checkpoint, max(self._ends)
             done = [s for s, end in self._ends.items()
                     if s < mark.segment or (s == mark.segment and s != last and mark.offset >= end)]
             for segment in done:
                 del self._ends[segment]
+            if done and self._failed is not None:
+                self._retry_at = self._clock()  # space was freed: try the disk again at the next append
         for segment in done:
             self._path(segment).unlink(missing_ok=True)
         if done:
             log.debug("spool: deleted acknowledged segments %s", done)
+        return bool(done)
 
     # -- opening ----------------------------------------------------------------------------------------------
 
