@@ -29,6 +29,11 @@ class RepeatFilter(logging.Filter):
         self._seen: dict[tuple[int, str], tuple[float, int]] = {}  # key -> (last passed, held back since)
         self._lock = threading.Lock()  # librdkafka logs from whichever thread polls
 
+    def clear(self) -> None:
+        """Forget what passed: the next of each message passes (a new receiver in the same process, a test)."""
+        with self._lock:
+            self._seen.clear()
+
     def filter(self, record: logging.LogRecord) -> bool:
         key = (record.levelno, _DIGITS.sub("#", record.getMessage()))
         now = self.clock()
