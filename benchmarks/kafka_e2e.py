@@ -90,7 +90,8 @@ def measure(events: int, latency: float, batch: int, concurrency: int, instances
     standin, url = start_standin(work, latency)
     try:
         with TansuBroker() as broker:
-            topic = broker.create_topic("openlineage", partitions=max(3, instances))
+            # An even share for each process: 200 DAG keys over 2 partitions per process.
+            topic = broker.create_topic("openlineage", partitions=max(4, 2 * instances))
             started = time.monotonic()
             produce(broker.bootstrap, topic, events)
             print(f"produced {events} events ({DAGS} DAGs, runs of {2 + 2 * TASKS} events) in "

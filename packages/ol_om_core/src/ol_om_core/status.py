@@ -63,13 +63,17 @@ class View:
 _UNSEEN = View("Pending")
 
 
-def _attempt(reports: list[tuple[int, str]], child_starts: tuple[int, ...] = (), log_link: str | None = None) -> View:
+def _attempt(reports: list[tuple[int, str]], child_start: int | None = None, log_link: str | None = None) -> View:
     """The latest attempt of one run id: the events from its latest START on (all of them without a START).
 
-    A pipeline run's children starting again also begin a new attempt of it: Airflow 3 sends no DAG run START
-    through every path (``airflow dags test`` sends none), but a cleared DAG run's tasks do start again."""
+    A pipeline run's children starting again (``child_start``: the latest START of any of them) also begin a new
+    attempt of it: Airflow 3 sends no DAG run START through every path (``airflow dags test`` sends none), but a
+    cleared DAG run's tasks do start again."""
     starts = [time for time, kind in reports if kind == "START"]
-    begun = max([*starts, *child_starts]) if starts or child_starts else min(time for time, _ in reports)
+    if starts:
+        begun = max(starts) if child_start is None else max(child_start, *starts)
+    else:
+        begun = min(time for time, _ in reports) if child_start is None else child_start
     status, start, end, moment = "Pending", max(starts) if starts else None, None, _NEVER
     for time, kind in reports:
         if time < begun:
@@ -92,10 +96,11 @@ class TaskRun:
     """Run id -> where the orchestrator shows that try's log (Airflow's ``airflow.taskInstance.log_url``)."""
     verdict: tuple[int, str] | None = None
     """(when, statusType) the orchestrator reported at the end of the pipeline run."""
-    _view: tuple[tuple[int, ...], View] | None = field(default=None, repr=False, compare=False)
-    """The last view made and the child starts it was made with: every event asks for the views of all the
+    _view: tuple[int | None, View] | None = field(default=None, repr=False, compare=False)
+    """The last view made and the child start it was made with: every event asks for the views of all the
     tasks of its run, and most of them did not change since."""
-    _starts: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
+    _latest_start: tuple[int | None] | None = field(default=None, repr=False, compare=False)
+    """(the latest START of its tries, or None), once worked out since the last report."""
 
     def record(self, run_id: str, event_type: str, time: int, log_link: str | None = None) -> None:
         if log_link and self.log_links.get(run_id) != log_link:
@@ -109,7 +114,7 @@ class TaskRun:
         if len(reports) > _MAX_REPORTS:
             reports.sort()
             del reports[0]
-        self._view, self._starts = None, None
+        self._view, self._latest_start = None, None
 
     def settle(self, time: int, status: str) -> None:
         if self.verdict is None or time >= self.verdict[0]:
@@ -117,22 +122,23 @@ class TaskRun:
                 self._view = None
             self.verdict = (time, status)
 
-    def starts(self) -> tuple[int, ...]:
-        """When each of its tries started (their START events)."""
-        if self._starts is None:
-            self._starts = tuple(time for reports in self.runs.values() for time, kind in reports if kind == "START")
-        return self._starts
+    def latest_start(self) -> int | None:
+        """When its latest try started (the latest of their START events), if any did."""
+        if self._latest_start is None:
+            self._latest_start = (max((time for reports in self.runs.values() for time, kind in reports
+                                       if kind == "START"), default=None),)
+        return self._latest_start[0]
 
-    def view(self, child_starts: tuple[int, ...] = ()) -> View:
-        if self._view is not None and self._view[0] == child_starts:
+    def view(self, child_start: int | None = None) -> View:
+        if self._view is not None and self._view[0] == child_start:
             return self._view[1]
-        view = self._make_view(child_starts)
-        self._view = (child_starts, view)
+        view = self._make_view(child_start)
+        self._view = (child_start, view)
         return view
 
-    def _make_view(self, child_starts: tuple[int, ...]) -> View:
+    def _make_view(self, child_start: int | None) -> View:
         # Views are built directly, not by dataclasses.replace: this runs for most events.
-        attempts = [_attempt(reports, child_starts, self.log_links.get(run_id))
+        attempts = [_attempt(reports, child_start, self.log_links.get(run_id))
                     for run_id, reports in self.runs.items() if reports]
         latest = max(attempts, key=_recency, default=_UNSEEN)
         if self.verdict is not None and self.verdict[0] >= latest.moment:
@@ -163,8 +169,9 @@ class PipelineRun:
     def snapshot(self) -> Snapshot:
         """The run's status as of now: its state (a cheap hashable value, for de-duplication) and, from the same
         views, its body when asked. One per event: the views are made once for both."""
-        child_starts = tuple(time for task in self.tasks.values() for time in task.starts())
-        own = self.own.view(child_starts)
+        child_start = max((time for task in self.tasks.values() if (time := task.latest_start()) is not None),
+                          default=None)
+        own = self.own.view(child_start)
         tasks = sorted((name, task.view()) for name, task in self.tasks.items())
         overall = _overall(own, tasks)
         state = (self.timestamp, overall, own.status, own.end,
