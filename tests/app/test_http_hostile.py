@@ -303,11 +303,11 @@ def test_secrets_in_the_query_and_control_characters_never_reach_the_access_log(
         receiver: Callable[..., HttpSource], caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="ol_om.http")
     source = receiver(token="the-real-token")
-    head = HEAD.replace(b"/api/v1/lineage", b"/api/v1/lineage?api_key=SECRET-KEY&token=SECRET-2&flag")
+    head = HEAD.replace(b"/api/v1/lineage", b"/api/v1/lineage?api_key=SECRET-KEY&token=SECRET-2&SECRET-3")
     assert exchange(source, request(event(), head=head)).status == 401
     assert exchange(source, b"GET /x\x1b[31m\x7fy HTTP/1.1\r\n\r\n").status == 404
     assert "SECRET" not in caplog.text and "the-real-token" not in caplog.text
-    assert "/api/v1/lineage?api_key=***&token=***&flag 401" in caplog.text
+    assert "/api/v1/lineage?api_key=***&token=***&*** 401" in caplog.text
     assert "\x1b" not in caplog.text and "/x\\x1b[31m\\x7fy 404" in caplog.text
 
 
@@ -683,3 +683,17 @@ def test_one_request_of_many_bad_events_costs_one_log_line_one_dead_letter_and_a
     written = [json.loads(line) for line in letters.read_text().splitlines()]
     assert len(written) == 1 and len(json.loads(written[0]["event"])) == bad
     assert letters.stat().st_size < 3 * len(b",".join([b"{}"] * bad))
+
+
+def test_refusals_are_logged_once_per_message_not_once_per_request(
+        receiver: Callable[..., HttpSource], caplog: pytest.LogCaptureFixture) -> None:
+    """A producer with a wrong token (or a full disk) is refused request after request: one warning says so,
+    while every access line is kept (DEBUG)."""
+    caplog.set_level(logging.DEBUG, logger="ol_om.http")
+    source = receiver(token="the-real-token")
+    head = HEAD + b"Authorization: Bearer wrong\r\n"
+    for _ in range(20):
+        assert exchange(source, request(event(), head=head)).status == 401
+    said = [r for r in caplog.records if "wrong bearer token" in r.getMessage()]
+    assert len(said) == 1
+    assert sum(" 401" in r.getMessage() for r in caplog.records if r.name == "ol_om.http") == 20

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ol_om_kafka.logs import RepeatFilter
+from ol_om_core.contract.logs import RepeatFilter
 
 RAW_LIBRDKAFKA = re.compile(r"^%\d\|", re.MULTILINE)  # librdkafka's own stderr format: %3|1796361613.015|FAIL|...
 

@@ -37,11 +37,16 @@ from ol_om._metrics import metric, runner_metrics, sink_metrics
 from ol_om._runner import Progress
 from ol_om.sources._server import Answer, Budget, Head, Limits, Refused, Server, busy
 from ol_om.sources._spool import SEGMENT_BYTES, Spool, SpoolFull, SpoolUnavailable
+from ol_om_core.contract.logs import RepeatFilter
 from ol_om_core.contract.sources import Record
 from ol_om_core.errors import ConfigError, InvalidEvent
 from ol_om_core.parse import parse
 
 log = logging.getLogger("ol_om.http")
+refusals = logging.getLogger("ol_om.http.refusals")
+"""What the receiver refuses, said once per message per 30 s (a full disk or a looping producer would otherwise
+write a line per request); the access lines (``ol_om.http`` at DEBUG) stay one per request."""
+refusals.addFilter(RepeatFilter())
 
 LINEAGE_PATH = "/api/v1/lineage"
 TOKEN_ENV = "OL_OM_HTTP_TOKEN"
@@ -240,7 +245,7 @@ class HttpSource:
             try:
                 self.spool.append(lines + kept)
             except SpoolUnavailable as exc:
-                log.error("cannot spool %d events: %s", len(lines) + len(kept), exc)
+                refusals.error("cannot spool %d events: %s", len(lines) + len(kept), exc)
                 raise busy(self.settings.limits, f"the events cannot be stored: {exc}", SpoolFull.retry_after) \
                     from None
         with self._lock:
@@ -249,7 +254,7 @@ class HttpSource:
         if not rejected:
             return 201, {"accepted": len(lines), "rejected": []}
         first = rejected[0]
-        log.warning("rejected %d of %d events of a request; the first, event %d: %s: %s", len(rejected),
+        refusals.warning("rejected %d of %d events of a request; the first, event %d: %s: %s", len(rejected),
                     len(rejected) + len(lines), first["index"], first["path"], first["reason"])
         answer: dict[str, Any] = {"accepted": len(lines), "rejected": rejected[:SHOWN_REJECTS]}
         if len(rejected) > SHOWN_REJECTS:
@@ -395,11 +400,11 @@ class _Handlers:
             return None
         scheme, _, given = head.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not given.strip():
-            log.warning("refused a request from %s: no bearer token", head.client)
+            refusals.warning("refused a request from %s: no bearer token", head.client)
             return _error(401, "a bearer token is required (Authorization: Bearer …)", _CHALLENGE)
         # Headers arrive as latin-1 text: compare the bytes that were sent, in constant time.
         if not hmac.compare_digest(given.strip().encode("latin-1"), token.encode()):
-            log.warning("refused a request from %s: wrong bearer token", head.client)
+            refusals.warning("refused a request from %s: wrong bearer token", head.client)
             return _error(401, "the bearer token is not the configured one", _CHALLENGE)
         return None
 

@@ -538,11 +538,11 @@ def _render(answer: Answer, close: bool) -> bytes:
 
 
 def redacted(target: str) -> str:
-    """A request target for a log line: query values hidden (``?api_key=…`` may carry a secret), control
-    characters escaped (no forged log lines)."""
+    """A request target for a log line: query values hidden (``?api_key=…`` may carry a secret, and so may a bare
+    ``?token``), control characters escaped (no forged log lines)."""
     path, question, query = target.partition("?")
     if question:
-        path += "?" + "&".join(part.split("=", 1)[0] + ("=***" if "=" in part else "") for part in query.split("&"))
+        path += "?" + "&".join(part.split("=", 1)[0] + "=***" if "=" in part else "***" for part in query.split("&"))
     return _printable(path)
 
 
