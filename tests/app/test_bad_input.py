@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ol_om._cli import main
-from ol_om_core.errors import InvalidEvent
+from ol_om_core import configfile
+from ol_om_core.errors import ConfigError, InvalidEvent
 from ol_om_core.parse import MAX_DEPTH, loads, parse
 
 
@@ -36,6 +37,7 @@ CONFIGS: dict[str, tuple[bytes, str]] = {  # file -> (content, what the error mu
     "bigint.yaml": (b"translate:\n  maxRuns: " + b"9" * 5000, "is not valid YAML: Exceeds the limit (4300 digits)"),
     "bigint.json": (b'{"translate": {"maxRuns": ' + b"9" * 5000 + b"}}", "is not valid JSON: Exceeds the limit"),
     "list.yaml": (b"- a\n- b\n", "must hold a mapping at the top level"),
+    "int-keys.yaml": (b"1: a\nb: c\n", "1: unknown key; expected translate, source or sink"),
     # Billion laughs: PyYAML keeps aliases as references, so nothing is expanded; the key is refused at once.
     "laughs.yaml": (b'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
                     + b"".join(f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n".encode()
@@ -122,6 +124,11 @@ def test_binary_and_missing_event_files(tmp_path: Path, capsys: pytest.CaptureFi
     assert "No such file or directory" in one_line_error(capsys)
     assert main(["translate", str(tmp_path)]) == 2
     assert "Is a directory" in one_line_error(capsys)
+    config = tmp_path / "dry.yaml"
+    config.write_text("sink: {type: dry-run}\n")
+    assert main(["replay", str(binary), "--config", str(config)]) == 2
+    assert one_line_error(capsys) == (f"ol-om: configuration error: {binary} is not a dead-letter file: "
+                                      "byte 0 is not UTF-8")
 
 
 def depth_of(value: object) -> int:
@@ -151,6 +158,32 @@ def test_the_depth_limit_is_exactly_max_depth(value: object, wrap: int, as_list:
             loads(text)
     else:
         assert loads(text.encode()) == document
+
+
+def test_a_billion_laughs_of_mappings_is_read_without_expanding_it(tmp_path: Path) -> None:
+    """30 keys a level, 8 levels of aliases: 30**8 paths, each mapping looked at once (hours, walked naively)."""
+    levels = ["l0: &l0 {" + ", ".join(f"k{i}: 1" for i in range(30)) + "}"] + [
+        f"l{d}: &l{d} {{" + ", ".join(f"k{i}: *l{d - 1}" for i in range(30)) + "}" for d in range(1, 8)]
+    config = tmp_path / "laughs.yaml"
+    config.write_text("source: {type: openlineage, serviceConnection: {config: {type: OpenLineage}}}\n"
+                      "laughs:\n" + "".join(f"  {level}\n" for level in levels))
+    settings = configfile.load(config)  # returns (a hang before: the misplaced-key check walked every path)
+    assert settings.openmetadata_form and settings.source == {}
+    config.write_text(config.read_text().replace("l0: &l0 {", "l0: &l0 {includeLineage: true, "))
+    with pytest.raises(ConfigError, match=r"^laughs\.l0\.includeLineage: is not read here; it belongs under "
+                                          r"source\.sourceConfig\.config"):
+        configfile.load(config)
+
+
+@pytest.mark.parametrize("host_port", ["http://[::1", "http://localhost:port/api", "http://:8585/api"])
+def test_a_host_port_that_is_no_url_is_a_configuration_error_not_retried(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], host_port: str) -> None:
+    config = tmp_path / "workflow.yaml"
+    config.write_text(json.dumps({"source": {"type": "file", "path": str(tmp_path / "events.jsonl")},
+                                  "sink": {"type": "openmetadata", "hostPort": host_port, "authProvider": "no-auth"}}))
+    assert main(["run", "--config", str(config), "--dead-letters", str(tmp_path / "dead.jsonl")]) == 2
+    assert one_line_error(capsys) == (f"ol-om: configuration error in {config}: sink.hostPort: is not a URL with a "
+                                      "host and an optional port, such as http://localhost:8585/api")
 
 
 @pytest.mark.parametrize(("flag", "value", "said"), [

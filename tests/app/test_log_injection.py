@@ -74,6 +74,8 @@ def test_run_logs_one_line_per_record_whatever_the_names(tmp_path: Path) -> None
             "type": "openmetadata", "hostPort": om.url, "securityConfig": {"jwtToken": TOKEN}}}))
         done = subprocess.run([sys.executable, "-m", "ol_om", "run", "--config", str(config), "--log-level", "DEBUG",
                                "--dead-letters", str(dead)], check=False, capture_output=True, timeout=120)
+        again = subprocess.run([sys.executable, "-m", "ol_om", "replay", str(dead), "--config", str(config)],
+                               check=False, capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     lines = assert_one_line_each(done.stderr.decode(), LOG_LINE)
     assert any("dead-lettered" in line and "FORGED" in line for line in lines)  # the reason, escaped
@@ -82,6 +84,11 @@ def test_run_logs_one_line_per_record_whatever_the_names(tmp_path: Path) -> None
     raw = dead.read_bytes()  # JSON lines: the reasons keep the names as they were, escaped by JSON
     assert b"\x00" not in raw and b"\r" not in raw
     assert [json.loads(line)["reason"] for line in raw.split(b"\n") if line]
+    # the dead letters hold U+2028 and NEL as they are: replay reads them back, and reports one line each
+    assert again.returncode == 1, again.stderr.decode()
+    report = assert_one_line_each(again.stdout.decode())
+    assert report[0].startswith("replayed 2 dead-lettered events: 0 written, 2 still failing"), report
+    assert sum("FORGED" in line for line in report) >= 2
 
 
 def test_a_traceback_keeps_its_own_lines_and_puts_the_exceptions_message_on_one() -> None:

@@ -34,9 +34,12 @@ class DeadLetterSource(FiniteSource):
     def records(self) -> list[Record]:
         seen: dict[str, Record] = {}
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            # "\n" only: a reason may hold U+2028 or NEL, which splitlines() would take for line ends
+            lines = self.path.read_text(encoding="utf-8").split("\n")
         except OSError as exc:
             raise ConfigError("", f"cannot read dead letters {self.path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError("", f"{self.path} is not a dead-letter file: byte {exc.start} is not UTF-8") from None
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -70,7 +73,7 @@ def replay(letters: str | Path, translator: Translator, sink: Sink, remaining: s
         progress = Runner(translator, sink, writer).run(source)
     finally:
         writer.close()
-    failing = {json.loads(line)["position"] for line in Path(remaining).read_text(encoding="utf-8").splitlines()
+    failing = {json.loads(line)["position"] for line in Path(remaining).read_text(encoding="utf-8").split("\n")
                if line.strip()} if Path(remaining).exists() else set()
     return ReplayResult(progress.events, len(failing), source.without_event, Path(remaining))
 
@@ -82,6 +85,8 @@ def report(result: ReplayResult, out: TextIO) -> None:
         out.write(f"{result.without_event} dead letters carried no event to replay\n")
     if result.still_failing:
         out.write(f"still failing, with today's reasons: {result.remaining}\n")
-        for line in result.remaining.read_text(encoding="utf-8").splitlines():
+        for line in result.remaining.read_text(encoding="utf-8").split("\n"):
+            if not line.strip():
+                continue
             letter = json.loads(line)
             out.write(f"  {safe(str(letter['position']))}: {safe(str(letter['reason']))}\n")

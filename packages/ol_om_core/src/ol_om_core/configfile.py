@@ -185,7 +185,7 @@ def settings_from(data: Mapping[str, Any]) -> Settings:
         return _openmetadata_form(data, source)
     unknown = set(data) - {"translate", "source", "sink"}
     if unknown:
-        raise ConfigError(sorted(unknown)[0], "unknown key; expected translate, source or sink")
+        raise ConfigError(sorted(map(str, unknown))[0], "unknown key; expected translate, source or sink")
     translate = _mapping(data.get("translate"), "translate")
     return Settings(_translator(translate, "translate"), source, _mapping(data.get("sink"), "sink"))
 
@@ -286,17 +286,21 @@ _ONLY_AT = {
 }
 
 
-def _refuse_misplaced(data: Mapping[str, Any], path: str = "", depth: int = 0) -> None:
+def _refuse_misplaced(data: Mapping[str, Any], path: str = "", depth: int = 0,
+                      seen: set[int] | None = None) -> None:
     """A ConfigError for a key of :data:`_ONLY_AT` anywhere but its place, naming the place."""
     if depth > 6:  # the places are at most four levels deep; below that lie values (mappings, broker settings)
         return
+    seen = set() if seen is None else seen
     for key, value in data.items():
         where = f"{path}.{key}" if path else str(key)
         right = _ONLY_AT.get(key)
         if right is not None and path != right:
             raise ConfigError(where, f"is not read here; it belongs under {right} ({right}.{key})")
-        if isinstance(value, Mapping) and right is None:
-            _refuse_misplaced(value, where, depth + 1)
+        # Each mapping once: YAML aliases share them, and a "billion laughs" file would be walked for hours.
+        if isinstance(value, Mapping) and right is None and id(value) not in seen:
+            seen.add(id(value))
+            _refuse_misplaced(value, where, depth + 1, seen)
 
 
 def _openmetadata_source(connection: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -334,7 +338,7 @@ def _filter(value: Any, path: str) -> FilterPattern:
     data = _mapping(value, path)
     unknown = set(data) - {"includes", "excludes"}
     if unknown:
-        raise ConfigError(f"{path}.{sorted(unknown)[0]}", "unknown key; expected includes or excludes")
+        raise ConfigError(f"{path}.{sorted(map(str, unknown))[0]}", "unknown key; expected includes or excludes")
     patterns = {}
     for key in ("includes", "excludes"):
         items = data.get(key) or []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -106,6 +107,13 @@ class SinkConfig(TypedSection, _Model):
     def _url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL such as http://localhost:8585/api")
+        try:  # refused here, not retried as "OpenMetadata not ready" for retry.maxElapsed
+            parts = urlsplit(value)
+            if not parts.hostname or (parts.port is None and parts.netloc.rstrip("]").endswith(":")):
+                raise ValueError
+        except ValueError:
+            raise ValueError("is not a URL with a host and an optional port, such as http://localhost:8585/api") \
+                from None
         return value.rstrip("/")
 
     @classmethod
