@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -88,25 +88,21 @@ def exchange(source: HttpSource, data: bytes) -> Answer:
         return read_answer(sock)
 
 
+def run_until_drained(runner: Runner, source: HttpSource) -> None:
+    """Run ``runner`` on ``source`` until everything spooled is acknowledged (or ``WAIT`` passed), then stop it."""
+    thread = threading.Thread(target=runner.run, args=(source, 3600.0))
+    thread.start()
+    deadline = time.monotonic() + WAIT
+    while source.lag() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    source.stop.set()
+    thread.join(WAIT)
+    assert not thread.is_alive()
+
+
 def connect(source: HttpSource, timeout: float = WAIT) -> socket.socket:
     host, port = source.url.removeprefix("http://").rsplit(":", 1)
     return socket.create_connection((host, int(port)), timeout=timeout)
-
-
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[Callable[..., HttpSource]]:
-    opened: list[HttpSource] = []
-
-    def start(**settings: Any) -> HttpSource:
-        section = {"type": "http", "port": 0, "spoolDir": str(tmp_path / "spool"), "batchWait": 0.02, **settings}
-        source = HttpSource.from_config(section, threading.Event())
-        opened.append(source)
-        return source
-
-    yield start
-    for source in opened:
-        source.stop.set()
-        source.close()
 
 
 # -- framing: refused before the body is read -------------------------------------------------------------------
@@ -284,13 +280,7 @@ def test_rejected_events_are_answered_400_and_kept_in_the_dead_letters(receiver:
     letters = DeadLetterFile(tmp_path / "dead.jsonl")
     sink = MemorySink()
     runner = Runner(Translator(), sink, letters, source.stop)
-    thread = threading.Thread(target=runner.run, args=(source, 3600.0))
-    thread.start()
-    deadline = time.monotonic() + WAIT
-    while source.lag() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    source.stop.set()
-    thread.join(WAIT)
+    run_until_drained(runner, source)
     letters.close()
     dead = [json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
     assert len(dead) == 3 and len(sink.acknowledged) == 2  # the empty body was nothing to keep
@@ -600,13 +590,7 @@ def test_dead_letters_on_a_full_disk_hold_the_source_instead_of_ending_the_run(
     monkeypatch.setattr(_runner, "DEAD_LETTER_RETRY", 0.05)
     letters = DeadLetterFile(tmp_path / "dead.jsonl")
     runner = Runner(Translator(), MemorySink(), letters, source.stop)
-    thread = threading.Thread(target=runner.run, args=(source, 3600.0))
-    thread.start()
-    deadline = time.monotonic() + WAIT
-    while source.lag() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    source.stop.set()
-    thread.join(WAIT)
+    run_until_drained(runner, source)
     letters.close()
     assert failures[0] == 2 and source.lag() == 0
     [letter] = [json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
@@ -672,13 +656,7 @@ def test_one_request_of_many_bad_events_costs_one_log_line_one_dead_letter_and_a
     letters = tmp_path / "dead-letters.jsonl"
     sink = MemorySink()
     runner = Runner(Translator(), sink, dead_letters=DeadLetterFile(letters), stop=source.stop)
-    thread = threading.Thread(target=runner.run, args=(source, 3600.0))
-    thread.start()
-    deadline = time.monotonic() + WAIT
-    while source.spool.acknowledged < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    source.stop.set()
-    thread.join(WAIT)
+    run_until_drained(runner, source)
     assert len(sink.acknowledged) == 1
     written = [json.loads(line) for line in letters.read_text().splitlines()]
     assert len(written) == 1 and len(json.loads(written[0]["event"])) == bad

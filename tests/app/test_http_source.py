@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,23 +89,6 @@ class Running:
         self.source.stop.set()
         self.thread.join(WAIT)
         assert not self.thread.is_alive()
-
-
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[Callable[..., HttpSource]]:
-    """Start an ``http`` source on a free loopback port with a spool in ``tmp_path``; closed at the end."""
-    opened: list[HttpSource] = []
-
-    def start(**settings: Any) -> HttpSource:
-        section = {"type": "http", "port": 0, "spoolDir": str(tmp_path / "spool"), "batchWait": 0.02, **settings}
-        source = HttpSource.from_config(section, threading.Event())
-        opened.append(source)
-        return source
-
-    yield start
-    for source in opened:
-        source.stop.set()
-        source.close()
 
 
 def test_one_event_an_array_and_gzip_are_accepted_and_delivered(receiver: Callable[..., HttpSource]) -> None:
