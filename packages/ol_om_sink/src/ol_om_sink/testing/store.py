@@ -262,12 +262,7 @@ class Store:
                 # A service's PUT without a connection keeps the one it has (OpenMetadata's ServiceUpdater only
                 # updates the connection when the request carries one).
                 entity["connection"] = old["connection"]
-            entity["version"], entity["updatedAt"] = (old["version"], old["updatedAt"]) if old else (0.1, _now_ms())
-            if old is not None and entity != old:
-                entity["version"], entity["updatedAt"] = round(old["version"] + 0.1, 1), _now_ms()
-            known[full] = entity
-            self._ids[entity["id"]] = (collection.type, full)
-            return self._view(entity), old is None
+            return self._keep(known, collection, full, entity, old)
 
     def _owners(self, owners: object) -> list[Entity]:
         """The request's owners as references, refused as OpenMetadata refuses them (the whole request fails).
@@ -498,6 +493,12 @@ class Store:
         for kept in ("testCaseResult", "testCaseStatus"):  # set by results, not by a PUT
             if old is not None and kept in old:
                 entity[kept] = old[kept]
+        return self._keep(known, collection, full, entity, old)
+
+    def _keep(self, known: dict[str, Entity], collection: Collection, full: str, entity: Entity,
+              old: Entity | None) -> tuple[Entity, bool]:
+        """Store ``entity`` under ``full``: version 0.1 when new, +0.1 when it changed (as the server's
+        EntityRepository does), unchanged otherwise; True when it is new."""
         entity["version"], entity["updatedAt"] = (old["version"], old["updatedAt"]) if old else (0.1, _now_ms())
         if old is not None and entity != old:
             entity["version"], entity["updatedAt"] = round(old["version"] + 0.1, 1), _now_ms()
