@@ -195,10 +195,13 @@ class HttpSource:
             if not records:
                 return records
         deadline = time.monotonic() + self.settings.batch_wait
-        while (len(records) < size and (left := room - sum(len(r.value) for r in records)) > 0
-               and not self.stop.is_set() and (wait := deadline - time.monotonic()) > 0):
-            self.spool.wait(wait)
-            records += self.spool.read(size - len(records), left)
+        taken = sum(len(r.value) for r in records)
+        while (len(records) < size and taken < room and not self.stop.is_set()
+               and (wait := deadline - time.monotonic()) > 0):
+            self.spool.wait(wait, size - len(records), room - taken)  # when the batch can be filled, not per commit
+            more = self.spool.read(size - len(records), room - taken)
+            records += more
+            taken += sum(len(r.value) for r in more)
         return records
 
     def acknowledge(self, records: Sequence[Record]) -> None:
