@@ -518,7 +518,10 @@ class Server:
 
 def _send_all(sock: socket.socket, data: bytes) -> None:
     """Write an answer on a non-blocking socket: at once in the usual case, else waiting up to 10 s."""
-    sent = sock.send(data)
+    try:
+        sent = sock.send(data)
+    except BlockingIOError:  # the rest of an answer the I/O thread could not write at once
+        sent = 0
     if sent < len(data):
         sock.settimeout(10.0)
         try:
