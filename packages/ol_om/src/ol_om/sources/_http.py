@@ -394,8 +394,9 @@ def _loopback(host: str) -> bool:
 
 
 class _Handlers:
-    """What the receiver answers: ``screen`` on the I/O thread from the head alone (cheap: no body read yet),
-    ``handle`` on a worker once the body is in."""
+    """What the receiver answers: ``screen`` on the I/O thread from the head alone (cheap: no body read yet);
+    ``handle_many`` on the I/O thread for the small posts ``inline`` takes, ``handle`` on a worker for the rest,
+    once the body is in."""
 
     def __init__(self, source: HttpSource) -> None:
         self.source = source
