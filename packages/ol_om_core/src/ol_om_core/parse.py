@@ -12,12 +12,13 @@ object is not walked, only the strings of the parsed event are checked (the raw 
 from __future__ import annotations
 
 import json
+import marshal
 import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, TypeVar
 
 from ol_om_core.errors import InvalidEvent
 from ol_om_core.facets import check_facets
@@ -54,7 +55,7 @@ def parse(raw: bytes | bytearray | memoryview | str | Mapping[str, Any] | object
     try:
         if isinstance(raw, bytes | bytearray | memoryview | str):
             data = loads(raw)
-            return _event(data)
+            return _event(data, _REPEATS)
         if isinstance(raw, Mapping):
             # JSON objects are dicts from here on (fast checks); other mappings are copied into dicts.
             data = raw if isinstance(raw, dict) else _from_attrs(raw)
@@ -210,7 +211,8 @@ def _from_attrs(obj: object) -> Any:
 # -- the envelope ------------------------------------------------------------------------------------------
 
 
-def _event(data: Any) -> Event:
+def _event(data: Any, repeats: _Repeats | None = None) -> Event:
+    """``repeats``: given only for values parse decoded itself (nobody else holds them, so none can change)."""
     if not isinstance(data, dict):
         raise InvalidEvent("$", f"an event is a JSON object, not {_kind(data)}")
     time = _event_time(data)
@@ -228,17 +230,18 @@ def _event(data: Any) -> Event:
             producer=producer,
             schema_url=schema_url,
             run=_run(data["run"], "$.run"),
-            job=_job(data.get("job"), "$.job"),
-            inputs=_datasets(data, "inputs"),
-            outputs=_datasets(data, "outputs"),
+            job=_job(data.get("job"), "$.job", repeats),
+            inputs=_datasets(data, "inputs", repeats),
+            outputs=_datasets(data, "outputs", repeats),
         )
     if "dataset" in data:
         if "job" in data:
             raise InvalidEvent("$", "a DatasetEvent carries no job (spec 2-0-2)")
         return DatasetEvent(time, producer, schema_url, _dataset(data["dataset"], "$.dataset"))
     if "job" in data:
-        job = _job(data["job"], "$.job")
-        return JobEvent(time, producer, schema_url, job, _datasets(data, "inputs"), _datasets(data, "outputs"))
+        job = _job(data["job"], "$.job", repeats)
+        return JobEvent(time, producer, schema_url, job, _datasets(data, "inputs", repeats),
+                        _datasets(data, "outputs", repeats))
     raise InvalidEvent("$", "not an OpenLineage event: it has no run, job or dataset")
 
 
@@ -287,8 +290,10 @@ def _run(data: Any, path: str) -> Run:
     )
 
 
-def _job(data: Any, path: str) -> Job:
+def _job(data: Any, path: str, repeats: _Repeats | None = None) -> Job:
     data = _object(data, path)
+    if repeats is not None:
+        return repeats.get(data, path, _job, repeats.jobs)
     facets = _facets(data, path, "job")
     job_type = facets.get("jobType")
     docs = facets.get("documentation")
@@ -309,12 +314,15 @@ def _job(data: Any, path: str) -> Job:
     )
 
 
-def _datasets(data: Mapping[str, Any], key: str) -> tuple[Dataset, ...]:
+def _datasets(data: Mapping[str, Any], key: str, repeats: _Repeats | None = None) -> tuple[Dataset, ...]:
     value = data.get(key)
     if value is None:
         return ()
     if not isinstance(value, list):
         raise InvalidEvent(f"$.{key}", f"must be an array, not {_kind(value)}")
+    if repeats is not None:
+        return tuple(repeats.get(_object(item, f"$.{key}[{i}]"), f"$.{key}[{i}]", _dataset, repeats.datasets)
+                     for i, item in enumerate(value))
     return tuple(_dataset(item, f"$.{key}[{i}]") for i, item in enumerate(value))
 
 
@@ -337,6 +345,48 @@ def _dataset(data: Any, path: str) -> Dataset:
         column_lineage=_column_lineage(facets.get("columnLineage"), output_facets.get("columnLineage")),
         columns=tuple(f["name"] for f in schema.get("fields") or ()) if _live(schema) else (),
     )
+
+
+_V = TypeVar("_V", Job, Dataset)
+
+
+class _Repeats:
+    """Jobs and datasets already parsed, by their exact JSON value: a steady stream repeats them run after run
+    (the same job with the same inputs and outputs, schemas and all), and their parsed values are immutable.
+
+    The key is the value's ``marshal`` form, computed in C at a fraction of the cost of reading the facets: it
+    tells ``true`` from ``1`` and ``1`` from ``1.0``, and keeps key order, so a hit is the very same JSON value,
+    never merely an equal one. Bounded by the bytes of its keys; when full it starts again (a plain dict, safe to
+    share between the threads that parse)."""
+
+    BUDGET = 8 << 20
+    LARGEST = 256 << 10
+    """A value whose key is larger is parsed every time (a huge schema is rarely worth keeping)."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[bytes, Job] = {}
+        self.datasets: dict[bytes, Dataset] = {}
+        self._size = 0
+
+    def get(self, data: Any, path: str, read: Callable[[Any, str], _V], seen: dict[bytes, _V]) -> _V:
+        try:
+            key = marshal.dumps(data, 4)
+        except ValueError:  # pragma: no cover - decoded JSON is always marshallable; a safety net
+            return read(data, path)
+        found = seen.get(key)
+        if found is None:
+            found = read(data, path)  # raises for a bad value: nothing kept
+            if len(key) <= self.LARGEST:
+                if self._size > self.BUDGET:
+                    self.jobs.clear()
+                    self.datasets.clear()
+                    self._size = 0
+                seen[key] = found
+                self._size += len(key)
+        return found
+
+
+_REPEATS = _Repeats()
 
 
 # -- standard facets the translation reads (already shape-checked by check_facets) --------------------------
