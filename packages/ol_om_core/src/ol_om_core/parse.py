@@ -108,7 +108,8 @@ def loads(raw: bytes | bytearray | memoryview | str) -> Any:
     except ValueError as exc:  # an integer of more than 4300 digits (Python's limit on converting them)
         raise InvalidEvent("$", f"not usable JSON: {str(exc).split('; use ')[0]}") from None
     # Decoded UTF-8 holds no surrogate; a str may hold one as such, and either may escape one.
-    if _LONE_SURROGATE_ESCAPE.search(text) or (text is raw and not text.isascii() and _SURROGATE.search(text)):
+    if ("\\u" in text and _LONE_SURROGATE_ESCAPE.search(text)) \
+            or (text is raw and not text.isascii() and _SURROGATE.search(text)):
         _reject_lone_surrogates(data)
     return data
 
@@ -127,17 +128,22 @@ _19_DIGITS = b"0" * 19
 def _too_deep(text: str, raw: object) -> bool:
     """Whether ``text`` (decoded from ``raw``) nests arrays and objects deeper than :data:`MAX_DEPTH`.
 
-    Text with no more opening brackets than that cannot: one count, the usual case. Otherwise in C, on the UTF-8
-    bytes (where no byte of a multi-byte character is ASCII): escaped backslashes and quotes dropped, then all
-    but quotes and brackets, then strings (what lies between quotes); innermost ``{}`` / ``[]`` pairs are removed
-    once per level, and a depth-``n`` document is empty after ``n`` rounds."""
-    if text.count("{") + text.count("[") <= MAX_DEPTH:
+    All in C, on the UTF-8 bytes (where no byte of a multi-byte character is ASCII). All but quotes and brackets
+    dropped in one pass: with no more opening brackets than the limit, the usual case, it cannot. Otherwise:
+    escaped backslashes and quotes dropped first, then strings (what lies between quotes); innermost ``{}`` /
+    ``[]`` pairs are removed once per level, and a depth-``n`` document is empty after ``n`` rounds."""
+    if isinstance(raw, bytes):
+        data = raw
+    elif text.count("{") + text.count("[") <= MAX_DEPTH:
         return False
-    data = raw if isinstance(raw, bytes) else text.encode("utf-8", "surrogatepass")
+    else:
+        data = text.encode("utf-8", "surrogatepass")
+    skeleton = data.translate(None, _NOT_STRUCTURE)
+    if skeleton.count(b"{") + skeleton.count(b"[") <= MAX_DEPTH:
+        return False
     if b"\\" in data:
-        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    skeleton = data.translate(None, _NOT_STRUCTURE).replace(b'""', b"")  # a string without brackets: ""
-    rest = b"".join(skeleton.split(b'"')[::2])
+        skeleton = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    rest = b"".join(skeleton.replace(b'""', b"").split(b'"')[::2])  # a string without brackets: ""
     for _ in range(MAX_DEPTH):
         # One level a round: "{}" becomes a mark first, so "[{}]" holds no "[]" until the next round.
         peeled = rest.replace(b"{}", b"x").replace(b"[]", b"x").translate(None, b"x")
