@@ -77,10 +77,15 @@ class Assertion:
         return name.replace("::", "__")
 
 
+_QUALITY_FACETS = frozenset({"dataQualityAssertions", "greatExpectations_assertions", "dataQualityMetrics",
+                              "dataQuality"})
+"""Every facet that says something about data quality: a dataset with none of them is passed over at once."""
+
+
 def assertions(dataset: Dataset) -> tuple[Assertion, ...]:
     """The dataset's assertions: the input facet (where the spec puts it), else the dataset facet (dbt-ol's
     structured-log mode puts it there), else Great Expectations' own facet."""
-    if not dataset.input_facets and not dataset.facets:
+    if _QUALITY_FACETS.isdisjoint(dataset.input_facets) and _QUALITY_FACETS.isdisjoint(dataset.facets):
         return ()  # most datasets: asked of every input of every event
     for facets, key in ((dataset.input_facets, "dataQualityAssertions"), (dataset.facets, "dataQualityAssertions"),
                         (dataset.input_facets, "greatExpectations_assertions")):
@@ -233,8 +238,8 @@ number too; ``quantiles`` has no column in the profile."""
 def metrics(dataset: Dataset) -> Mapping[str, Any] | None:
     """The ``dataQualityMetrics`` input facet (Great Expectations' older name ``dataQuality`` too), if it says
     anything OpenMetadata's profile has a place for."""
-    if not dataset.input_facets and not dataset.facets:
-        return None
+    if _QUALITY_FACETS.isdisjoint(dataset.input_facets) and _QUALITY_FACETS.isdisjoint(dataset.facets):
+        return None  # most datasets
     for key in ("dataQualityMetrics", "dataQuality"):
         facet = dataset.input_facets.get(key) or dataset.facets.get(key)
         if isinstance(facet, Mapping) and (_number(facet.get("rowCount")) is not None

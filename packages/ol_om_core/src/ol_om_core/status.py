@@ -69,21 +69,31 @@ def _attempt(reports: list[tuple[int, str]], child_start: int | None = None, log
     A pipeline run's children starting again (``child_start``: the latest START of any of them) also begin a new
     attempt of it: Airflow 3 sends no DAG run START through every path (``airflow dags test`` sends none), but a
     cleared DAG run's tasks do start again."""
-    starts = [time for time, kind in reports if kind == "START"]
-    if starts:
-        begun = max(starts) if child_start is None else max(child_start, *starts)
+    latest_start: int | None = None
+    first = reports[0][0]  # never empty
+    for time, kind in reports:
+        if kind == "START" and (latest_start is None or time > latest_start):
+            latest_start = time
+        if time < first:
+            first = time
+    if latest_start is not None:
+        begun = latest_start if child_start is None or child_start < latest_start else child_start
     else:
-        begun = min(time for time, _ in reports) if child_start is None else child_start
-    status, start, end, moment = "Pending", max(starts) if starts else None, None, _NEVER
+        begun = first if child_start is None else child_start
+    status, start, end, moment = "Pending", latest_start, None, _NEVER
     for time, kind in reports:
         if time < begun:
             continue  # an earlier attempt's event, however late it arrived
-        status = later(status, EXECUTION_STATUS[kind])
-        moment = max(moment, time)
-        if kind in ("RUNNING", "OTHER") and not starts:
-            start = time if start is None else min(start, time)
-        if EXECUTION_STATUS[kind] != "Pending":
-            end = time if end is None else max(end, time)
+        execution = EXECUTION_STATUS[kind]
+        if _RANK[execution] > _RANK[status]:
+            status = execution
+        if time > moment:
+            moment = time
+        if execution == "Pending":
+            if latest_start is None and kind != "START":  # RUNNING or OTHER: the first one seen starts it
+                start = time if start is None or time < start else start
+        elif end is None or time > end:
+            end = time
     return View(status, start, end, begun, moment, log_link)
 
 
