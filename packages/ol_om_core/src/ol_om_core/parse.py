@@ -108,7 +108,7 @@ def loads(raw: bytes | bytearray | memoryview | str) -> Any:
     except ValueError as exc:  # an integer of more than 4300 digits (Python's limit on converting them)
         raise InvalidEvent("$", f"not usable JSON: {str(exc).split('; use ')[0]}") from None
     # Decoded UTF-8 holds no surrogate; a str may hold one as such, and either may escape one.
-    if ("\\u" in text and _LONE_SURROGATE_ESCAPE.search(text)) \
+    if ("\\" in text and _LONE_SURROGATE_ESCAPE.search(text)) \
             or (text is raw and not text.isascii() and _SURROGATE.search(text)):
         _reject_lone_surrogates(data)
     return data
@@ -343,8 +343,7 @@ def _datasets(data: Mapping[str, Any], key: str, repeats: _Repeats | None = None
     if not isinstance(value, list):
         raise InvalidEvent(f"$.{key}", f"must be an array, not {_kind(value)}")
     if repeats is not None:
-        return tuple(repeats.get(_object(item, f"$.{key}[{i}]"), f"$.{key}[{i}]", _dataset, repeats.datasets)
-                     for i, item in enumerate(value))
+        return tuple(repeats.get(item, (key, i), _dataset, repeats.datasets) for i, item in enumerate(value))
     return tuple(_dataset(item, f"$.{key}[{i}]") for i, item in enumerate(value))
 
 
@@ -390,15 +389,17 @@ class _Repeats:
         self.datasets: dict[bytes, Dataset] = {}
         self._size = 0
 
-    def get(self, data: Any, path: str, read: Callable[[Any, str], _V], seen: dict[bytes, _V]) -> _V:
+    def get(self, data: Any, path: str | tuple[str, int], read: Callable[[Any, str], _V],
+            seen: dict[bytes, _V]) -> _V:
+        """``path``: where ``data`` is, or (the key of its list, its index): made into text only when read."""
         try:
             key = marshal.dumps(data, 4)
         except ValueError:  # pragma: no cover - decoded JSON is always marshallable; a safety net
-            return read(data, path)
-        found = seen.get(key)
+            key = b""
+        found = seen.get(key) if key else None
         if found is None:
-            found = read(data, path)  # raises for a bad value: nothing kept
-            if len(key) <= self.LARGEST:
+            found = read(data, path if isinstance(path, str) else f"$.{path[0]}[{path[1]}]")  # raises if bad
+            if 0 < len(key) <= self.LARGEST:
                 if self._size > self.BUDGET:
                     self.jobs.clear()
                     self.datasets.clear()

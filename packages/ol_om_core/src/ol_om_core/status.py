@@ -74,8 +74,7 @@ def _attempt(reports: list[tuple[int, str]], child_start: int | None = None, log
     for time, kind in reports:
         if kind == "START" and (latest_start is None or time > latest_start):
             latest_start = time
-        if time < first:
-            first = time
+        first = min(first, time)
     if latest_start is not None:
         begun = latest_start if child_start is None or child_start < latest_start else child_start
     else:
@@ -87,8 +86,7 @@ def _attempt(reports: list[tuple[int, str]], child_start: int | None = None, log
         execution = EXECUTION_STATUS[kind]
         if _RANK[execution] > _RANK[status]:
             status = execution
-        if time > moment:
-            moment = time
+        moment = max(moment, time)
         if execution == "Pending":
             if latest_start is None and kind != "START":  # RUNNING or OTHER: the first one seen starts it
                 start = time if start is None or time < start else start
