@@ -138,7 +138,7 @@ def _decode(text: str) -> Any:
     return data
 
 
-_SCAN = json.JSONDecoder().scan_once
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # not in typeshed
 
 
 def _too_deep(text: str, raw: object) -> bool:

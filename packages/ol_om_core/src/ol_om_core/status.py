@@ -177,13 +177,19 @@ class PipelineRun:
     def snapshot(self) -> Snapshot:
         """The run's status as of now: its state (a cheap hashable value, for de-duplication) and, from the same
         views, its body when asked. One per event: the views are made once for both."""
-        child_start = max((time for task in self.tasks.values() if (time := task.latest_start()) is not None),
-                          default=None)
+        child_start = None
+        tasks = []
+        rows = []
+        # One loop, in name order (names are unique: the task runs themselves are never compared).
+        for name, task in sorted(self.tasks.items()) if len(self.tasks) > 1 else self.tasks.items():
+            started = task.latest_start()
+            if started is not None and (child_start is None or started > child_start):
+                child_start = started
+            view = task.view()
+            tasks.append((name, view))
+            rows.append((name, view.status, view.start, view.end, view.log_link))
         own = self.own.view(child_start)
-        tasks = sorted((name, task.view()) for name, task in self.tasks.items())
-        overall = _overall(own, tasks)
-        state = (self.timestamp, overall, own.status, own.end,
-                 tuple((name, v.status, v.start, v.end, v.log_link) for name, v in tasks))
+        state = (self.timestamp, _overall(own, tasks), own.status, own.end, tuple(rows))
         return Snapshot(self.run_id, state, own, tasks)
 
     def execution_status(self) -> str:
