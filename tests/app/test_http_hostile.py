@@ -187,6 +187,31 @@ def test_pipelined_requests_are_answered_in_order_and_expect_100_continue_is_hon
     assert source.lag() == 3
 
 
+def test_a_client_that_does_not_read_its_answers_holds_no_one_up(receiver: Callable[..., HttpSource]) -> None:
+    """Small posts are answered by the I/O thread: an answer a client does not read must not stall it, and the
+    client gets every answer whole once it reads."""
+    source = receiver()
+    bad = b"[" + b",".join([b"{}"] * 300) + b"]"  # a 400 naming 100 events: some 8 kB an answer
+    host, port = source.url.removeprefix("http://").rsplit(":", 1)
+    with socket.socket() as lazy:
+        lazy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window from the start
+        lazy.settimeout(WAIT)
+        lazy.connect((host, int(port)))
+        lazy.sendall(request(event()))
+        assert read_answer(lazy).status == 201
+        for connection in source._server._connections:  # and little room on the receiver's side
+            connection.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        lazy.sendall(b"".join(request(bad) for _ in range(10)))  # not read while the others are served
+        time.sleep(0.5)
+        started = time.monotonic()
+        for _ in range(5):
+            assert exchange(source, request(event())).status == 201
+        assert time.monotonic() - started < 5.0
+        answers = [read_answer(lazy) for _ in range(10)]
+    assert [a.status for a in answers] == [400] * 10
+    assert all(a.json()["rejectedCount"] == 300 for a in answers)
+
+
 # -- sizes and compression --------------------------------------------------------------------------------------
 
 def test_gzip_bombs_cut_and_concatenated_members(receiver: Callable[..., HttpSource]) -> None:

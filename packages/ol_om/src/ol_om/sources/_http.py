@@ -154,7 +154,7 @@ class HttpSource:
         try:
             handlers = _Handlers(self)
             self._server = Server(settings.host, settings.port, settings.limits, handlers.screen, handlers.handle,
-                                  answered=self.answered)
+                                  handle_many=handlers.handle_many, inline=handlers.inline, answered=self.answered)
         except OSError as exc:
             self.spool.close()
             raise ConfigError("source.port", f"cannot listen on {settings.host}:{settings.port}: "
@@ -195,10 +195,13 @@ class HttpSource:
             if not records:
                 return records
         deadline = time.monotonic() + self.settings.batch_wait
-        while (len(records) < size and (left := room - sum(len(r.value) for r in records)) > 0
-               and not self.stop.is_set() and (wait := deadline - time.monotonic()) > 0):
-            self.spool.wait(wait)
-            records += self.spool.read(size - len(records), left)
+        taken = sum(len(r.value) for r in records)
+        while (len(records) < size and taken < room and not self.stop.is_set()
+               and (wait := deadline - time.monotonic()) > 0):
+            self.spool.wait(wait, size - len(records), room - taken)  # when the batch can be filled, not per commit
+            more = self.spool.read(size - len(records), room - taken)
+            records += more
+            taken += sum(len(r.value) for r in more)
         return records
 
     def acknowledge(self, records: Sequence[Record]) -> None:
@@ -234,20 +237,42 @@ class HttpSource:
         What one request costs in logs, dead letters and answer is bounded whatever its events: one log line for
         its rejects; past ``GROUPED_REJECTS`` of them, one dead letter holding them all (a JSON array); at most
         ``SHOWN_REJECTS`` named in the answer (a kilobyte of gzip'd ``[{},{},…]`` is 350,000 bad events)."""
-        if len(body) > LARGE_BODY:
-            with self._large:
+        result = self.receive_many([(body, ndjson)])[0]
+        if isinstance(result, Refused):
+            raise result
+        return result
+
+    def receive_many(self, bodies: Sequence[tuple[bytes, bool]]) -> list[tuple[int, dict[str, Any]] | Refused]:
+        """:meth:`receive` for several request bodies (with their ``ndjson``) at once: their events are spooled in
+        one write (each request's all or none, as ever); a request is refused 503 if that write fails."""
+        split = []
+        for body, ndjson in bodies:
+            if len(body) > LARGE_BODY:
+                with self._large:
+                    lines, rejected, kept = split_events(body, ndjson)
+            else:
                 lines, rejected, kept = split_events(body, ndjson)
-        else:
-            lines, rejected, kept = split_events(body, ndjson)
-        if len(kept) > GROUPED_REJECTS:
-            kept = [b"[" + b",".join(kept) + b"]"]
-        if lines or kept:
+            if len(kept) > GROUPED_REJECTS:
+                kept = [b"[" + b",".join(kept) + b"]"]
+            split.append((lines, rejected, kept))
+        spooled = [line for lines, _, kept in split for line in (*lines, *kept)]
+        refused: Refused | None = None
+        if spooled:
             try:
-                self.spool.append(lines + kept)
+                self.spool.append(spooled)
             except SpoolUnavailable as exc:
-                refusals.error("cannot spool %d events: %s", len(lines) + len(kept), exc)
-                raise busy(self.settings.limits, f"the events cannot be stored: {exc}", SpoolFull.retry_after) \
-                    from None
+                refusals.error("cannot spool %d events: %s", len(spooled), exc)
+                refused = busy(self.settings.limits, f"the events cannot be stored: {exc}", SpoolFull.retry_after)
+        results: list[tuple[int, dict[str, Any]] | Refused] = []
+        for lines, rejected, kept in split:
+            if refused is not None and (lines or kept):
+                results.append(refused)
+            else:
+                results.append(self._answered_events(lines, rejected))
+        return results
+
+    def _answered_events(self, lines: list[bytes], rejected: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+        """Count a spooled request's events; its answer's status and JSON."""
         with self._lock:
             self._accepted += len(lines)
             self._rejected += len(rejected)
@@ -369,8 +394,9 @@ def _loopback(host: str) -> bool:
 
 
 class _Handlers:
-    """What the receiver answers: ``screen`` on the I/O thread from the head alone (cheap: no body read yet),
-    ``handle`` on a worker once the body is in."""
+    """What the receiver answers: ``screen`` on the I/O thread from the head alone (cheap: no body read yet);
+    ``handle_many`` on the I/O thread for the small posts ``inline`` takes, ``handle`` on a worker for the rest,
+    once the body is in."""
 
     def __init__(self, source: HttpSource) -> None:
         self.source = source
@@ -389,7 +415,7 @@ class _Handlers:
         if not (kind in _JSON_TYPES or kind.endswith("+json")) or charset not in ("", "utf-8", "utf8"):
             return _error(415, f"Content-Type {head.headers.get('content-type')!r} is not accepted: send "
                                "application/json (UTF-8), or application/x-ndjson for one event a line")
-        encoding = head.headers.get("content-encoding", "identity").strip().lower()
+        encoding = _encoding(head)
         if encoding not in ("", "identity", "gzip", "x-gzip"):
             return _error(415, f"Content-Encoding {encoding!r} is not supported; use gzip or none")
         return None
@@ -408,25 +434,39 @@ class _Handlers:
             return _error(401, "the bearer token is not the configured one", _CHALLENGE)
         return None
 
+    def inline(self, head: Head) -> bool:
+        """Small uncompressed posts of events are answered by the I/O thread, many in one spool write."""
+        return head.path == LINEAGE_PATH and _encoding(head) in ("", "identity")
+
+    def handle_many(self, requests: list[tuple[Head, bytes]]) -> list[Answer]:
+        results = self.source.receive_many([(body, _ndjson(head)) for head, body in requests])
+        return [result.answer if isinstance(result, Refused) else _answer(*result) for result in results]
+
     def handle(self, head: Head, body: bytes, budget: Budget) -> Answer:
         source = self.source
         if head.path == "/healthz":
             return _answer(200, {"status": "ok"})
         if head.path == "/metrics":
             return Answer(200, source.metrics().encode(), "text/plain; version=0.0.4; charset=utf-8")
-        encoding = head.headers.get("content-encoding", "identity").strip().lower()
         taken = 0
         try:
-            if encoding in ("gzip", "x-gzip"):
+            if _encoding(head) in ("gzip", "x-gzip"):
                 body, taken = _gunzip(body, source.settings.max_body_bytes, budget, source.settings.limits)
-            ndjson = _media_type(head.headers.get("content-type", ""))[0] == "application/x-ndjson"
-            status, answer = source.receive(body, ndjson)
+            status, answer = source.receive(body, _ndjson(head))
         finally:
             budget.give(taken)
         return _answer(status, answer)
 
 
 _CHALLENGE = ("WWW-Authenticate", 'Bearer realm="ol-om"')
+
+
+def _encoding(head: Head) -> str:
+    return head.headers.get("content-encoding", "identity").strip().lower()
+
+
+def _ndjson(head: Head) -> bool:
+    return _media_type(head.headers.get("content-type", ""))[0] == "application/x-ndjson"
 
 
 def _answer(status: int, answer: Mapping[str, Any]) -> Answer:

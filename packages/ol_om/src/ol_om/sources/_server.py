@@ -1,7 +1,11 @@
 """A small, strict HTTP/1.1 server for the receiver: one I/O thread, a fixed pool of workers, bounded memory.
 
 The I/O thread accepts connections (a real listen backlog), reads every request whole — head, then body — and
-only then hands it to a worker, so a slow or idle client costs a buffer and a file descriptor, never a thread.
+only then handles it, so a slow or idle client costs a buffer and a file descriptor, never a thread. Small
+requests the handler takes ``inline`` (an event or a few, the usual post) are answered by the I/O thread itself,
+all those that came whole in one turn of the selector together (``handle_many``: one spool write for them all);
+the rest (large or compressed bodies, metrics) go to a fixed pool of workers. Handing each request to a worker
+and back cost more CPU than handling it (thread switches under the GIL).
 A connection carries one request at a time; idle keep-alive connections wait in the selector at no cost to the
 others. What can be refused is refused before the body is read: malformed framing (a Content-Length that is
 not a number, negative, or given twice with different values; Content-Length with Transfer-Encoding; a chunk
@@ -15,6 +19,7 @@ A request must arrive whole within ``request_timeout`` seconds of its first byte
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import queue
@@ -34,6 +39,8 @@ _MAX_HEADERS = 100
 _CHUNK_LINE = 1024
 _TRAILER_BYTES = 8 * 1024
 _RECV = 256 * 1024
+INLINE_BYTES = 64 * 1024
+"""The largest body the I/O thread handles itself (when ``inline`` takes it); larger ones go to a worker."""
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _DIGITS = re.compile(rb"[0-9]{1,18}")
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,15}")
@@ -111,6 +118,7 @@ class Refused(Exception):
 
 Screen = Callable[[Head], Answer | None]
 Handle = Callable[[Head, bytes, Budget], Answer]
+HandleMany = Callable[[list[tuple[Head, bytes]]], list[Answer]]
 
 
 def busy(limits: Limits, message: str, retry_after: int | None = None) -> Refused:
@@ -139,14 +147,19 @@ class _Connection:
 
 class Server:
     """Listens from construction until :meth:`close`; ``screen`` may refuse a request from its head alone,
-    ``handle`` answers a whole request on a worker thread."""
+    ``handle`` answers a whole request on a worker thread; ``handle_many`` answers, on the I/O thread, the small
+    requests ``inline`` takes (it must not block for long: a spool write is fine, a wait for OpenMetadata not)."""
 
     def __init__(self, host: str, port: int, limits: Limits, screen: Screen, handle: Handle, *,
+                 handle_many: HandleMany | None = None, inline: Callable[[Head], bool] = lambda head: False,
                  answered: Callable[[int], None] = lambda status: None) -> None:
         self.limits = limits
         self._answered = answered
         self.budget = Budget(limits.max_in_flight_bytes)
         self._screen, self._handle = screen, handle
+        self._handle_many, self._inline = handle_many, inline
+        self._ready: list[tuple[_Connection, Head, bytes, int]] = []
+        """Whole requests the I/O thread answers at the end of this turn of the selector."""
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.socket = socket.create_server((host, port), family=family, backlog=limits.backlog)
         self.socket.setblocking(False)
@@ -156,7 +169,7 @@ class Server:
         self._wake_r.setblocking(False)
         self._selector.register(self._wake_r, selectors.EVENT_READ, "wake")
         self._returned: queue.SimpleQueue[_Connection] = queue.SimpleQueue()
-        self._work: queue.SimpleQueue[tuple[_Connection, Head, bytes, int] | None] = queue.SimpleQueue()
+        self._work: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._connections: set[_Connection] = set()
         self._closing = threading.Event()
         self._threads = [threading.Thread(target=self._serve, name="ol-om-http", daemon=True)]
@@ -200,6 +213,8 @@ class Server:
                     self._take_back()
                 else:
                     self._readable(key.data)
+            while self._ready:  # answering may let a pipelined request through: it is answered too
+                self._answer_ready()
             if (now := time.monotonic()) >= next_sweep:
                 next_sweep = now + 0.25
                 self._sweep(now)
@@ -266,9 +281,12 @@ class Server:
         body, reserved = bytes(connection.body), connection.reserved
         connection.head, connection.body, connection.reserved, connection.length = None, bytearray(), 0, None
         connection.chunk_left = -1
+        connection.deadline = float("inf")  # the handler's now
+        if self._handle_many is not None and len(body) <= INLINE_BYTES and self._inline(head):
+            self._ready.append((connection, head, body, reserved))  # read no further until it is answered
+            return
         self._selector.unregister(connection.sock)
-        connection.deadline = float("inf")  # the worker's now
-        self._work.put((connection, head, body, reserved))
+        self._work.put(functools.partial(self._answer, connection, head, body, reserved))
 
     def _read_head(self, connection: _Connection) -> bool:
         buffer = connection.buffer
@@ -400,6 +418,37 @@ class Server:
                 self._selector.unregister(connection.sock)
         connection.sock.close()
 
+    def _answer_ready(self) -> None:
+        """Answer the whole requests of this turn (on the I/O thread), all in one call of ``handle_many``."""
+        ready, self._ready = self._ready, []
+        assert self._handle_many is not None
+        try:
+            answers = self._handle_many([(head, body) for _, head, body, _ in ready])
+        except Exception:
+            log.exception("answering %d requests failed", len(ready))
+            answers = [Refused(500, "internal error; the events were not accepted").answer] * len(ready)
+        finally:
+            self.budget.give(sum(reserved for *_, reserved in ready))
+        for (connection, head, _, _), answer in zip(ready, answers, strict=True):
+            self.access(head, answer.status, connection.client)
+            connection.keep_alive = connection.keep_alive and not answer.close and not self._closing.is_set()
+            data = _render(answer, close=not connection.keep_alive)
+            try:
+                sent = connection.sock.send(data)
+            except OSError:
+                self._drop(connection)
+                continue
+            if sent < len(data):  # the client is not reading yet: a worker waits for it, not this thread
+                self._selector.unregister(connection.sock)
+                self._work.put(functools.partial(self._send_rest, connection, data[sent:]))
+            elif not connection.keep_alive:
+                self._drop(connection)
+            else:
+                connection.deadline = time.monotonic() + (self.limits.request_timeout if connection.buffer
+                                                          else self.limits.idle_timeout)
+                if connection.buffer:
+                    self._advance(connection)
+
     def _take_back(self) -> None:
         """Connections whose answer a worker wrote: reading resumes (a pipelined request may be buffered)."""
         while True:
@@ -425,34 +474,39 @@ class Server:
     # -- the workers ----------------------------------------------------------------------------------------
 
     def _work_loop(self) -> None:
-        while (item := self._work.get()) is not None:
-            connection, head, body, reserved = item
+        while (job := self._work.get()) is not None:
+            job()
+
+    def _answer(self, connection: _Connection, head: Head, body: bytes, reserved: int) -> None:
+        try:
+            answer = self._handle(head, body, self.budget)
+        except Refused as refusal:
+            answer = refusal.answer
+        except Exception:
+            log.exception("answering %s %s failed", head.method, head.path)
+            answer = Refused(500, "internal error; the events were not accepted").answer
+        finally:
+            del body
+            self.budget.give(reserved)
+        self.access(head, answer.status, connection.client)
+        connection.keep_alive = connection.keep_alive and not answer.close and not self._closing.is_set()
+        self._send_rest(connection, _render(answer, close=not connection.keep_alive))
+
+    def _send_rest(self, connection: _Connection, data: bytes) -> None:
+        """Write (the rest of) an answer, waiting for a slow reader up to 10 s; then back to the selector."""
+        try:
+            _send_all(connection.sock, data)
+        except OSError:
+            connection.keep_alive = False
+        if connection.keep_alive and not connection.buffer:  # the usual case: back to the selector from here
+            connection.deadline = time.monotonic() + self.limits.idle_timeout
             try:
-                answer = self._handle(head, body, self.budget)
-            except Refused as refusal:
-                answer = refusal.answer
-            except Exception:
-                log.exception("answering %s %s failed", head.method, head.path)
-                answer = Refused(500, "internal error; the events were not accepted").answer
-            finally:
-                del body
-                self.budget.give(reserved)
-            self.access(head, answer.status, connection.client)
-            keep = connection.keep_alive and not answer.close and not self._closing.is_set()
-            try:
-                _send_all(connection.sock, _render(answer, close=not keep))
-            except OSError:
-                keep = False
-            connection.keep_alive = keep
-            if keep and not connection.buffer:  # the usual case: back to the selector straight from here
-                connection.deadline = time.monotonic() + self.limits.idle_timeout
-                try:
-                    self._selector.register(connection.sock, selectors.EVENT_READ, connection)
-                    continue
-                except (OSError, ValueError, KeyError):
-                    connection.keep_alive = False
-            self._returned.put(connection)  # the I/O thread reads on (a pipelined request), or closes it
-            self._wake()
+                self._selector.register(connection.sock, selectors.EVENT_READ, connection)
+                return
+            except (OSError, ValueError, KeyError):
+                connection.keep_alive = False
+        self._returned.put(connection)  # the I/O thread reads on (a pipelined request), or closes it
+        self._wake()
 
     def access(self, head: Head | None, status: int, client: str) -> None:
         """Count the answer; the access line (DEBUG) shows no header and no query value."""
@@ -464,7 +518,10 @@ class Server:
 
 def _send_all(sock: socket.socket, data: bytes) -> None:
     """Write an answer on a non-blocking socket: at once in the usual case, else waiting up to 10 s."""
-    sent = sock.send(data)
+    try:
+        sent = sock.send(data)
+    except BlockingIOError:  # the rest of an answer the I/O thread could not write at once
+        sent = 0
     if sent < len(data):
         sock.settimeout(10.0)
         try:

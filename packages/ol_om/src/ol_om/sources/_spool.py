@@ -106,6 +106,9 @@ class Spool:
         self._fd = self._open_segment(self._segment)
         self._read = self._start()
         self.pending = self._count_from(self._read)
+        self._unread_lines = self.pending
+        self._unread_bytes = self._bytes_after(self._read)
+        """Lines and bytes committed and not yet read (``wait`` sleeps until enough of them are there)."""
         self._reader: BinaryIO | None = None
         self._reader_truncations = 0
         if self.pending:
@@ -125,7 +128,7 @@ class Spool:
                 raise SpoolUnavailable(_CLOSED)
             if self._failed is not None and self._clock() < self._retry_at:
                 raise SpoolFull(f"the spool cannot be written ({self._failed}); try again later")
-            if self.max_bytes is not None and self._unacknowledged_bytes() + self._queued + len(item.data) > \
+            if self.max_bytes is not None and self._bytes_after(self._checkpoint) + self._queued + len(item.data) > \
                     self.max_bytes:
                 raise SpoolFull(f"the spool holds its maximum of {self.max_bytes} bytes not yet delivered to "
                                 "OpenMetadata; try again later")
@@ -153,7 +156,10 @@ class Spool:
             if error is None:
                 self._ends[self._segment] += len(data)
                 self.written_bytes += len(data)
-                self.pending += sum(item.lines for item in batch)
+                lines = sum(item.lines for item in batch)
+                self.pending += lines
+                self._unread_lines += lines
+                self._unread_bytes += len(data)
                 if self._failed is not None:
                     log.warning("spool %s: writing again after %s", self.directory, self._failed)
                     self._failed = None
@@ -195,11 +201,12 @@ class Spool:
 
     # -- reading and acknowledging (the runner's thread) ----------------------------------------------------------
 
-    def wait(self, timeout: float) -> None:
-        """Return when lines beyond those read were appended, or after ``timeout`` seconds."""
+    def wait(self, timeout: float, lines: int = 1, size: int = 1) -> None:
+        """Return when ``lines`` lines or ``size`` bytes beyond those read are committed, or after ``timeout``
+        seconds (a reader gathering a batch is woken once it can be filled, not at every commit)."""
         with self._changed:
-            if not self._unread():
-                self._changed.wait(timeout)
+            self._changed.wait_for(
+                lambda: self._unread_lines >= lines or self._unread_bytes >= size or self._closing, timeout)
 
     def read(self, limit: int, max_bytes: int | None = None) -> list[Record]:
         """Up to ``limit`` lines after those already read, without waiting; no more lines once ``max_bytes`` are
@@ -224,6 +231,9 @@ class Spool:
             size += len(line)
             self._read = Mark(mark.segment, mark.line + 1, mark.offset + len(line))
             records.append(Record(f"spool:{mark.segment}:{mark.line + 1}", line.rstrip(b"\n"), ref=self._read))
+        with self._changed:
+            self._unread_lines -= len(records)
+            self._unread_bytes -= size
         return records
 
     def acknowledge(self, last: Record, count: int) -> None:
@@ -254,9 +264,8 @@ class Spool:
         with self._changed:
             return sum(self._ends.values())
 
-    def _unacknowledged_bytes(self) -> int:
-        """Bytes written after the checkpoint (under ``_changed``)."""
-        mark = self._checkpoint
+    def _bytes_after(self, mark: Mark) -> int:
+        """Bytes written after ``mark`` (under ``_changed``)."""
         return sum(end - (mark.offset if segment == mark.segment else 0)
                    for segment, end in self._ends.items() if segment >= mark.segment)
 
@@ -272,9 +281,6 @@ class Spool:
         if self._reader is not None:
             self._reader.close()
         self._lock_file.close()
-
-    def _unread(self) -> bool:
-        return self._read.offset < self._ends.get(self._read.segment, 0) or self._read.segment < max(self._ends)
 
     def _reader_for(self, segment: int) -> BinaryIO:
         """The open segment being read (buffered: bytes read ahead past the committed end are never rewritten)."""
