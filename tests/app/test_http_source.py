@@ -125,7 +125,7 @@ def test_bad_events_are_named_and_the_good_ones_of_the_same_array_delivered(
 
 def test_split_events_names_a_lone_surrogate_in_an_array_element() -> None:
     body = b'[' + json.dumps(event("ok")).encode() + b"," + json.dumps(event("x\ud800")).encode() + b"]"
-    lines, rejected, kept = split_events(body)
+    lines, rejected, kept, _ = split_events(body)
     assert len(lines) == 1 and rejected[0]["index"] == 1 and rejected[0]["path"] == "$.job.name"
     assert len(kept) == 1 and b"x\\ud800" in kept[0]  # kept for the dead letters, still escaped
 

@@ -1,10 +1,13 @@
 """The HTTP receiver's spool on a small disk: it fills up, refuses, and comes back by itself once what it holds is
 delivered — the segment being written included — with its checkpoint written and no temporary file left; and a
-backlog is read in batches bounded by bytes as well as by count."""
+backlog is read in batches bounded by bytes as well as by count; events parsed on the way in are handed to the reader,
+a bounded few."""
 
 from __future__ import annotations
 
 import errno
+import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,11 @@ import pytest
 from ol_om.sources import _spool
 from ol_om.sources._spool import Spool, SpoolFull
 from ol_om_core.contract import files
+from ol_om_core.contract.sinks import Work
+from ol_om_core.contract.sources import Record
+from ol_om_core.contract.work import work_of
+from ol_om_core.parse import parse
+from ol_om_core.translate import Translator
 
 DISK = 64 * 1024
 
@@ -98,3 +106,35 @@ def test_a_backlog_is_read_in_batches_bounded_by_bytes(tmp_path: Path) -> None:
     assert len(spool.read(500, max_bytes=1)) == 1  # at least one line, however large
     assert len(spool.read(500)) == 89
     spool.close()
+
+
+def test_events_appended_parsed_are_handed_to_the_reader_a_bounded_few_and_parsed_again_after_a_restart(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receiver parses each event to answer 400 for bad ones; the runner is handed that parse with the line
+    rather than parsing it again — but only a few are kept in memory (a backlog is read back from disk)."""
+    monkeypatch.setattr(_spool, "KEPT_EVENTS", 3)
+    lines = [json.dumps({"eventType": "START", "eventTime": "2026-11-23T10:00:00Z", "producer": "p",
+                         "run": {"runId": str(uuid.uuid4())}, "job": {"namespace": "n", "name": f"j{n}"}}).encode()
+             for n in range(5)]
+    events = [parse(line) for line in lines]
+    spool = Spool(tmp_path)
+    spool.append(lines[:2], events[:2])
+    spool.append([b'{"not": "parsed"}'])
+    spool.append(lines[2:], events[2:])
+    records = spool.read(10)
+    assert [r.value for r in records] == [*lines[:2], b'{"not": "parsed"}', *lines[2:]]
+    assert [r.event for r in records] == [events[0], events[1], None, events[2], None, None]  # 3 kept at most
+    assert records[0].event is events[0]
+    spool.append(lines[:1], events[:1])  # the room the reader freed is used again
+    assert [r.event for r in spool.read(10)] == [events[0]]
+    spool.close()
+    again = Spool(tmp_path)  # nothing acknowledged: all read back from disk, for the runner to parse
+    assert len(again.read(10)) == 7 and not again._kept
+    again.close()
+
+
+def test_the_runner_uses_the_event_a_record_carries() -> None:
+    line = json.dumps({"eventType": "START", "eventTime": "2026-11-23T10:00:00Z", "producer": "p",
+                       "run": {"runId": str(uuid.uuid4())}, "job": {"namespace": "n", "name": "carried"}}).encode()
+    work = work_of(Record("spool:1:1", b"{}", event=parse(line)), Translator())  # the bytes alone are not an event
+    assert isinstance(work, Work) and any("carried" in json.dumps(op.to_dict()) for op in work.operations)

@@ -40,6 +40,7 @@ from ol_om.sources._spool import SEGMENT_BYTES, Spool, SpoolFull, SpoolUnavailab
 from ol_om_core.contract.logs import RepeatFilter
 from ol_om_core.contract.sources import Record
 from ol_om_core.errors import ConfigError, InvalidEvent
+from ol_om_core.model import Event
 from ol_om_core.parse import parse
 
 log = logging.getLogger("ol_om.http")
@@ -246,20 +247,22 @@ class HttpSource:
         """:meth:`receive` for several request bodies (with their ``ndjson``) at once: their events are spooled in
         one write (each request's all or none, as ever); a request is refused 503 if that write fails."""
         split = []
+        events: list[Event | None] = []
         for body, ndjson in bodies:
             if len(body) > LARGE_BODY:
                 with self._large:
-                    lines, rejected, kept = split_events(body, ndjson)
+                    lines, rejected, kept, parsed = split_events(body, ndjson)
             else:
-                lines, rejected, kept = split_events(body, ndjson)
+                lines, rejected, kept, parsed = split_events(body, ndjson)
             if len(kept) > GROUPED_REJECTS:
                 kept = [b"[" + b",".join(kept) + b"]"]
             split.append((lines, rejected, kept))
+            events += [*parsed, *[None] * len(kept)]  # parsed once: the runner is handed them with the lines
         spooled = [line for lines, _, kept in split for line in (*lines, *kept)]
         refused: Refused | None = None
         if spooled:
             try:
-                self.spool.append(spooled)
+                self.spool.append(spooled, events)
             except SpoolUnavailable as exc:
                 refusals.error("cannot spool %d events: %s", len(spooled), exc)
                 refused = busy(self.settings.limits, f"the events cannot be stored: {exc}", SpoolFull.retry_after)
@@ -322,12 +325,15 @@ SHOWN_REJECTS = 100
 """The most rejected events an answer names (``rejectedCount`` then says how many there were)."""
 
 
-def split_events(body: bytes, ndjson: bool = False) -> tuple[list[bytes], list[dict[str, Any]], list[bytes]]:
+Split = tuple[list[bytes], list[dict[str, Any]], list[bytes], list[Event]]
+
+
+def split_events(body: bytes, ndjson: bool = False) -> Split:
     """The valid events of a body (one JSON object, an array of them, or with ``ndjson`` one per line) as
-    one-line JSON; the rejected, ``{"index": i, "path": "$.eventTime", "reason": "…"}``; and the rejected
-    events themselves as one line each, for the dead letters."""
+    one-line JSON; the rejected, ``{"index": i, "path": "$.eventTime", "reason": "…"}``; the rejected
+    events themselves as one line each, for the dead letters; and the valid events parsed."""
     if not body.strip():
-        return [], [{"index": 0, "path": "$", "reason": "the body is empty"}], []
+        return [], [{"index": 0, "path": "$", "reason": "the body is empty"}], [], []
     if ndjson:
         pieces = [line for line in body.split(b"\n") if line.strip()]
         return _checked([_flat(line) for line in pieces])
@@ -336,21 +342,22 @@ def split_events(body: bytes, ndjson: bool = False) -> tuple[list[bytes], list[d
     try:
         items = json.loads(body)
     except (ValueError, RecursionError) as exc:
-        return [], [{"index": 0, "path": "$", "reason": f"not JSON: {exc}"}], [_flat(body)]
+        return [], [{"index": 0, "path": "$", "reason": f"not JSON: {exc}"}], [_flat(body)], []
     return _checked([_one_line(item) for item in items])
 
 
-def _checked(lines: list[bytes]) -> tuple[list[bytes], list[dict[str, Any]], list[bytes]]:
-    accepted, rejected, kept = [], [], []
+def _checked(lines: list[bytes]) -> Split:
+    accepted, rejected, kept, events = [], [], [], []
     for index, line in enumerate(lines):
         try:
-            parse(line)
+            event = parse(line)
         except InvalidEvent as exc:
             rejected.append(_rejection(index, exc))
             kept.append(line)
         else:
             accepted.append(line)
-    return accepted, rejected, kept
+            events.append(event)
+    return accepted, rejected, kept, events
 
 
 def _flat(text: bytes) -> bytes:

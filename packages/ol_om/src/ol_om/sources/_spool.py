@@ -35,10 +35,15 @@ from typing import BinaryIO
 from ol_om_core.contract.files import replace_durably, sync_directory
 from ol_om_core.contract.sources import Record
 from ol_om_core.errors import ConfigError, SourceError
+from ol_om_core.model import Event
 
 log = logging.getLogger("ol_om.spool")
 
 SEGMENT_BYTES = 64 * 1024 * 1024
+KEPT_EVENTS = 1024
+KEPT_BYTES = 2 * 1024 * 1024
+"""The most parsed events (and bytes of their lines) kept in memory for the reader; past that, it parses again
+what it reads back (a backlog costs disk, not memory)."""
 _SUFFIX = ".jsonl"
 _CHECKPOINT = "checkpoint.json"
 _SYNC = getattr(os, "fdatasync", os.fsync)
@@ -69,7 +74,8 @@ class SpoolFull(SpoolUnavailable):
 @dataclass(slots=True, eq=False)
 class _Append:
     data: bytes
-    lines: int
+    lines: Sequence[bytes]
+    events: Sequence[Event | None]
     done: bool = False
     error: Exception | None = None
 
@@ -107,6 +113,9 @@ class Spool:
         self._read = self._start()
         self.pending = self._count_from(self._read)
         self._unread_lines = self.pending
+        self._kept: dict[tuple[int, int], Event] = {}
+        """Events appended already parsed, by the segment and offset of their line, until the reader takes them."""
+        self._kept_bytes = 0
         self._unread_bytes = self._bytes_after(self._read)
         """Lines and bytes committed and not yet read (``wait`` sleeps until enough of them are there)."""
         self._reader: BinaryIO | None = None
@@ -117,12 +126,13 @@ class Spool:
 
     # -- writing (the receiver's threads) ------------------------------------------------------------------------
 
-    def append(self, lines: Sequence[bytes]) -> None:
-        """Add ``lines`` (JSON without newlines) at the end; they are on disk when this returns.
+    def append(self, lines: Sequence[bytes], events: Sequence[Event | None] = ()) -> None:
+        """Add ``lines`` (JSON without newlines) at the end; they are on disk when this returns. ``events``, the
+        lines parsed (None where not), are handed to the reader with them (``Record.event``) while few are kept.
 
         Appends that arrive while a write is under way share the next write and fsync (group commit): one fsync
         per request would cap a receiver at the disk's fsync rate."""
-        item = _Append(b"\n".join([*lines, b""]), len(lines))
+        item = _Append(b"\n".join([*lines, b""]), lines, events)
         with self._changed:
             if self._closing:
                 raise SpoolUnavailable(_CLOSED)
@@ -144,6 +154,7 @@ class Spool:
 
     def _write(self, batch: list[_Append]) -> None:
         data = b"".join(item.data for item in batch)
+        start = self._ends[self._segment]
         error: Exception | None = None
         try:
             _write_all(self._fd, data)
@@ -156,7 +167,8 @@ class Spool:
             if error is None:
                 self._ends[self._segment] += len(data)
                 self.written_bytes += len(data)
-                lines = sum(item.lines for item in batch)
+                lines = sum(len(item.lines) for item in batch)
+                self._keep(batch, start)
                 self.pending += lines
                 self._unread_lines += lines
                 self._unread_bytes += len(data)
@@ -172,6 +184,16 @@ class Spool:
         for item in batch:
             item.error = error
             item.done = True
+
+    def _keep(self, batch: list[_Append], offset: int) -> None:
+        """Keep the parsed events of lines just written at ``offset`` of the segment, within the bounds."""
+        for item in batch:
+            for line, event in zip(item.lines, item.events, strict=False):
+                if (event is not None and len(self._kept) < KEPT_EVENTS
+                        and self._kept_bytes + len(line) <= KEPT_BYTES):
+                    self._kept[(self._segment, offset)] = event
+                    self._kept_bytes += len(line)
+                offset += len(line) + 1
 
     def _cut_back(self, exc: OSError) -> None:
         """After a failed write or fsync (disk full): cut the segment back to its committed end, tell the reader
@@ -233,8 +255,20 @@ class Spool:
             records.append(Record(f"spool:{mark.segment}:{mark.line + 1}", line.rstrip(b"\n"), ref=self._read))
         with self._changed:
             self._unread_lines -= len(records)
+            if self._kept:
+                records = [self._kept_event(record) for record in records]
             self._unread_bytes -= size
         return records
+
+    def _kept_event(self, record: Record) -> Record:
+        """``record`` with its parsed event, if it was kept (under ``_changed``)."""
+        mark = record.ref
+        key = (mark.segment, mark.offset - len(record.value) - 1)
+        event = self._kept.pop(key, None)
+        if event is None:
+            return record
+        self._kept_bytes -= len(record.value)
+        return Record(record.position, record.value, ref=mark, event=event)
 
     def acknowledge(self, last: Record, count: int) -> None:
         """``last`` and every line before it are done: checkpoint past them and delete the segments behind."""

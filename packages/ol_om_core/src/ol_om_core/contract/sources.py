@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ol_om_core.errors import SourceError
+
+if TYPE_CHECKING:
+    from ol_om_core.model import Event
 
 __all__ = ["Record", "Source", "SourceError"]
 
@@ -24,6 +27,9 @@ class Record:
     """Why the source already knows the record is unusable (too large, no value): it goes to the dead letters."""
     ref: Any = None
     """The source's own handle on the record (a Kafka topic, partition and offset), for acknowledging it."""
+    event: Event | None = None
+    """``value`` already parsed, when the source had to parse it anyway (the HTTP receiver, to answer 400 for a
+    bad event): not parsed again."""
 
 
 class Source(Protocol):

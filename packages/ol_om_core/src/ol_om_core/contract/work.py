@@ -17,7 +17,7 @@ def work_of(record: Record, translator: Translator) -> Work | DeadLetter:
     if record.problem is not None:
         return DeadLetter(record.position, record.problem)
     try:
-        event = parse(record.value)
+        event = record.event if record.event is not None else parse(record.value)
     except InvalidEvent as exc:
         return DeadLetter(record.position, f"not a usable OpenLineage event: {exc}", cause=exc)
     try:
