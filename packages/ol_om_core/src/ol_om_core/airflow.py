@@ -79,8 +79,11 @@ def _edges(tree: Mapping[str, Any], depth: int = 0) -> Iterator[tuple[str, str]]
 def schedule(event: RunEvent) -> str | None:
     """The DAG's schedule (``timetable_summary``, a cron expression for cron schedules; ``schedule_interval``
     before Airflow 3), from the DAG run's ``airflowDagRun.dag`` or a task run's ``airflow.dag``."""
+    facets = event.run.facets
+    if "airflow" not in facets and "airflowDagRun" not in facets:
+        return None  # not Airflow's: asked of every event
     for key in ("airflowDagRun", "airflow"):
-        dag = _object(_object(event.run.facets.get(key)).get("dag"))
+        dag = _object(_object(facets.get(key)).get("dag"))
         for field in ("timetable_summary", "schedule_interval"):
             value = dag.get(field)
             if isinstance(value, str) and value.strip() and value not in ("None", "null") and len(value) < 256:
@@ -90,7 +93,10 @@ def schedule(event: RunEvent) -> str | None:
 
 def log_url(event: RunEvent) -> str | None:
     """Where Airflow shows this try's log (``airflow.taskInstance.log_url``): the task status's ``logLink``."""
-    url = _object(_object(event.run.facets.get("airflow")).get("taskInstance")).get("log_url")
+    facet = event.run.facets.get("airflow")
+    if facet is None:
+        return None  # not Airflow's: asked of every event
+    url = _object(_object(facet).get("taskInstance")).get("log_url")
     return url if isinstance(url, str) and url.startswith(("http://", "https://")) and len(url) < 2048 else None
 
 
@@ -125,7 +131,10 @@ def downstream(event: RunEvent) -> tuple[str, ...]:
     """A task run's downstream task ids (its run facet ``airflow.task``: a list, or a list printed as a string).
     Blank ids name no task and are left out, as are ids the printed list escapes into lone surrogates (parse
     rejected those in the event itself, but not ``\\ud800`` text inside a string)."""
-    task = _object(event.run.facets.get("airflow")).get("task")
+    facet = event.run.facets.get("airflow")
+    if facet is None:
+        return ()  # not Airflow's: asked of every event
+    task = _object(facet).get("task")
     ids = _object(task).get("downstream_task_ids")
     if isinstance(ids, str):
         try:

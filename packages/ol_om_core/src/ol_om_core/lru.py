@@ -24,18 +24,20 @@ class LRU(Generic[K, V]):
         return value
 
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
-        try:
-            self._data.move_to_end(key)
-            return self._data[key]
-        except KeyError:
+        value = self._data.get(key)
+        if value is None:  # a miss is as common as a hit (a new run): no exception for it
             value = self._data[key] = make()
             self._trim()
-            return value
+        else:
+            self._data.move_to_end(key)
+        return value
 
     def put(self, key: K, value: V) -> None:
+        if key in self._data:
+            self._data.move_to_end(key)
         self._data[key] = value
-        self._data.move_to_end(key)
-        self._trim()
+        if len(self._data) > self.size:
+            self._trim()
 
     def add(self, key: K) -> bool:
         """Remember ``key`` (a set-like use); ``True`` if it was not remembered already."""
@@ -43,7 +45,8 @@ class LRU(Generic[K, V]):
             self._data.move_to_end(key)
             return False
         self._data[key] = None  # type: ignore[assignment]
-        self._trim()
+        if len(self._data) > self.size:
+            self._trim()
         return True
 
     def pop(self, key: K) -> None:

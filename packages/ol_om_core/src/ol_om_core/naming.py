@@ -31,6 +31,7 @@ Rules:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ol_om_core.values import value
 
@@ -96,6 +97,7 @@ _ENGINE_FILE = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)  # a stream names the same datasets over and over; the identity is an immutable value
 def normalize(namespace: str, name: str) -> DatasetIdentity:
     """The canonical identity of an OpenLineage dataset; never raises."""
     glue = _GLUE.fullmatch(namespace.strip())

@@ -12,12 +12,13 @@ object is not walked, only the strings of the parsed event are checked (the raw 
 from __future__ import annotations
 
 import json
+import marshal
 import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, TypeVar
 
 from ol_om_core.errors import InvalidEvent
 from ol_om_core.facets import check_facets
@@ -54,7 +55,7 @@ def parse(raw: bytes | bytearray | memoryview | str | Mapping[str, Any] | object
     try:
         if isinstance(raw, bytes | bytearray | memoryview | str):
             data = loads(raw)
-            return _event(data)
+            return _event(data, _REPEATS)
         if isinstance(raw, Mapping):
             # JSON objects are dicts from here on (fast checks); other mappings are copied into dicts.
             data = raw if isinstance(raw, dict) else _from_attrs(raw)
@@ -99,7 +100,7 @@ def loads(raw: bytes | bytearray | memoryview | str) -> Any:
     if _too_deep(text, raw):
         raise InvalidEvent("$", f"not usable JSON: nested deeper than {MAX_DEPTH} levels") from None
     try:
-        data = json.loads(text)
+        data = _decode(text)
     except json.JSONDecodeError as exc:
         raise InvalidEvent("$", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:  # brackets never closed: not JSON, and too deep to say where it stops being JSON
@@ -107,7 +108,8 @@ def loads(raw: bytes | bytearray | memoryview | str) -> Any:
     except ValueError as exc:  # an integer of more than 4300 digits (Python's limit on converting them)
         raise InvalidEvent("$", f"not usable JSON: {str(exc).split('; use ')[0]}") from None
     # Decoded UTF-8 holds no surrogate; a str may hold one as such, and either may escape one.
-    if _LONE_SURROGATE_ESCAPE.search(text) or (text is raw and not text.isascii() and _SURROGATE.search(text)):
+    if ("\\" in text and _LONE_SURROGATE_ESCAPE.search(text)) \
+            or (text is raw and not text.isascii() and _SURROGATE.search(text)):
         _reject_lone_surrogates(data)
     return data
 
@@ -123,20 +125,41 @@ _DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _19_DIGITS = b"0" * 19
 
 
+def _decode(text: str) -> Any:
+    """``json.loads(text)``: its C scanner called directly for a document that starts at the first character
+    (``json.loads`` strips and checks around it in Python, a fair share of its cost on a small event); anything
+    else, bad JSON included, goes to ``json.loads`` itself, for its own result or error."""
+    try:
+        data, end = _SCAN(text, 0)
+    except (StopIteration, ValueError):
+        return json.loads(text)
+    if end != len(text) and text[end:].strip(" \t\n\r"):  # JSON's whitespace only
+        return json.loads(text)
+    return data
+
+
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # not in typeshed
+
+
 def _too_deep(text: str, raw: object) -> bool:
     """Whether ``text`` (decoded from ``raw``) nests arrays and objects deeper than :data:`MAX_DEPTH`.
 
-    Text with no more opening brackets than that cannot: one count, the usual case. Otherwise in C, on the UTF-8
-    bytes (where no byte of a multi-byte character is ASCII): escaped backslashes and quotes dropped, then all
-    but quotes and brackets, then strings (what lies between quotes); innermost ``{}`` / ``[]`` pairs are removed
-    once per level, and a depth-``n`` document is empty after ``n`` rounds."""
-    if text.count("{") + text.count("[") <= MAX_DEPTH:
+    All in C, on the UTF-8 bytes (where no byte of a multi-byte character is ASCII). All but quotes and brackets
+    dropped in one pass: with no more opening brackets than the limit, the usual case, it cannot. Otherwise:
+    escaped backslashes and quotes dropped first, then strings (what lies between quotes); innermost ``{}`` /
+    ``[]`` pairs are removed once per level, and a depth-``n`` document is empty after ``n`` rounds."""
+    if isinstance(raw, bytes):
+        data = raw
+    elif text.count("{") + text.count("[") <= MAX_DEPTH:
         return False
-    data = raw if isinstance(raw, bytes) else text.encode("utf-8", "surrogatepass")
+    else:
+        data = text.encode("utf-8", "surrogatepass")
+    skeleton = data.translate(None, _NOT_STRUCTURE)
+    if skeleton.count(b"{") + skeleton.count(b"[") <= MAX_DEPTH:
+        return False
     if b"\\" in data:
-        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    skeleton = data.translate(None, _NOT_STRUCTURE).replace(b'""', b"")  # a string without brackets: ""
-    rest = b"".join(skeleton.split(b'"')[::2])
+        skeleton = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    rest = b"".join(skeleton.replace(b'""', b"").split(b'"')[::2])  # a string without brackets: ""
     for _ in range(MAX_DEPTH):
         # One level a round: "{}" becomes a mark first, so "[{}]" holds no "[]" until the next round.
         peeled = rest.replace(b"{}", b"x").replace(b"[]", b"x").translate(None, b"x")
@@ -210,7 +233,8 @@ def _from_attrs(obj: object) -> Any:
 # -- the envelope ------------------------------------------------------------------------------------------
 
 
-def _event(data: Any) -> Event:
+def _event(data: Any, repeats: _Repeats | None = None) -> Event:
+    """``repeats``: given only for values parse decoded itself (nobody else holds them, so none can change)."""
     if not isinstance(data, dict):
         raise InvalidEvent("$", f"an event is a JSON object, not {_kind(data)}")
     time = _event_time(data)
@@ -228,17 +252,18 @@ def _event(data: Any) -> Event:
             producer=producer,
             schema_url=schema_url,
             run=_run(data["run"], "$.run"),
-            job=_job(data.get("job"), "$.job"),
-            inputs=_datasets(data, "inputs"),
-            outputs=_datasets(data, "outputs"),
+            job=_job(data.get("job"), "$.job", repeats),
+            inputs=_datasets(data, "inputs", repeats),
+            outputs=_datasets(data, "outputs", repeats),
         )
     if "dataset" in data:
         if "job" in data:
             raise InvalidEvent("$", "a DatasetEvent carries no job (spec 2-0-2)")
         return DatasetEvent(time, producer, schema_url, _dataset(data["dataset"], "$.dataset"))
     if "job" in data:
-        job = _job(data["job"], "$.job")
-        return JobEvent(time, producer, schema_url, job, _datasets(data, "inputs"), _datasets(data, "outputs"))
+        job = _job(data["job"], "$.job", repeats)
+        return JobEvent(time, producer, schema_url, job, _datasets(data, "inputs", repeats),
+                        _datasets(data, "outputs", repeats))
     raise InvalidEvent("$", "not an OpenLineage event: it has no run, job or dataset")
 
 
@@ -287,8 +312,10 @@ def _run(data: Any, path: str) -> Run:
     )
 
 
-def _job(data: Any, path: str) -> Job:
+def _job(data: Any, path: str, repeats: _Repeats | None = None) -> Job:
     data = _object(data, path)
+    if repeats is not None:
+        return repeats.get(data, path, _job, repeats.jobs)
     facets = _facets(data, path, "job")
     job_type = facets.get("jobType")
     docs = facets.get("documentation")
@@ -309,12 +336,14 @@ def _job(data: Any, path: str) -> Job:
     )
 
 
-def _datasets(data: Mapping[str, Any], key: str) -> tuple[Dataset, ...]:
+def _datasets(data: Mapping[str, Any], key: str, repeats: _Repeats | None = None) -> tuple[Dataset, ...]:
     value = data.get(key)
     if value is None:
         return ()
     if not isinstance(value, list):
         raise InvalidEvent(f"$.{key}", f"must be an array, not {_kind(value)}")
+    if repeats is not None:
+        return tuple(repeats.get(item, (key, i), _dataset, repeats.datasets) for i, item in enumerate(value))
     return tuple(_dataset(item, f"$.{key}[{i}]") for i, item in enumerate(value))
 
 
@@ -337,6 +366,50 @@ def _dataset(data: Any, path: str) -> Dataset:
         column_lineage=_column_lineage(facets.get("columnLineage"), output_facets.get("columnLineage")),
         columns=tuple(f["name"] for f in schema.get("fields") or ()) if _live(schema) else (),
     )
+
+
+_V = TypeVar("_V", Job, Dataset)
+
+
+class _Repeats:
+    """Jobs and datasets already parsed, by their exact JSON value: a steady stream repeats them run after run
+    (the same job with the same inputs and outputs, schemas and all), and their parsed values are immutable.
+
+    The key is the value's ``marshal`` form, computed in C at a fraction of the cost of reading the facets: it
+    tells ``true`` from ``1`` and ``1`` from ``1.0``, and keeps key order, so a hit is the very same JSON value,
+    never merely an equal one. Bounded by the bytes of its keys; when full it starts again (a plain dict, safe to
+    share between the threads that parse)."""
+
+    BUDGET = 8 << 20
+    LARGEST = 256 << 10
+    """A value whose key is larger is parsed every time (a huge schema is rarely worth keeping)."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[bytes, Job] = {}
+        self.datasets: dict[bytes, Dataset] = {}
+        self._size = 0
+
+    def get(self, data: Any, path: str | tuple[str, int], read: Callable[[Any, str], _V],
+            seen: dict[bytes, _V]) -> _V:
+        """``path``: where ``data`` is, or (the key of its list, its index): made into text only when read."""
+        try:
+            key = marshal.dumps(data, 4)
+        except ValueError:  # pragma: no cover - decoded JSON is always marshallable; a safety net
+            key = b""
+        found = seen.get(key) if key else None
+        if found is None:
+            found = read(data, path if isinstance(path, str) else f"$.{path[0]}[{path[1]}]")  # raises if bad
+            if 0 < len(key) <= self.LARGEST:
+                if self._size > self.BUDGET:
+                    self.jobs.clear()
+                    self.datasets.clear()
+                    self._size = 0
+                seen[key] = found
+                self._size += len(key)
+        return found
+
+
+_REPEATS = _Repeats()
 
 
 # -- standard facets the translation reads (already shape-checked by check_facets) --------------------------

@@ -101,13 +101,14 @@ def place(event: RunEvent | JobEvent, task_of_run: Callable[[str], str | None] =
     is not the root is a grandchild and folds into its parent's task, found by the parent's run in
     ``task_of_run`` (deeper levels too), else named after the parent job."""
     own = event.job
+    ref = own.ref
     run_id = event.run.run_id if isinstance(event, RunEvent) else ""
     parent = parent_of(event)
     root = parent.root_job if parent is not None else None
-    if parent is None or root == own.ref or (root is None and is_orchestration(own)):
+    if parent is None or root == ref or (root is None and is_orchestration(own)):
         # A root job; without a root facet (OpenLineage before 2-0-x) an orchestrator with a parent (a Spark
         # application an Airflow task started) stays a pipeline of its own, as before.
-        return Place(own.ref, None if is_orchestration(own) else task_name(own.ref, own.ref), run_id, own=True)
+        return Place(ref, None if is_orchestration(own) else task_name(ref, ref), run_id, own=True)
     if root is None or root == parent.job:
         return Place(parent.job, dbt.node_id(own) or task_name(own.ref, parent.job), parent.run_id, own=False)
     task = task_of_run(parent.run_id) or task_name(parent.job, root)
@@ -176,7 +177,7 @@ def declared_tasks(job: Job, final: Mapping[str, str], known: Mapping[str, TaskS
         old = known.get(name)
         if old is None:
             out.append(listed)
-        elif operator or downstream:
+        elif (operator and not old.task_type) or (downstream and not old.downstream):  # else nothing to add
             out.append(replace(old, task_type=old.task_type or operator, downstream=old.downstream or downstream))
     return out
 
@@ -192,8 +193,8 @@ def service_operation(name: str, service_type: str, *, key: int = 0) -> Operatio
 def merged(old: TaskSpec | None, new: TaskSpec) -> TaskSpec:
     """Facets come and go between the events of a job (START carries ownership, COMPLETE may not):
     what one event said stays until another says something else."""
-    if old is None:
-        return new
+    if old is None or old == new:
+        return new if old is None else old  # the same spec again, the usual case: kept, not made anew
     return TaskSpec(
         name=new.name,
         display_name=new.display_name,

@@ -77,11 +77,20 @@ class Assertion:
         return name.replace("::", "__")
 
 
+_QUALITY_FACETS = frozenset({"dataQualityAssertions", "greatExpectations_assertions", "dataQualityMetrics",
+                              "dataQuality"})
+"""Every facet that says something about data quality: a dataset with none of them is passed over at once."""
+
+
+def _speaks_of_quality(dataset: Dataset) -> bool:
+    return not (_QUALITY_FACETS.isdisjoint(dataset.input_facets) and _QUALITY_FACETS.isdisjoint(dataset.facets))
+
+
 def assertions(dataset: Dataset) -> tuple[Assertion, ...]:
     """The dataset's assertions: the input facet (where the spec puts it), else the dataset facet (dbt-ol's
     structured-log mode puts it there), else Great Expectations' own facet."""
-    if not dataset.input_facets and not dataset.facets:
-        return ()  # most datasets: asked of every input of every event
+    if not _speaks_of_quality(dataset):
+        return ()
     for facets, key in ((dataset.input_facets, "dataQualityAssertions"), (dataset.facets, "dataQualityAssertions"),
                         (dataset.input_facets, "greatExpectations_assertions")):
         facet = facets.get(key)
@@ -233,7 +242,7 @@ number too; ``quantiles`` has no column in the profile."""
 def metrics(dataset: Dataset) -> Mapping[str, Any] | None:
     """The ``dataQualityMetrics`` input facet (Great Expectations' older name ``dataQuality`` too), if it says
     anything OpenMetadata's profile has a place for."""
-    if not dataset.input_facets and not dataset.facets:
+    if not _speaks_of_quality(dataset):
         return None
     for key in ("dataQualityMetrics", "dataQuality"):
         facet = dataset.input_facets.get(key) or dataset.facets.get(key)
@@ -280,9 +289,12 @@ class Planner:
         self._seen: LRU[str, tuple[tuple[Dataset, tuple[Assertion, ...]], ...]] = LRU(max_runs)
 
     def plan(self, event: RunEvent) -> list[Planned]:
-        plan = self._profiles(event)
-        found = tuple((d, a) for d in event.inputs if (a := assertions(d)))
+        inputs = [d for d in event.inputs if _speaks_of_quality(d)]
         terminal = event.event_type in TERMINAL_EVENT_TYPES
+        if not inputs and not terminal:
+            return []  # most events
+        plan = self._profiles(inputs, event.event_time)
+        found = tuple((d, a) for d in inputs if (a := assertions(d)))
         if not found:
             if not terminal:
                 return plan
@@ -311,12 +323,12 @@ class Planner:
             self._seen.pop(event.run.run_id)
         return plan
 
-    def _profiles(self, event: RunEvent) -> list[Planned]:
+    def _profiles(self, inputs: list[Dataset], event_time: int) -> list[Planned]:
         plan: list[Planned] = []
-        for dataset in event.inputs:
+        for dataset in inputs:
             facet = metrics(dataset)
             table = self._resolver.resolve(dataset) if facet is not None else None
             if facet is not None and isinstance(table, EntityRef) and table.type == "table":
-                plan.append((("table_profile", table.fqn, event.event_time, repr(facet)), partial(
-                    profile_operation, table, dataset, facet, event.event_time)))
+                plan.append((("table_profile", table.fqn, event_time, repr(facet)), partial(
+                    profile_operation, table, dataset, facet, event_time)))
         return plan

@@ -69,21 +69,29 @@ def _attempt(reports: list[tuple[int, str]], child_start: int | None = None, log
     A pipeline run's children starting again (``child_start``: the latest START of any of them) also begin a new
     attempt of it: Airflow 3 sends no DAG run START through every path (``airflow dags test`` sends none), but a
     cleared DAG run's tasks do start again."""
-    starts = [time for time, kind in reports if kind == "START"]
-    if starts:
-        begun = max(starts) if child_start is None else max(child_start, *starts)
+    latest_start: int | None = None
+    first = reports[0][0]  # never empty
+    for time, kind in reports:
+        if kind == "START" and (latest_start is None or time > latest_start):
+            latest_start = time
+        first = min(first, time)
+    if latest_start is not None:
+        begun = latest_start if child_start is None or child_start < latest_start else child_start
     else:
-        begun = min(time for time, _ in reports) if child_start is None else child_start
-    status, start, end, moment = "Pending", max(starts) if starts else None, None, _NEVER
+        begun = first if child_start is None else child_start
+    status, start, end, moment = "Pending", latest_start, None, _NEVER
     for time, kind in reports:
         if time < begun:
             continue  # an earlier attempt's event, however late it arrived
-        status = later(status, EXECUTION_STATUS[kind])
+        execution = EXECUTION_STATUS[kind]
+        if _RANK[execution] > _RANK[status]:
+            status = execution
         moment = max(moment, time)
-        if kind in ("RUNNING", "OTHER") and not starts:
-            start = time if start is None else min(start, time)
-        if EXECUTION_STATUS[kind] != "Pending":
-            end = time if end is None else max(end, time)
+        if execution == "Pending":
+            if latest_start is None and kind != "START":  # RUNNING or OTHER: the first one seen starts it
+                start = time if start is None or time < start else start
+        elif end is None or time > end:
+            end = time
     return View(status, start, end, begun, moment, log_link)
 
 
@@ -169,13 +177,19 @@ class PipelineRun:
     def snapshot(self) -> Snapshot:
         """The run's status as of now: its state (a cheap hashable value, for de-duplication) and, from the same
         views, its body when asked. One per event: the views are made once for both."""
-        child_start = max((time for task in self.tasks.values() if (time := task.latest_start()) is not None),
-                          default=None)
+        child_start = None
+        tasks = []
+        rows = []
+        # One loop, in name order (names are unique: the task runs themselves are never compared).
+        for name, task in sorted(self.tasks.items()) if len(self.tasks) > 1 else self.tasks.items():
+            started = task.latest_start()
+            if started is not None and (child_start is None or started > child_start):
+                child_start = started
+            view = task.view()
+            tasks.append((name, view))
+            rows.append((name, view.status, view.start, view.end, view.log_link))
         own = self.own.view(child_start)
-        tasks = sorted((name, task.view()) for name, task in self.tasks.items())
-        overall = _overall(own, tasks)
-        state = (self.timestamp, overall, own.status, own.end,
-                 tuple((name, v.status, v.start, v.end, v.log_link) for name, v in tasks))
+        state = (self.timestamp, _overall(own, tasks), own.status, own.end, tuple(rows))
         return Snapshot(self.run_id, state, own, tasks)
 
     def execution_status(self) -> str:

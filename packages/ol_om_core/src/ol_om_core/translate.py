@@ -177,7 +177,8 @@ class Translator:
 
     @staticmethod
     def _set_task(pipeline: _Pipeline, task: TaskSpec) -> None:
-        if pipeline.tasks.get(task.name) != task:
+        old = pipeline.tasks.get(task.name)
+        if old is not task and old != task:
             pipeline.tasks[task.name], pipeline.version = task, pipeline.version + 1
 
     def _status(self, key: PipelineKey, event: RunEvent, where: pipelines.Place,
