@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,9 @@ TASKS = 3
 PG = "postgres://warehouse:5432"
 RATES: list[float] = []
 """The events/s of each run so far, for a suite that prints them beside their goals."""
+BUSY: list[Busy] = []
+"""Each run's busy span (from the first progress line with events to the first with all of them) with the CPU of
+its processes: how several processes are timed, so one process is timed the same way for the scale-out ratio."""
 PROGRESS = re.compile(r"(?:progress|done): (\d+) events \((\d+)/s\)")
 
 
@@ -62,29 +66,88 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_ol_om(work: Path, n: int = 0) -> subprocess.Popen[str]:
+def start_ol_om(work: Path, n: int = 0, report_every: float = 2.0) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "ol_om", "run", "--config",
                              str(work / "config.json"), "--dead-letters", str(work / f"dead-{n}.jsonl"),
-                             "--report-every", "2"], stderr=subprocess.PIPE, text=True)
+                             "--report-every", str(report_every)], stderr=subprocess.PIPE, text=True)
 
 
-def single(work: Path, events: int, target: str = "") -> int:
-    """One ol-om: its busy rate, calls per event, RSS along the run, CPU per event."""
-    run = start_ol_om(work)
-    peak, rate, lines = 0, 0, []
+class Busy:
+    """CPU seconds of some processes, and of the whole machine, between two moments (the first event taken, the
+    last one done): what a figure is bound by."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.start: dict[str, float] = {}
+        self.used: dict[str, float] = {}
+        self.began = self.ended = 0.0
+        self.events = 0
+        """Events taken from ``begin`` to ``end``."""
+
+    def begin(self, taken: int) -> None:
+        """``taken``: events already counted then (the first batch)."""
+        self.events = -taken
+        self.began = time.monotonic()
+        self.start = {name: cpu_seconds(pid) for name, pid in self.pids.items()} | {"machine": _machine_seconds()}
+
+    def end(self, taken: int) -> None:
+        self.events += taken
+        self.ended = time.monotonic()
+        now = {name: cpu_seconds(pid) for name, pid in self.pids.items()} | {"machine": _machine_seconds()}
+        self.used = {name: now[name] - self.start[name] for name in now}
+
+    def rate(self) -> float:
+        return self.events / (self.ended - self.began)
+
+    def cores(self, name: str) -> float:
+        return self.used[name] / (self.ended - self.began)
+
+    def ours(self) -> float:
+        """Cores the watched processes kept busy together."""
+        return sum(self.cores(name) for name in self.used if name != "machine")
+
+    def report(self) -> str:
+        """Each process's CPU per event and cores, and how busy the machine's cores were (every process on it)."""
+        parts = [f"{name} {used / self.events * 1e6:.0f} us/event ({self.cores(name):.2f} cores)"
+                 for name, used in self.used.items() if name != "machine"]
+        return (f"CPU while busy: {', '.join(parts)}; the whole machine {self.cores('machine'):.2f} of "
+                f"{os.cpu_count()} cores")
+
+
+def _machine_seconds() -> float:
+    """CPU seconds every core of the machine has been busy (``/proc/stat``: all but idle and iowait)."""
+    ticks = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def single(work: Path, events: int, target: str = "", others: dict[str, int] | None = None) -> int:
+    """One ol-om: its busy rate, calls per event, RSS along the run, CPU per event (its own, and of ``others``:
+    name -> pid of the stand-in, the broker...)."""
+    run = start_ol_om(work, report_every=0.2)
+    busy = Busy({"ol-om": run.pid, **(others or {})})
+    peak, rate, lines, shown = 0, 0, [], 0.0
     assert run.stderr is not None
     for line in run.stderr:
         lines.append(line)
         match = PROGRESS.search(line)
         if match:
+            count = int(match.group(1))
+            if count and not busy.start:
+                busy.begin(count)
+            if count >= events and not busy.used:
+                busy.end(count)
             rss = rss_kb(run.pid) if run.poll() is None else 0
             peak = max(peak, rss)
             rate = int(match.group(2))
-            if rss:
-                print(f"  {int(match.group(1)):9} events  {rate:6}/s  ol-om RSS {rss / 1024:6.0f} MB")
+            if rss and time.monotonic() - shown >= 2:
+                shown = time.monotonic()
+                print(f"  {count:9} events  {rate:6}/s  ol-om RSS {rss / 1024:6.0f} MB")
     cpu = cpu_seconds(run.pid)
     run.wait()
-    print(f"ol-om CPU: {cpu:.1f}s = {cpu / events * 1e6:.0f} us per event (all its threads)")
+    print(f"ol-om CPU: {cpu:.1f}s = {cpu / events * 1e6:.0f} us per event (all its threads, start to end)")
+    if busy.used:
+        print(busy.report())
+        BUSY.append(busy)
     summary = next((ln for ln in reversed(lines) if "OpenMetadata calls" in ln), "")
     calls = re.search(r"(\d+) OpenMetadata calls", summary)
     print(f"events/s while busy: {rate}{target}; peak RSS {peak / 1024:.0f} MB")

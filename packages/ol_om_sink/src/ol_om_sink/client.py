@@ -1,7 +1,7 @@
 """One HTTP call to OpenMetadata, classified: an answer, a transient failure, a permanent one, or fatal.
 
-Keep-alive connections are pooled (one per worker thread at most); TLS is verified unless configured otherwise.
-The retry policy lives with the caller, which knows how long the source may be held.
+Keep-alive connections are pooled (``transport``: one per calling thread at a time); TLS is verified unless
+configured otherwise. The retry policy lives with the caller, which knows how long the source may be held.
 """
 
 from __future__ import annotations
@@ -13,18 +13,19 @@ import ssl
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
-
-import urllib3
+from urllib.parse import quote, urlencode, urlsplit
 
 from ol_om_core.contract.sinks import SinkError
 from ol_om_sink.config import SinkConfig
 from ol_om_sink.counters import Counters
+from ol_om_sink.transport import Connections, ProtocolError
 
 log = logging.getLogger("ol_om_sink")
 
 _TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 _UNPARSED = object()
+_TARGET_SAFE = "/%:@!$&'()*+,;=~-._"
+"""Kept as they are in a request target; anything else (a space, non-ASCII) percent-encoded, as urllib3 did."""
 
 
 class Response:
@@ -71,27 +72,21 @@ class Client:
         self.base = config.host_port
         self.shown_base = config.shown_host_port
         self.counters = counters or Counters()
-        self._headers = {name: value.get_secret_value() for name, value in config.extra_headers.items()}
-        self._headers.update({"Content-Type": "application/json", "Accept": "application/json"})
+        url = urlsplit(self.base)
+        host = url.hostname or ""
+        default_port = 443 if url.scheme == "https" else 80
+        port = url.port or default_port
+        self._prefix = url.path.rstrip("/")  # /api
+        name = f"[{host}]" if ":" in host else host
+        headers = {"Host": name if port == default_port else f"{name}:{port}"}
+        headers.update({name: value.get_secret_value() for name, value in config.extra_headers.items()})
+        headers.update({"Content-Type": "application/json", "Accept": "application/json"})
         if config.token:
-            self._headers["Authorization"] = f"Bearer {config.token}"
-        self._timeout = urllib3.Timeout(connect=min(config.timeout, 10.0), read=config.timeout)
-        pool: dict[str, Any] = {"maxsize": config.concurrency, "block": True, "retries": False}
-        if self.base.startswith("https://"):
-            if config.verify_ssl == "validate":
-                pool["cert_reqs"] = ssl.CERT_REQUIRED
-                ca = config.ssl_config.ca_certificate
-                if ca and ca.lstrip().startswith("-----BEGIN"):
-                    pool["ca_cert_data"] = ca
-                elif ca:
-                    pool["ca_certs"] = ca
-            else:
-                pool["cert_reqs"] = ssl.CERT_NONE
-            if config.ssl_config.ssl_certificate:
-                pool["cert_file"] = config.ssl_config.ssl_certificate
-                if config.ssl_config.ssl_key is not None:
-                    pool["key_file"] = config.ssl_config.ssl_key.get_secret_value()
-        self._pool = urllib3.PoolManager(**pool)
+            headers["Authorization"] = f"Bearer {config.token}"
+        # Rendered once, sent with every request; never shown (it holds the token).
+        self._headers = "".join(f"{name}: {value}\r\n" for name, value in headers.items()).encode("latin-1")
+        self._connections = Connections(host, port, _tls(config) if url.scheme == "https" else None,
+                                        connect_timeout=min(config.timeout, 10.0), read_timeout=config.timeout)
 
     def __repr__(self) -> str:  # never the headers: they hold the token
         return f"Client({self.shown_base!r})"
@@ -102,12 +97,13 @@ class Client:
 
         ``label`` names the call in the counters (``PUT lineage``, ``GET table``...)."""
         self.counters.add(f"{method} {label or path}")
-        url = self.base + path + (f"?{urlencode(params)}" if params else "")
-        data = None if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        target = quote(self._prefix + path, safe=_TARGET_SAFE) + (f"?{urlencode(params)}" if params else "")
+        data = b"" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        length = f"Content-Length: {len(data)}\r\n" if body is not None or method in ("PUT", "POST", "PATCH") else ""
+        request = f"{method} {target} HTTP/1.1\r\n".encode() + self._headers + length.encode() + b"\r\n" + data
         try:
-            answer = self._pool.request(method, url, body=data, headers=self._headers, timeout=self._timeout,
-                                        redirect=False)
-        except urllib3.exceptions.HTTPError as exc:
+            answer = self._connections.exchange(request)
+        except (OSError, ProtocolError) as exc:
             # The reason names the failure, never the request (whose headers carry the token).
             raise Transient(f"{method} {path}: {type(exc).__name__}: {_cause(exc)}") from None
         status = answer.status
@@ -119,11 +115,35 @@ class Client:
                             f"{message}. Check securityConfig.jwtToken: the bot's token, not expired, with a role "
                             "that may edit pipelines and lineage.")
         if status in _TRANSIENT_STATUSES:
-            raise Transient(f"{method} {path}: {status} {message}", _retry_after(answer.headers.get("Retry-After")))
+            raise Transient(f"{method} {path}: {status} {message}", _retry_after(answer.headers.get("retry-after")))
         raise Rejected(status, message)
 
     def close(self) -> None:
-        self._pool.clear()
+        self._connections.close()
+
+
+def _tls(config: SinkConfig) -> ssl.SSLContext:
+    """``verifySSL: validate`` checks the certificate and the host name (against ``caCertificate``, a file or PEM
+    text, else the system's authorities); ``ignore`` checks nothing. A client certificate (files) when given.
+    Refused settings are a ``SinkError`` now, naming the setting (never the key), rather than at every call."""
+    context = ssl.create_default_context()
+    ca, cert, key = config.ssl_config.ca_certificate, config.ssl_config.ssl_certificate, config.ssl_config.ssl_key
+    try:
+        if config.verify_ssl != "validate":
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        elif ca and ca.lstrip().startswith("-----BEGIN"):
+            context.load_verify_locations(cadata=ca)
+        elif ca:
+            context.load_verify_locations(cafile=ca)
+    except (OSError, ValueError) as exc:
+        raise SinkError(f"sslConfig.caCertificate cannot be used: {exc}") from None
+    try:
+        if cert:
+            context.load_cert_chain(cert, key.get_secret_value() if key else None)
+    except (OSError, ValueError) as exc:  # the messages name no file and no key
+        raise SinkError(f"sslConfig.sslCertificate / sslKey cannot be used: {type(exc).__name__}: {exc}") from None
+    return context
 
 
 def _json(data: bytes) -> Any:
@@ -143,8 +163,9 @@ def message_of(payload: Any, otherwise: str) -> str:
 
 
 def _cause(exc: BaseException) -> str:
-    reason = getattr(exc, "reason", None)
-    return str(reason if reason is not None else exc).split(" (Caused by")[0][:300]
+    if isinstance(exc, TimeoutError):
+        return "no answer in time"
+    return (str(exc) or "connection lost")[:300]
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -97,6 +97,13 @@ class TansuBroker(LocalServer):
         self.cluster_id = f"ol-om-{uuid.uuid4().hex[:12]}"
 
     @property
+    def pid(self) -> int:
+        """The broker's process id (benchmarks read its CPU time)."""
+        if self._process is None:
+            raise TansuError("the broker is not running: start() it first")
+        return self._process.pid
+
+    @property
     def bootstrap(self) -> str:
         """``"127.0.0.1:PORT"`` for ``bootstrap.servers``."""
         if self._process is None:

@@ -6,8 +6,8 @@ server turns into OpenMetadata's error body.
 
 from __future__ import annotations
 
-import copy
 import hashlib
+import marshal
 import re
 import threading
 import time
@@ -128,8 +128,15 @@ def ref(entity: Entity, *, with_name: bool = True) -> Entity:
     return result
 
 
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, strings, numbers, booleans, None), as the store keeps and
+    answers it: marshal does it in C, four times faster than ``copy.deepcopy`` (the stand-in shares the cores of
+    the benchmarks)."""
+    return marshal.loads(marshal.dumps(value))
+
+
 def _public(entity: Entity) -> Entity:
-    return {key: copy.deepcopy(value) for key, value in entity.items() if key != "_type"}
+    return {key: _copy(value) for key, value in entity.items() if key != "_type"}
 
 
 QuoteName = Callable[[str], str]
@@ -172,7 +179,7 @@ def _edge_wire(edge: Entity) -> Entity:
     return {
         "fromEntity": edge["fromEntity"]["id"],
         "toEntity": edge["toEntity"]["id"],
-        "lineageDetails": copy.deepcopy(edge["lineageDetails"]),
+        "lineageDetails": _copy(edge["lineageDetails"]),
     }
 
 
@@ -228,7 +235,7 @@ class Store:
             if body.get(required) is None:
                 raise ApiError(400, f"[{required} must not be null]")
         with self.lock:
-            entity: Entity = {key: copy.deepcopy(value) for key, value in body.items()}
+            entity: Entity = {key: _copy(value) for key, value in body.items()}
             if "owners" in body:
                 entity["owners"] = self._owners(body["owners"])
             self._check_tags(body.get("tags"))
@@ -242,7 +249,7 @@ class Store:
                 entity[collection.parent_field] = ref(parent)
                 for inherited in ("service", "serviceType", "database"):  # e.g. a table's service and database
                     if inherited in parent and inherited != collection.parent_field:
-                        entity[inherited] = copy.deepcopy(parent[inherited])
+                        entity[inherited] = _copy(parent[inherited])
             if collection.type == "container" and body.get("parent") is not None:
                 parent = self._find_ref(body["parent"])  # a container inside another container
                 prefix, entity["parent"] = parent["fullyQualifiedName"] + fqns.SEPARATOR, ref(parent)
@@ -304,7 +311,7 @@ class Store:
         """The entity as the API returns it: a copy, a pipeline with its latest status."""
         result = _public(entity)
         if statuses := self._statuses.get(entity["id"]):
-            result["pipelineStatus"] = copy.deepcopy(statuses[max(statuses)])
+            result["pipelineStatus"] = _copy(statuses[max(statuses)])
         return result
 
     def get(self, entity_type: str, fqn: str) -> Entity:
@@ -369,13 +376,13 @@ class Store:
             for task_status in status.get("taskStatus") or []:
                 if task_status.get("name") not in tasks:  # OpenMetadata rejects the whole status, too
                     raise ApiError(400, f"Invalid task name {task_status.get('name')}")
-            self._statuses.setdefault(pipeline["id"], {})[timestamp] = copy.deepcopy(dict(status))
+            self._statuses.setdefault(pipeline["id"], {})[timestamp] = _copy(dict(status))
             return self._view(pipeline)
 
     def statuses(self, pipeline_fqn: str, start: float = float("-inf"), end: float = float("inf")) -> list[Entity]:
         with self.lock:
             by_time = self._statuses.get(self._find("pipeline", pipeline_fqn)["id"], {})
-            return [copy.deepcopy(by_time[ts]) for ts in sorted(by_time) if start <= ts <= end]
+            return [_copy(by_time[ts]) for ts in sorted(by_time) if start <= ts <= end]
 
     # -- queries and usage -------------------------------------------------------------------------------------
 
@@ -489,7 +496,7 @@ class Store:
         full = parent_fqn + fqns.SEPARATOR + self._quote(str(request["name"]))
         old = known.get(full)
         base = {"id": old["id"] if old else str(uuid.uuid4()), "name": request["name"], "fullyQualifiedName": full}
-        entity = {**base, **copy.deepcopy(dict(request)), **base, "_type": collection.type, "deleted": False}
+        entity = {**base, **_copy(dict(request)), **base, "_type": collection.type, "deleted": False}
         for kept in ("testCaseResult", "testCaseStatus"):  # set by results, not by a PUT
             if old is not None and kept in old:
                 entity[kept] = old[kept]
@@ -516,18 +523,18 @@ class Store:
             timestamp = result["timestamp"]
             if timestamp in by_time:
                 raise ApiError(409, "Entity already exists")
-            stored = {**copy.deepcopy(dict(result)), "id": str(uuid.uuid4()), "testCaseFQN": case["fullyQualifiedName"]}
+            stored = {**_copy(dict(result)), "id": str(uuid.uuid4()), "testCaseFQN": case["fullyQualifiedName"]}
             by_time[timestamp] = stored
             if timestamp == max(by_time):
-                case["testCaseResult"], case["testCaseStatus"] = copy.deepcopy(stored), stored["testCaseStatus"]
-            return copy.deepcopy(stored)
+                case["testCaseResult"], case["testCaseStatus"] = _copy(stored), stored["testCaseStatus"]
+            return _copy(stored)
 
     def test_case_results(self, test_case_fqn: str, start: float = float("-inf"),
                           end: float = float("inf")) -> list[Entity]:
         """A test case's results, latest first (``listBetweenTimestampsByOrder`` DESC)."""
         with self.lock:
             by_time = self._results.get(self._find("testCase", test_case_fqn)["id"], {})
-            return [copy.deepcopy(by_time[ts]) for ts in sorted(by_time, reverse=True) if start <= ts <= end]
+            return [_copy(by_time[ts]) for ts in sorted(by_time, reverse=True) if start <= ts <= end]
 
     def put_table_profile(self, table_id: str, body: Mapping[str, Any]) -> Entity:
         """``PUT /v1/tables/{id}/tableProfile`` (``TableRepository.addTableProfileData``): every column profile must
@@ -538,14 +545,14 @@ class Store:
             for column in body.get("columnProfile") or []:
                 if column.get("name") not in names:
                     raise ApiError(400, f"Invalid column name {column.get('name')}")
-            self._profiles.setdefault(table["id"], {})[body["tableProfile"]["timestamp"]] = copy.deepcopy(dict(body))
+            self._profiles.setdefault(table["id"], {})[body["tableProfile"]["timestamp"]] = _copy(dict(body))
             return self._view(table)
 
     def table_profiles(self, table_fqn: str) -> list[Entity]:
         """A table's profiles (``tableProfile`` and ``columnProfile``), oldest first."""
         with self.lock:
             by_time = self._profiles.get(self._find("table", table_fqn)["id"], {})
-            return [copy.deepcopy(by_time[ts]) for ts in sorted(by_time)]
+            return [_copy(by_time[ts]) for ts in sorted(by_time)]
 
     # -- lineage -------------------------------------------------------------------------------------------------
 
@@ -560,7 +567,7 @@ class Store:
             raise ApiError(400, "edge is required")
         with self.lock:
             source, target = self._find_ref(edge.get("fromEntity")), self._find_ref(edge.get("toEntity"))
-            details = copy.deepcopy(dict(edge.get("lineageDetails") or {}))
+            details = _copy(dict(edge.get("lineageDetails") or {}))
             if details.get("pipeline") is not None:
                 details["pipeline"] = ref(self._find_ref(details["pipeline"]))
             for mapping in details.get("columnsLineage") or []:
@@ -587,11 +594,11 @@ class Store:
             edge = self._edges.get((from_id, to_id))
             if edge is None:  # the server's message, double space included
                 raise ApiError(404, f"Lineage edge not found between {from_id} and  {to_id}")
-            return {"edge": copy.deepcopy(edge["lineageDetails"])}
+            return {"edge": _copy(edge["lineageDetails"])}
 
     def edges(self) -> list[Entity]:
         with self.lock:
-            return copy.deepcopy(list(self._edges.values()))
+            return _copy(list(self._edges.values()))
 
     def lineage(self, entity_type: str, fqn: str, upstream_depth: int = 1, downstream_depth: int = 1, *,
                 by_id: bool = False) -> Entity:
