@@ -127,9 +127,12 @@ def test_events_appended_parsed_are_handed_to_the_reader_a_bounded_few_and_parse
     assert records[0].event is events[0]
     spool.append(lines[:1], events[:1])  # the room the reader freed is used again
     assert [r.event for r in spool.read(10)] == [events[0]]
+    monkeypatch.setattr(_spool, "KEPT_LINE", len(lines[0]) - 1)  # a large event is never kept
+    spool.append(lines[:1], events[:1])
+    assert [r.event for r in spool.read(10)] == [None]
     spool.close()
     again = Spool(tmp_path)  # nothing acknowledged: all read back from disk, for the runner to parse
-    assert len(again.read(10)) == 7 and not again._kept
+    assert len(again.read(10)) == 8 and not again._kept
     again.close()
 
 

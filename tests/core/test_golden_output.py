@@ -36,8 +36,8 @@ CONFIGS = {
 GOLDEN = {
     "corpus/default": "3777:f7b32a3a07385ea48d75947a917d85f252c1da617768d7c9f2b5167c517acf4b",
     "corpus/everything": "3958:6402cd76328206cf37b0ce2001d55c7e75ac720322bd80b86a2c72f913c4b867",
-    "producers/default": "184:61f2192ffcd3c48ea7f3c7154437dc6bb45debe988bb465f87c871a1d616b7ac",
-    "producers/everything": "229:83a333b9ede7eb480c29bee187a1ce1e3298e5e1bae9e164ef5d14cbec04d870",
+    "producers/default": "185:49881fa544dcb791770a2f5cc01e7f4758b8b1405ba315f3412b9e53acc0a21c",
+    "producers/everything": "230:f8989d9d5c1b8fe71ee2568ddcd27d4d989c2f21c574bedfba06f16c31ce7e06",
 }
 
 

@@ -224,6 +224,18 @@ def test_uuid7_run_ids_give_a_stable_timestamp_whatever_arrives_first() -> None:
         assert {b["timestamp"] for b in of_kind(out, "pipeline_status")} == {expected}
 
 
+def test_a_rerun_with_the_same_timestamp_writes_its_own_status() -> None:
+    """A cleared Airflow DAG run is a new run id whose UUIDv7 holds the same moment: OpenMetadata keys the status
+    by timestamp, so the re-run's START must overwrite the first run's Successful with its Pending and its id."""
+    first, rerun = "019a4000-0000-7000-8000-000000000001", "019a4000-0000-7000-8000-000000000002"
+    runs = [("START", first), ("COMPLETE", first), ("START", rerun), ("COMPLETE", rerun)]
+    out = ops(Translator(), *(run_event(kind, "dag", run, minute=i, job_facets=AIRFLOW_DAG)
+                              for i, (kind, run) in enumerate(runs)))
+    written = [(b["executionId"], b["executionStatus"]) for b in of_kind(out, "pipeline_status")]
+    assert written == [(first, "Pending"), (first, "Successful"), (rerun, "Pending"), (rerun, "Successful")]
+    assert len({b["timestamp"] for b in of_kind(out, "pipeline_status")}) == 1
+
+
 def test_a_duplicate_event_emits_nothing() -> None:
     t = Translator()
     event = run_event("COMPLETE", "j", rid(), inputs=[table("db.s.a")], outputs=[table("db.s.b")])

@@ -144,21 +144,21 @@ _SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # t
 def _too_deep(text: str, raw: object) -> bool:
     """Whether ``text`` (decoded from ``raw``) nests arrays and objects deeper than :data:`MAX_DEPTH`.
 
-    All in C, on the UTF-8 bytes (where no byte of a multi-byte character is ASCII). All but quotes and brackets
-    dropped in one pass: with no more opening brackets than the limit, the usual case, it cannot. Otherwise:
-    escaped backslashes and quotes dropped first, then strings (what lies between quotes); innermost ``{}`` /
-    ``[]`` pairs are removed once per level, and a depth-``n`` document is empty after ``n`` rounds."""
+    All in C, on the UTF-8 bytes (where no byte of a multi-byte character is ASCII). Text with no more opening
+    brackets than the limit cannot: one pass that drops all else, the usual case. Otherwise: escaped backslashes
+    and quotes dropped, then all but quotes and brackets, then strings (what lies between quotes); innermost
+    ``{}`` / ``[]`` pairs are removed once per level, and a depth-``n`` document is empty after ``n`` rounds."""
     if isinstance(raw, bytes):
         data = raw
     elif text.count("{") + text.count("[") <= MAX_DEPTH:
         return False
     else:
         data = text.encode("utf-8", "surrogatepass")
-    skeleton = data.translate(None, _NOT_STRUCTURE)
-    if skeleton.count(b"{") + skeleton.count(b"[") <= MAX_DEPTH:
+    if len(data.translate(None, _NOT_OPENING)) <= MAX_DEPTH:
         return False
     if b"\\" in data:
-        skeleton = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    skeleton = data.translate(None, _NOT_STRUCTURE)
     rest = b"".join(skeleton.replace(b'""', b"").split(b'"')[::2])  # a string without brackets: ""
     for _ in range(MAX_DEPTH):
         # One level a round: "{}" becomes a mark first, so "[{}]" holds no "[]" until the next round.
@@ -170,6 +170,7 @@ def _too_deep(text: str, raw: object) -> bool:
 
 
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"{}[]')
+_NOT_OPENING = bytes(b for b in range(256) if b not in b"{[")
 
 
 # A JSON escape of a UTF-16 surrogate that is not half of a pair: a high one not followed by a low one, or a low

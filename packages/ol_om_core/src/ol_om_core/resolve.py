@@ -129,7 +129,7 @@ class Resolver:
         self._table_at: LRU[DatasetIdentity, EntityRef] = LRU(max_entries)
 
     def resolve(self, dataset: Dataset) -> Resolution:
-        tables = [s for s in dataset.symlinks if s.type.upper() == "TABLE"]
+        tables = [s for s in dataset.symlinks if s.type.upper() == "TABLE"] if dataset.symlinks else ()
         location = normalize(dataset.namespace, dataset.name) if tables else None
         if location is not None and location.platform not in TOPIC_PLATFORMS:
             catalog = _catalog_platform(dataset.facets)
@@ -141,8 +141,8 @@ class Resolver:
             # No catalog identifier maps to a table: the storage location itself is still a dataset.
             own = self.resolve_name(dataset.namespace, dataset.name)
             return own if isinstance(own, EntityRef) else answers[0]
-        answer = self.resolve_name(dataset.namespace, dataset.name)
-        if isinstance(answer, EntityRef) and answer.type == "table":
+        answer = self._lookup(dataset.namespace, dataset.name, "")
+        if dataset.symlinks and isinstance(answer, EntityRef) and answer.type == "table":
             for symlink in dataset.symlinks:
                 if symlink.type.upper() == "LOCATION":
                     self._table_at.put(normalize(symlink.namespace, symlink.name), answer)

@@ -119,7 +119,9 @@ class Translator:
         if run_event is not None and not where.folded:
             run = self._status(key, run_event, where, final, log)
             snapshot = run.snapshot()
-            plan.append(((key.status_path, snapshot.state), partial(_status_operation, key, snapshot, run.from_start)))
+            # The run id too: a cleared DAG run is a new run with the same timestamp (and maybe the same state).
+            plan.append(((key.status_path, snapshot.run_id, snapshot.state),
+                         partial(_status_operation, key, snapshot, run.from_start)))
 
         unresolved: list[Unresolved] = []
         if self.config.include_lineage or self._queries is not None:

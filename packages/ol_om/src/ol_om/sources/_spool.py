@@ -41,9 +41,11 @@ log = logging.getLogger("ol_om.spool")
 
 SEGMENT_BYTES = 64 * 1024 * 1024
 KEPT_EVENTS = 1024
-KEPT_BYTES = 2 * 1024 * 1024
-"""The most parsed events (and bytes of their lines) kept in memory for the reader; past that, it parses again
-what it reads back (a backlog costs disk, not memory)."""
+KEPT_BYTES = 1024 * 1024
+KEPT_LINE = 64 * 1024
+"""The most parsed events (and bytes of their lines) kept in memory for the reader, each of a line of at most
+``KEPT_LINE`` bytes (parsed, an event takes many times its bytes); past that, the reader parses again what it reads
+back (a backlog costs disk, not memory)."""
 _SUFFIX = ".jsonl"
 _CHECKPOINT = "checkpoint.json"
 _SYNC = getattr(os, "fdatasync", os.fsync)
@@ -189,7 +191,7 @@ class Spool:
         """Keep the parsed events of lines just written at ``offset`` of the segment, within the bounds."""
         for item in batch:
             for line, event in zip(item.lines, item.events, strict=False):
-                if (event is not None and len(self._kept) < KEPT_EVENTS
+                if (event is not None and len(line) <= KEPT_LINE and len(self._kept) < KEPT_EVENTS
                         and self._kept_bytes + len(line) <= KEPT_BYTES):
                     self._kept[(self._segment, offset)] = event
                     self._kept_bytes += len(line)
