@@ -70,8 +70,11 @@ class KafkaSourceConfig(BrokerSection, _Model):
     # ol-om's own
     mode: Literal["batch", "service"] = "service"
     """``service``: run until SIGTERM/SIGINT. ``batch``: stop once the topic is quiet (for schedulers)."""
-    batch_size: int = Field(500, alias="batchSize", ge=1, le=100_000)
-    """Messages per delivery to OpenMetadata: larger batches coalesce more calls."""
+    batch_size: int = Field(1000, alias="batchSize", ge=1, le=100_000)
+    """Most messages per delivery to OpenMetadata (a poll takes what is there, up to this). Each delivery pays a
+    fixed cost (its phases one after another, each at least one round trip, then a commit): with a backlog and
+    OpenMetadata answering in 10 ms, 1,000 delivered 8% faster than 500 and 2,000 only 2% more (docs/kafka.md),
+    while the memory a batch holds and what a rebalance re-reads keep doubling."""
     max_event_bytes: int = Field(16 * 1024 * 1024, alias="maxEventBytes", gt=0)
     """Larger messages go to the dead letters unread."""
     dead_letter_topic: str | None = Field(None, alias="deadLetterTopic")
