@@ -2,8 +2,9 @@
 
 Names in events (jobs, datasets, facets) reach log lines: their control characters are spelled out, so a name
 with ``\\n`` or NUL cannot forge a line or write a NUL byte, and a password in a URL (``hostPort``, a broker) is
-masked. The AWS and HTTP client libraries log requests, signatures and session tokens at DEBUG: they never log
-below INFO, whatever ``--log-level`` says.
+masked (``ol_om_core.contract.logs.make_safe``, which a ``Workflow`` and the Lambda handler apply too). The AWS
+and HTTP client libraries log requests, signatures and session tokens at DEBUG: they never log below INFO,
+whatever ``--log-level`` says. Tracebacks are made safe by the command line's formatter.
 """
 
 from __future__ import annotations
@@ -11,19 +12,10 @@ from __future__ import annotations
 import logging
 import traceback
 
+from ol_om_core.contract.logs import make_safe
 from ol_om_core.redact import mask_urls, safe
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-# Their DEBUG output holds credentials (botocore: X-Amz-Security-Token, the access key id, the signature).
-QUIET_BELOW_INFO = ("botocore", "boto3", "s3transfer", "urllib3", "aiobotocore")
-
-
-class SafeRecord(logging.LogRecord):
-    """A log record whose message is on one line, URLs' passwords masked, whoever formats it."""
-
-    def getMessage(self) -> str:  # noqa: N802 - logging's name
-        return safe(super().getMessage())
 
 
 class SafeFormatter(logging.Formatter):
@@ -44,13 +36,9 @@ _OWN_LINES = ("  File ", "Traceback ", "\nDuring handling", "\nThe above excepti
 
 
 def setup(level: str | int = "INFO") -> None:
-    """Logging for a command: records to stderr as :data:`FORMAT`, messages (:class:`SafeRecord`) and tracebacks
+    """Logging for a command: records to stderr as :data:`FORMAT`, messages (``make_safe``) and tracebacks
     (:class:`SafeFormatter`) made safe."""
-    if logging.getLogRecordFactory() is logging.LogRecord:
-        logging.setLogRecordFactory(SafeRecord)
     handler = logging.StreamHandler()
     handler.setFormatter(SafeFormatter(FORMAT))
     logging.basicConfig(level=level, handlers=[handler])
-    for name in QUIET_BELOW_INFO:
-        logger = logging.getLogger(name)
-        logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
+    make_safe()

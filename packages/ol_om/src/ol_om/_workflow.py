@@ -32,7 +32,7 @@ from ol_om._metrics import MetricsServer, runner_metrics, sink_metrics
 from ol_om._runner import DeadLetterFile, Runner
 from ol_om_core import configfile
 from ol_om_core.config import TranslatorConfig
-from ol_om_core.contract import plugins
+from ol_om_core.contract import logs, plugins
 from ol_om_core.contract.capabilities import Counted, DeadLetterCapable, DeadLetterWriter, Interruptible, MarkDeleted
 from ol_om_core.contract.sinks import Sink
 from ol_om_core.errors import ConfigError, SinkError, SinkUnavailable, SourceError
@@ -131,6 +131,7 @@ class Workflow:
         """Until the source ends (a file; a broker in ``batch`` mode once quiet) or ``stop`` is set: the batch in
         hand is finished and acknowledged, then the run returns. ``handle_signals`` (by default: when called on
         the main thread) sets ``stop`` on SIGTERM and SIGINT for the run, as ``ol-om run`` does."""
+        logs.make_safe()  # whoever set up logging: names from events and secrets reach log lines safely
         stop = stop or threading.Event()
         if handle_signals is None:
             handle_signals = threading.current_thread() is threading.main_thread()

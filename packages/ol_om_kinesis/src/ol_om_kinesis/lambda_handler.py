@@ -23,7 +23,7 @@ from typing import Any
 
 from ol_om_core import configfile
 from ol_om_core.config import TranslatorConfig
-from ol_om_core.contract import plugins
+from ol_om_core.contract import logs, plugins
 from ol_om_core.contract.sinks import DeadLetter, Outcome, Sink, Work, until_delivered
 from ol_om_core.contract.sources import Record
 from ol_om_core.contract.work import is_rejected, work_of
@@ -131,8 +131,10 @@ _container: list[tuple[Translator, Sink]] = []
 
 
 def setup(environ: Mapping[str, str] | None = None) -> tuple[Translator, Sink]:
-    """The translator and the sink of this container, built on first use."""
+    """The translator and the sink of this container, built on first use; logging made safe (Lambda's runtime
+    sets up the handlers, not ol-om's command line)."""
     if not _container:
+        logs.make_safe()
         environ = os.environ if environ is None else environ
         config, section = TranslatorConfig(), {"type": "openmetadata"}
         if environ.get(ENV_CONFIG):

@@ -1,7 +1,12 @@
-"""A logging filter for lines that repeat: one line a message per interval, then the count of those held back.
+"""Logging that every part of ol-om shares, whoever sets up the handlers (the command line, AWS Lambda, a program
+running a ``Workflow``):
 
-A broker that is down (librdkafka says so every few milliseconds), a receiver refusing requests while its disk is
-full, a producer posting the same bad event: each would fill the log with one line per try.
+- :func:`make_safe`: each record's message on one line with a URL's password masked (names in events reach log
+  lines; a name holding ``\\n`` must not forge one), and the AWS and HTTP client libraries, which log requests,
+  signatures and session tokens at DEBUG, never below INFO;
+- :class:`RepeatFilter`: one line a message per interval, then the count of those held back (a broker that is
+  down, a receiver refusing requests while its disk is full, a producer posting the same bad event would fill
+  the log with one line per try).
 """
 
 from __future__ import annotations
@@ -11,6 +16,29 @@ import re
 import threading
 import time
 from collections.abc import Callable
+
+from ol_om_core.redact import safe
+
+# Their DEBUG output holds credentials (botocore: X-Amz-Security-Token, the access key id, the signature).
+QUIET_BELOW_INFO = ("botocore", "boto3", "s3transfer", "urllib3", "aiobotocore")
+
+
+class SafeRecord(logging.LogRecord):
+    """A log record whose message is on one line, URLs' passwords masked, whoever formats it."""
+
+    def getMessage(self) -> str:  # noqa: N802 - logging's name
+        return safe(super().getMessage())
+
+
+def make_safe() -> None:
+    """Make every record a :class:`SafeRecord` (unless the process installed a record factory of its own) and
+    keep :data:`QUIET_BELOW_INFO` at INFO or above. Safe to call more than once."""
+    if logging.getLogRecordFactory() is logging.LogRecord:
+        logging.setLogRecordFactory(SafeRecord)
+    for name in QUIET_BELOW_INFO:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
+
 
 INTERVAL = 30.0
 """Seconds during which the same message is logged once."""
