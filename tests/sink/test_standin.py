@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -152,6 +154,37 @@ def test_chunked_bodies_are_read_and_a_bad_length_is_400(om: OpenMetadataStandIn
     response = connection.getresponse()
     assert response.status == 400 and response.getheader("Connection") == "close"
     assert [status for _, _, status in om.requests] == [201, 400]
+
+
+def _exchange(om: OpenMetadataStandIn, *requests: bytes) -> bytes:
+    """Raw requests on one connection; everything the stand-in sent back until it closed or went quiet."""
+    with socket.create_connection(("127.0.0.1", om.port), timeout=2) as sock:
+        for request in requests:
+            sock.sendall(request)
+        received = b""
+        with contextlib.suppress(TimeoutError):
+            while chunk := sock.recv(65536):
+                received += chunk
+        return received
+
+
+def test_request_lines_and_headers_are_read_as_http_1_1_says(om: OpenMetadataStandIn) -> None:
+    auth = f"authorization: Bearer {TOKEN}\r\n".encode()  # header names are case-insensitive
+    answer = _exchange(om, b"GET /api/v1/system/version HTTP/1.1\r\n" + auth + b"\r\n",
+                       b"GET /api/v1/system/version HTTP/1.1\r\n" + auth + b"Connection: close\r\n\r\n")
+    assert answer.count(b"HTTP/1.1 200 ") == 2  # kept alive after the first, closed after the second
+    assert _exchange(om, b"GET /api/v1/system/version HTTP/1.0\r\n" + auth + b"\r\n",
+                     b"GET /api/v1/system/version HTTP/1.0\r\n" + auth + b"\r\n").count(b" 200 ") == 1
+    assert _exchange(om, b"GET /api/v1/system/version\r\n\r\n").startswith(b"HTTP/1.1 400 Bad request line")
+    assert _exchange(om, b"GET / HTTP/2.0\r\n\r\n").startswith(b"HTTP/1.1 400 Bad request line")
+    many = b"".join(b"X-%d: 1\r\n" % n for n in range(101))
+    assert _exchange(om, b"GET /api/v1/system/version HTTP/1.1\r\n" + many + b"\r\n").startswith(b"HTTP/1.1 431 ")
+    long = b"X: " + b"a" * 70_000 + b"\r\n"
+    assert _exchange(om, b"GET /api/v1/system/version HTTP/1.1\r\n" + long + b"\r\n").startswith(b"HTTP/1.1 431 ")
+    body = json.dumps(SERVICE).encode()
+    put = (b"PUT /api/v1/services/pipelineServices HTTP/1.1\r\n" + auth + b"Expect: 100-continue\r\n"
+           b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+    assert _exchange(om, put).startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 ")
 
 
 # -- round trip -------------------------------------------------------------------------------------------------

@@ -49,6 +49,10 @@ class _Connection:
         if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
             return False
         try:
+            if hasattr(select, "poll"):  # poll has no FD_SETSIZE limit (librdkafka's sockets count too)
+                poller = select.poll()
+                poller.register(self.sock, select.POLLIN)
+                return not poller.poll(0)
             readable, _, _ = select.select([self.sock], [], [], 0)
         except (OSError, ValueError):
             return False
