@@ -272,7 +272,8 @@ class Failing:
     def __init__(self, client: Any, method: str) -> None:
         self.client = client
         self.method = method
-        self.failures: list[str] = []
+        self.failures: list[str | tuple[str, str]] = []
+        """Error codes, or (code, message)."""
         self.calls = 0
 
     def __getattr__(self, name: str) -> Any:
@@ -283,8 +284,9 @@ class Failing:
         def call(**kwargs: Any) -> Any:
             self.calls += 1
             if self.failures:
-                code = self.failures.pop(0)
-                raise ClientError({"Error": {"Code": code, "Message": "as the test asked"}}, name)
+                failure = self.failures.pop(0)
+                code, message = failure if isinstance(failure, tuple) else (failure, "as the test asked")
+                raise ClientError({"Error": {"Code": code, "Message": message}}, name)
             return real(**kwargs)
 
         return call
@@ -305,6 +307,39 @@ def test_expired_iterators_and_throttling_lose_and_repeat_nothing(kinesis, tmp_p
         source.close()
     assert [number(r) for r in got] == list(range(30))
     assert flaky.calls >= 7
+
+
+def test_latest_waits_for_a_kinesis_clock_behind_this_hosts(kinesis, stream, tmp_path):
+    """LATEST is an AT_TIMESTAMP iterator at this host's now; a Kinesis whose clock is behind refuses it as "in
+    the future" (the emulator did, now and then, by a millisecond): retried, not a fatal error."""
+    config = kinesis_config.load(section(kinesis, stream, tmp_path, consumerOffsets="LATEST"), environ={})
+    flaky = Failing(kinesis.client(), "get_shard_iterator")
+    flaky.failures += [("InvalidArgumentException", "Timestamp cannot be in the future")] * 2
+    source = KinesisSource(config, kinesis=flaky, store=FileCheckpoints(tmp_path / f"{stream}.json", stream))
+    try:
+        batches = source.batches()
+        assert next(batches) == []
+        produce(kinesis, stream, numbered(3, start=100))
+        got = drain(source, 3)
+    finally:
+        source.close()
+    assert sorted(number(r) for r in got) == [100, 101, 102]
+    assert flaky.calls >= 3
+
+
+def test_other_invalid_arguments_stay_fatal(kinesis, stream, tmp_path):
+    from ol_om_kinesis.source import SourceError
+
+    config = kinesis_config.load(section(kinesis, stream, tmp_path), environ={})
+    flaky = Failing(kinesis.client(), "get_shard_iterator")
+    flaky.failures += [("InvalidArgumentException", "StartingSequenceNumber is not valid")]
+    source = KinesisSource(config, kinesis=flaky, store=FileCheckpoints(tmp_path / f"{stream}.json", stream))
+    try:
+        with pytest.raises(SourceError, match="InvalidArgument"):
+            for _ in range(20):
+                next(source.batches())
+    finally:
+        source.close()
 
 
 def test_a_missing_stream_is_a_clear_fatal_error(kinesis, tmp_path):

@@ -259,6 +259,8 @@ class KinesisSource:
         except ClientError as exc:
             if aws.error_code(exc) == "ExpiredIteratorException":
                 fetched.iterator, fetched.expired = None, True
+            elif _clock_ahead(exc):
+                fetched.failure = exc  # this host's clock is ahead of Kinesis': it catches up, the next try works
             elif _fatal(exc):
                 fetched.fatal = f"Kinesis stream {self.config.stream_name}, shard {reader.shard}: {aws.describe(exc)}"
             else:
@@ -378,3 +380,10 @@ def _store(config: KinesisSourceConfig, boto: Any) -> CheckpointStore:
 
 def _fatal(exc: Exception) -> bool:
     return aws.error_code(exc) in _FATAL
+
+
+def _clock_ahead(exc: ClientError) -> bool:
+    """An ``AT_TIMESTAMP`` iterator refused as "in the future": ``LATEST`` starts at this host's now (so that a
+    restart before the first acknowledgement skips nothing), which Kinesis' clock may not have reached yet."""
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    return aws.error_code(exc) == "InvalidArgumentException" and "future" in message.lower()
