@@ -16,6 +16,10 @@ OperationKind = Literal["pipeline_service", "pipeline", "pipeline_status", "line
                         "test_definition", "test_case", "test_case_result", "table_profile"]
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""``json.dumps`` with these settings, without making an encoder for each call."""
+
+
 @dataclass(frozen=True, slots=True)
 class Operation:
     kind: OperationKind
@@ -47,7 +51,7 @@ class Operation:
         """The call as one line of JSON (the dry-run format), rendered on first use only: a stream's run statuses
         mostly supersede each other within a batch and are never rendered at all."""
         if self._json is None:
-            object.__setattr__(self, "_json", json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")))
+            object.__setattr__(self, "_json", _ENCODER.encode(self.to_dict()))
         assert self._json is not None
         return self._json
 
