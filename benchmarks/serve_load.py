@@ -54,8 +54,10 @@ class Serve:
 
     def __init__(self, directory: Path, sink: dict[str, object], extra: dict[str, object] | None = None) -> None:
         config = directory / "serve.json"
-        config.write_text(json.dumps({"source": {"port": 0, "spoolDir": str(directory / "spool"), **(extra or {})},
-                                      "sink": sink}))
+        source = {"port": 0, "spoolDir": str(directory / "spool"),
+                  "maxConnectionsPerClient": 1024,  # the many producers simulated here all come from 127.0.0.1
+                  **(extra or {})}
+        config.write_text(json.dumps({"source": source, "sink": sink}))
         self.out = (directory / f"out-{time.monotonic_ns()}.jsonl").open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ol_om", "serve", "--config", str(config), "--log-level", "INFO",

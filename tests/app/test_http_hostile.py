@@ -162,8 +162,8 @@ def test_chunks_with_extensions_and_a_trailer_are_read(receiver: Callable[..., H
 
 @pytest.mark.parametrize(("head", "status"), [
     (b"POST /api/v1/lineage HTTP/1.1\r\nHost: x\r\n Folded: yes\r\nContent-Length: 0\r\n\r\n", 400),
-    (b"POST /api/v1/lineage HTTP/1.1\r\nBad Name: 1\r\nContent-Length: 0\r\n\r\n", 400),
-    (b"POST /api/v1/lineage HTTP/1.1\r\nX-A: a\x00b\r\nContent-Length: 0\r\n\r\n", 400),
+    (b"POST /api/v1/lineage HTTP/1.1\r\nHost: x\r\nBad Name: 1\r\nContent-Length: 0\r\n\r\n", 400),
+    (b"POST /api/v1/lineage HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\nContent-Length: 0\r\n\r\n", 400),
     (b"POST /api/v1/lineage HTTP/1.1\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n", 431),
     (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
     (b"GET /\r\n\r\n", 400),
@@ -177,7 +177,7 @@ def test_pipelined_requests_are_answered_in_order_and_expect_100_continue_is_hon
         receiver: Callable[..., HttpSource]) -> None:
     source = receiver()
     with connect(source) as sock:
-        sock.sendall(request(event("a")) + request(event("b")) + b"GET /healthz HTTP/1.1\r\n\r\n")
+        sock.sendall(request(event("a")) + request(event("b")) + b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         assert [read_answer(sock).status for _ in range(3)] == [201, 201, 200]
         body = event("c")
         sock.sendall(HEAD + b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
@@ -320,7 +320,7 @@ def test_secrets_in_the_query_and_control_characters_never_reach_the_access_log(
     source = receiver(token="the-real-token")
     head = HEAD.replace(b"/api/v1/lineage", b"/api/v1/lineage?api_key=SECRET-KEY&token=SECRET-2&SECRET-3")
     assert exchange(source, request(event(), head=head)).status == 401
-    assert exchange(source, b"GET /x\x1b[31m\x7fy HTTP/1.1\r\n\r\n").status == 404
+    assert exchange(source, b"GET /x\x1b[31m\x7fy HTTP/1.1\r\nHost: x\r\n\r\n").status == 404
     assert "SECRET" not in caplog.text and "the-real-token" not in caplog.text
     assert "/api/v1/lineage?api_key=***&token=***&*** 401" in caplog.text
     assert "\x1b" not in caplog.text and "/x\\x1b[31m\\x7fy 404" in caplog.text
@@ -339,7 +339,7 @@ def test_listening_beyond_loopback_without_a_token_is_warned_about(receiver: Cal
 
 def test_a_burst_of_300_connections_is_served_without_syn_retries(receiver: Callable[..., HttpSource]) -> None:
     """A listen backlog of 5 left most of 100 simultaneous connects waiting a second for a SYN retry."""
-    source = receiver(workers=4)
+    source = receiver(workers=4, maxConnectionsPerClient=300)  # every connection here is from 127.0.0.1
     barrier = threading.Barrier(300)
 
     def one(_: int) -> tuple[float, int]:
@@ -381,6 +381,78 @@ def test_idle_keep_alive_connections_do_not_starve_others_and_the_connection_cap
         assert answer.status == 503 and answer.headers["retry-after"].isdigit()
     for sock in idle + more:
         sock.close()
+
+
+def test_one_address_holds_at_most_max_connections_per_client_and_the_refusal_is_said_once(
+        receiver: Callable[..., HttpSource], caplog: pytest.LogCaptureFixture) -> None:
+    """A slowloris from one address takes its own share, not every connection; loopback counts like any other."""
+    source = receiver(maxConnectionsPerClient=4)
+    held = [connect(source) for _ in range(4)]  # accepted in order: these four before any other
+    refused = []
+    for _ in range(3):
+        with connect(source) as extra:
+            refused.append(read_answer(extra))
+            assert extra.recv(10) == b""  # and closed
+    assert [a.status for a in refused] == [503] * 3
+    assert refused[0].headers["retry-after"].isdigit()
+    assert "too many connections from this address" in refused[0].json()["error"]
+    said = [r.getMessage() for r in caplog.records if r.name == "ol_om.http.refusals"]
+    assert said == ["refused a connection from 127.0.0.1: it holds 4 already (maxConnectionsPerClient)"]
+    for sock in held:  # the connections it holds are served as ever
+        sock.sendall(request(event()))
+        assert read_answer(sock).status == 201
+    held.pop().close()  # one closed: the address may open one again
+    deadline = time.monotonic() + WAIT
+    while source._server._per_client["127.0.0.1"] != 3:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert exchange(source, request(event())).status == 201
+    for sock in held:
+        sock.close()
+
+
+def test_another_address_is_served_while_one_holds_its_limit(receiver: Callable[..., HttpSource]) -> None:
+    source = receiver(maxConnectionsPerClient=4)
+    other = socket.socket()
+    try:
+        other.bind(("127.0.0.2", 0))  # Linux routes all of 127.0.0.0/8 to loopback
+    except OSError:
+        other.close()
+        pytest.skip("this system has no 127.0.0.2 to connect from")
+    held = [connect(source) for _ in range(4)]
+    assert exchange(source, request(event())).status == 503  # 127.0.0.1 is at its limit
+    host, port = source.url.removeprefix("http://").rsplit(":", 1)
+    with other:
+        other.settimeout(WAIT)
+        other.connect((host, int(port)))
+        other.sendall(request(event()))
+        assert read_answer(other).status == 201
+    for sock in held:
+        sock.close()
+
+
+@pytest.mark.parametrize(("head", "reason"), [
+    (b"POST /api/v1/lineage HTTP/1.1\r\nContent-Type: application/json\r\n", "must have a Host header"),
+    (HEAD + b"Host: y\r\n", "more than one Host header"),
+    (HEAD.replace(b"HTTP/1.1", b"HTTP/1.0") + b"Host: y\r\n", "more than one Host header"),
+])
+def test_a_request_without_a_host_header_or_with_two_is_refused(receiver: Callable[..., HttpSource],
+                                                                head: bytes, reason: str) -> None:
+    """RFC 9112 3.2: 400 for an HTTP/1.1 request without Host and for any request with more than one."""
+    source = receiver()
+    with connect(source) as sock:
+        sock.sendall(request(event(), head=head))
+        answer = read_answer(sock)
+        assert (answer.status, answer.headers.get("connection")) == (400, "close")
+        assert reason in answer.json()["error"]
+    assert source.lag() == 0
+
+
+def test_an_http_1_0_request_may_omit_host(receiver: Callable[..., HttpSource]) -> None:
+    source = receiver()
+    head = b"POST /api/v1/lineage HTTP/1.0\r\nContent-Type: application/json\r\n"
+    assert exchange(source, request(event(), head=head)).status == 201
+    assert source.lag() == 1
 
 
 def test_slow_clients_are_timed_out_while_others_are_served(receiver: Callable[..., HttpSource]) -> None:
@@ -588,7 +660,7 @@ def test_kill_9_under_load_loses_no_acknowledged_event(tmp_path: Path) -> None:
 
 def metrics(serve: Serve) -> str:
     with socket.create_connection(serve.address, timeout=WAIT) as sock:
-        sock.sendall(b"GET /metrics HTTP/1.1\r\n\r\n")
+        sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
         return read_answer(sock).body.decode()
 
 

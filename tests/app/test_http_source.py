@@ -276,6 +276,7 @@ def test_healthz_and_metrics(receiver: Callable[..., HttpSource]) -> None:
     ({"batchWait": -1}, "source.batchWait", "seconds"),
     ({"token": 42}, "source.token", "not int"),
     ({"spoolDir": ""}, "source.spoolDir", "directory"),
+    ({"maxConnectionsPerClient": 0}, "source.maxConnectionsPerClient", "positive"),
     ({"prot": 5000}, "source.prot", "unknown key; expected one of host, port"),
 ])
 def test_settings_are_checked(section: dict[str, Any], path: str, reason: str) -> None:
@@ -288,6 +289,8 @@ def test_defaults_follow_openlineage_and_the_entry_point_is_registered() -> None
     settings = HttpSettings.load({"type": "http"})
     assert (settings.host, settings.port, settings.token) == ("127.0.0.1", 5000, None)  # OpenLineage's default URL
     assert (settings.max_body_bytes, settings.batch_size) == (16 * 1024 * 1024, 500)
+    assert (settings.limits.max_connections, settings.limits.max_connections_per_client) == (1024, 64)
+    assert HttpSettings.load({"maxConnectionsPerClient": 8}).limits.max_connections_per_client == 8  # ol-om serve
     assert plugins.load(plugins.SOURCES, "http") == HttpSource.from_config
 
 

@@ -35,19 +35,14 @@ from typing import Any
 
 from ol_om._metrics import metric, runner_metrics, sink_metrics
 from ol_om._runner import Progress
-from ol_om.sources._server import Answer, Budget, Head, Limits, Refused, Server, busy
+from ol_om.sources._server import Answer, Budget, Head, Limits, Refused, Server, busy, refusals
 from ol_om.sources._spool import SEGMENT_BYTES, Spool, SpoolFull, SpoolUnavailable
-from ol_om_core.contract.logs import RepeatFilter
 from ol_om_core.contract.sources import Record
 from ol_om_core.errors import ConfigError, InvalidEvent
 from ol_om_core.model import Event
 from ol_om_core.parse import parse
 
 log = logging.getLogger("ol_om.http")
-refusals = logging.getLogger("ol_om.http.refusals")
-"""What the receiver refuses, said once per message per 30 s (a full disk or a looping producer would otherwise
-write a line per request); the access lines (``ol_om.http`` at DEBUG) stay one per request."""
-refusals.addFilter(RepeatFilter())
 
 LINEAGE_PATH = "/api/v1/lineage"
 TOKEN_ENV = "OL_OM_HTTP_TOKEN"
@@ -85,6 +80,8 @@ _SETTINGS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "maxInFlightBytes": ("max_in_flight_bytes", lambda v: _whole(v) and v > 0, "a positive whole number of bytes"),
     "workers": ("workers", lambda v: _whole(v) and 0 < v <= 256, "a number of threads from 1 to 256"),
     "maxConnections": ("max_connections", lambda v: _whole(v) and v > 0, "a positive whole number"),
+    "maxConnectionsPerClient": ("max_connections_per_client", lambda v: _whole(v) and v > 0,
+                                "a positive whole number"),
     "backlog": ("backlog", lambda v: _whole(v) and v > 0, "a positive whole number"),
     "requestTimeout": ("request_timeout", _seconds, "a positive number of seconds"),
 }
@@ -111,13 +108,16 @@ class HttpSettings:
     """Request bodies held in memory at once, over every connection (decompressed ones too)."""
     workers: int = 16
     max_connections: int = 1024
+    max_connections_per_client: int = 64
+    """A producer host needs one connection per process posting at once; behind a proxy every client is the
+    proxy's address, so raise it to ``max_connections`` there."""
     backlog: int = 1024
     request_timeout: float = 30.0
 
     @property
     def limits(self) -> Limits:
         return Limits(self.max_body_bytes, max(self.max_in_flight_bytes, self.max_body_bytes), self.workers,
-                      self.max_connections, self.backlog, self.request_timeout)
+                      self.max_connections, self.max_connections_per_client, self.backlog, self.request_timeout)
 
     @classmethod
     def load(cls, section: Mapping[str, Any]) -> HttpSettings:

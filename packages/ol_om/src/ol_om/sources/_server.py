@@ -13,7 +13,9 @@ size that is not hex; a chunk not followed by CRLF), a body over the limit, and 
 (path, token, content type). Every body is counted against one in-flight budget shared by all connections as
 its bytes arrive (decompressed bytes too, by the handler): when it is spent, requests are answered 503 with
 Retry-After.
-A request must arrive whole within ``request_timeout`` seconds of its first byte (slowloris).
+A request must arrive whole within ``request_timeout`` seconds of its first byte (slowloris), and one client
+address may hold ``max_connections_per_client`` connections, so it cannot take all ``max_connections``.
+An HTTP/1.1 request without a Host header, or any request with more than one, is answered 400 (RFC 9112 3.2).
 """
 
 from __future__ import annotations
@@ -28,10 +30,18 @@ import selectors
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ol_om_core.contract.logs import RepeatFilter
+
 log = logging.getLogger("ol_om.http")
+refusals = logging.getLogger("ol_om.http.refusals")
+"""What the receiver refuses, said once per message per 30 s (a full disk, a looping producer or a client out of
+connections would otherwise write a line per request); the access lines (``ol_om.http`` at DEBUG) stay one per
+request."""
+refusals.addFilter(RepeatFilter())
 
 HEAD_BYTES = 32 * 1024
 """The largest request line plus headers (a JWT is a few kB)."""
@@ -59,6 +69,8 @@ class Limits:
     """Bodies held at once by every connection together (read, queued, being handled)."""
     workers: int = 16
     max_connections: int = 1024
+    max_connections_per_client: int = 64
+    """Connections one peer address may hold at once (a slowloris from one address cannot take them all)."""
     backlog: int = 1024
     request_timeout: float = 30.0
     """Seconds from a request's first byte to its last."""
@@ -171,6 +183,8 @@ class Server:
         self._returned: queue.SimpleQueue[_Connection] = queue.SimpleQueue()
         self._work: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._connections: set[_Connection] = set()
+        self._per_client: Counter[str] = Counter()
+        """Open connections by peer address (an address is forgotten when its last one closes)."""
         self._closing = threading.Event()
         self._threads = [threading.Thread(target=self._serve, name="ol-om-http", daemon=True)]
         self._threads += [threading.Thread(target=self._work_loop, name=f"ol-om-http-{n}", daemon=True)
@@ -231,10 +245,19 @@ class Server:
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             connection = _Connection(sock, str(address[0]), deadline=time.monotonic() + self.limits.idle_timeout)
+            if self._per_client[connection.client] >= self.limits.max_connections_per_client:
+                refusals.warning("refused a connection from %s: it holds %d already (maxConnectionsPerClient)",
+                                 connection.client, self.limits.max_connections_per_client)
+                self._refuse(connection, busy(self.limits, "too many connections from this address; "
+                                                           "try again later").answer)
+                continue
             if len(self._connections) >= self.limits.max_connections:
+                refusals.warning("refused a connection from %s: %d are open (maxConnections)", connection.client,
+                                 self.limits.max_connections)
                 self._refuse(connection, busy(self.limits, "too many connections; try again later").answer)
                 continue
             self._connections.add(connection)
+            self._per_client[connection.client] += 1
             self._selector.register(sock, selectors.EVENT_READ, connection)
 
     def _readable(self, connection: _Connection) -> None:
@@ -414,6 +437,9 @@ class Server:
             connection.reserved = 0
         if connection in self._connections:
             self._connections.discard(connection)
+            self._per_client[connection.client] -= 1
+            if not self._per_client[connection.client]:
+                del self._per_client[connection.client]
             with contextlib.suppress(KeyError, ValueError):
                 self._selector.unregister(connection.sock)
         connection.sock.close()
@@ -547,6 +573,7 @@ def _parse_head(raw: bytes, client: str) -> Head:
     if len(lines) - 1 > _MAX_HEADERS:
         raise Refused(431, f"more than {_MAX_HEADERS} header fields")
     headers: dict[str, str] = {}
+    hosts = 0
     for line in lines[1:]:
         name, colon, value = line.partition(b":")
         if not colon or not _TOKEN.fullmatch(name):  # also obs-fold (a line starting with a space): refused
@@ -557,6 +584,11 @@ def _parse_head(raw: bytes, client: str) -> Head:
         key = name.decode("ascii").lower()
         text = value.decode("latin-1")
         headers[key] = f"{headers[key]}, {text}" if key in headers else text
+        hosts += key == "host"
+    if hosts > 1:
+        raise Refused(400, "the request has more than one Host header")
+    if not hosts and version == b"HTTP/1.1":  # HTTP/1.0 may omit it
+        raise Refused(400, "an HTTP/1.1 request must have a Host header")
     text_target = target.decode("latin-1")
     return Head(method.decode("ascii"), text_target, text_target.split("?", 1)[0], headers, client)
 
