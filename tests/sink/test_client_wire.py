@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ol_om_core.contract.sinks import SinkError
+from ol_om_sink import transport
 from ol_om_sink.client import Client, Rejected, Transient
 from ol_om_sink.config import SinkConfig
 
@@ -177,6 +178,20 @@ def test_broken_answers_are_transient_with_a_reason_and_no_token(serve, raw, rea
     assert error.value.reason.startswith("PUT /v1/lineage: ")
     assert reason in error.value.reason
     assert TOKEN not in error.value.reason
+
+
+@pytest.mark.parametrize("raw", [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + b"x" * 5000,
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"400\r\n" + b"x" * 1024 + b"\r\n"
+    + b"c01\r\n" + b"x" * 3073 + b"\r\n0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * 5000,
+], ids=["length", "chunked", "to-the-close"])
+def test_an_answer_over_the_limit_is_not_read(serve, raw, monkeypatch):
+    monkeypatch.setattr(transport, "_MAX_ANSWER", 4096)
+    server = serve(lambda request: raw)
+    server.close_after_answer = True
+    with pytest.raises(Transient, match=r"over 4096|longer than 4096"):
+        client(server).call("GET", "/v1/tables/name/x")
 
 
 def test_a_refusal_is_rejected_with_the_servers_message_and_retry_after_is_read(serve):

@@ -20,6 +20,9 @@ from typing import BinaryIO
 
 _MAX_LINE = 65536
 _MAX_HEADERS = 100
+_MAX_ANSWER = 64 << 20
+"""The largest answer body read (OpenMetadata's largest, a table with thousands of columns, is a few MiB): a
+server that sends more, or announces more, is broken, and must not take the process's memory with it."""
 _HEX = re.compile(rb"[0-9a-fA-F]{1,16}")
 
 
@@ -136,9 +139,14 @@ def _read_answer(file: BinaryIO) -> tuple[Answer, bool]:
         return Answer(status, headers, _chunked(file)), keep
     length = headers.get("content-length")
     if length is None:  # the body ends with the connection
-        return Answer(status, headers, file.read()), False
+        data = file.read(_MAX_ANSWER + 1)
+        if len(data) > _MAX_ANSWER:
+            raise ProtocolError(f"the answer is longer than {_MAX_ANSWER} bytes")
+        return Answer(status, headers, data), False
     if not (length.isascii() and length.isdigit()):
         raise ProtocolError(f"bad Content-Length: {length[:40]!r}")
+    if int(length) > _MAX_ANSWER:
+        raise ProtocolError(f"the answer announces {length} bytes, over {_MAX_ANSWER}")
     data = file.read(int(length))
     if len(data) != int(length):
         raise ProtocolError(f"the answer was cut short ({len(data)} of {length} bytes)")
@@ -168,6 +176,7 @@ def _headers(file: BinaryIO) -> dict[str, str]:
 
 def _chunked(file: BinaryIO) -> bytes:
     chunks = []
+    total = 0
     while True:
         size_line = _line(file).split(b";", 1)[0].strip()
         if not _HEX.fullmatch(size_line):
@@ -175,6 +184,9 @@ def _chunked(file: BinaryIO) -> bytes:
         size = int(size_line, 16)
         if size == 0:
             break
+        total += size
+        if total > _MAX_ANSWER:
+            raise ProtocolError(f"the answer is longer than {_MAX_ANSWER} bytes")
         chunk = file.read(size)
         if len(chunk) != size or _line(file) not in (b"\r\n", b"\n"):
             raise ProtocolError("a chunk of the answer was cut short")
