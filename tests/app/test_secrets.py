@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from builders import dataset, event
 from ol_om._workflow import Workflow
 from ol_om_core import configfile
 from ol_om_kafka.config import KafkaBrokerConfig
@@ -47,13 +48,8 @@ SECRETS = {
 MARKER = re.compile("|".join(re.escape(v) for v in SECRETS.values()) + "|MARKER")
 ENVIRONMENT = {"OPENMETADATA_JWT_TOKEN": JWT, "OL_OM_KAFKA_SASL_PASSWORD": SECRETS["SASL password in the environment"]}
 PEM_KEY = f"-----BEGIN PRIVATE KEY-----\n{SECRETS['TLS key']}\n-----END PRIVATE KEY-----\n"
-EVENT = {
-    "eventType": "COMPLETE", "eventTime": "2026-01-01T00:00:00Z", "producer": "p", "schemaURL": "s",
-    "run": {"runId": "6f1c2f6e-3a5b-4d8e-9f00-000000000001"},
-    "job": {"namespace": "ns", "name": "job"},
-    "inputs": [{"namespace": "postgres://pg:5432", "name": "db.s.a"}],
-    "outputs": [{"namespace": "postgres://pg:5432", "name": "db.s.b"}],
-}
+EVENT = event("job", namespace="ns", inputs=[dataset("postgres://pg:5432", "db.s.a")],
+              outputs=[dataset("postgres://pg:5432", "db.s.b")])
 
 
 def free_port() -> int:

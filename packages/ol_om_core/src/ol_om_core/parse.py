@@ -149,13 +149,13 @@ def _too_deep(text: str, raw: object) -> bool:
     and quotes dropped, then all but quotes and brackets, then strings (what lies between quotes); innermost
     ``{}`` / ``[]`` pairs are removed once per level, and a depth-``n`` document is empty after ``n`` rounds."""
     if isinstance(raw, bytes):
+        if len(raw.translate(None, _NOT_OPENING)) <= MAX_DEPTH:
+            return False
         data = raw
     elif text.count("{") + text.count("[") <= MAX_DEPTH:
         return False
     else:
         data = text.encode("utf-8", "surrogatepass")
-    if len(data.translate(None, _NOT_OPENING)) <= MAX_DEPTH:
-        return False
     if b"\\" in data:
         data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
     skeleton = data.translate(None, _NOT_STRUCTURE)

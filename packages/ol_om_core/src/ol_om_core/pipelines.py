@@ -193,8 +193,10 @@ def service_operation(name: str, service_type: str, *, key: int = 0) -> Operatio
 def merged(old: TaskSpec | None, new: TaskSpec) -> TaskSpec:
     """Facets come and go between the events of a job (START carries ownership, COMPLETE may not):
     what one event said stays until another says something else."""
-    if old is None or old == new:
-        return new if old is None else old  # the same spec again, the usual case: kept, not made anew
+    if old is None:
+        return new
+    if old == new:
+        return old  # the same spec again, the usual case: kept, not made anew
     return TaskSpec(
         name=new.name,
         display_name=new.display_name,

@@ -382,8 +382,7 @@ def _fatal(exc: Exception) -> bool:
     return aws.error_code(exc) in _FATAL
 
 
-def _clock_ahead(exc: ClientError) -> bool:
+def _clock_ahead(exc: Exception) -> bool:
     """An ``AT_TIMESTAMP`` iterator refused as "in the future": ``LATEST`` starts at this host's now (so that a
     restart before the first acknowledgement skips nothing), which Kinesis' clock may not have reached yet."""
-    message = str(exc.response.get("Error", {}).get("Message", ""))
-    return aws.error_code(exc) == "InvalidArgumentException" and "future" in message.lower()
+    return aws.error_code(exc) == "InvalidArgumentException" and "future" in aws.describe(exc).lower()
