@@ -23,6 +23,7 @@ import uuid
 from pathlib import Path
 
 from ol_om_core import InvalidEvent, parse
+from ol_om_core.scan import Texts
 from ol_om_core.translate import Translator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -94,9 +95,9 @@ def throughput(replays: int, rounds: int) -> None:
 
         for path, decoder in paths.items():
             parsing._fast_loads = decoder
-            parsing._REPEATS = parsing._Repeats()
+            parsing._JOBS, parsing._DATASETS = Texts(parsing._job), Texts(parsing._dataset)
             if path == "unseen":
-                parsing._REPEATS.LARGEST = 0
+                parsing._JOBS.LARGEST = parsing._DATASETS.LARGEST = 0
             translator = Translator()
             calls = 0
             gc.collect()
