@@ -106,7 +106,7 @@ def test_a_mapping_is_never_kept() -> None:
 
 def test_what_is_kept_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     datasets = Texts(parsing._dataset)
-    monkeypatch.setattr(parsing, "_DATASETS", datasets)
+    monkeypatch.setattr(parsing._KNOWN, "datasets", datasets)
     monkeypatch.setattr(datasets, "BUDGET", 4096)
     for i in range(200):
         parse(event({"schema": {**FACET, "fields": [{"name": f"column_{i}", "type": "int"}]}}))
@@ -116,7 +116,7 @@ def test_what_is_kept_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_text_longer_than_the_largest_is_never_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     datasets = Texts(parsing._dataset)
-    monkeypatch.setattr(parsing, "_DATASETS", datasets)
+    monkeypatch.setattr(parsing._KNOWN, "datasets", datasets)
     monkeypatch.setattr(datasets, "LARGEST", 100)
     raw = event({"schema": {**FACET, "fields": [{"name": f"c{i}", "type": "int"} for i in range(20)]}})
     one, two = parse(raw), parse(raw)

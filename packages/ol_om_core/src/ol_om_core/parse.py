@@ -41,7 +41,7 @@ from ol_om_core.model import (
     Tag,
     Transformation,
 )
-from ol_om_core.scan import SCAN, Texts, Unusual, nests_deeper, walk
+from ol_om_core.scan import SCAN, Known, Unusual, nests_deeper
 
 MAX_DEPTH = 200
 """JSON text nested deeper than this (objects and arrays inside each other) is rejected by :func:`loads`, before
@@ -87,7 +87,7 @@ def _from_text(raw: bytes | bytearray | memoryview | str) -> Event:
         text = None
     if text is not None and not _may_hold_lone_surrogate(text, raw):
         try:
-            data = walk(text, MAX_DEPTH, _JOBS, _DATASETS)
+            data = _KNOWN.walk(text, MAX_DEPTH)
         except Unusual:
             pass
         else:
@@ -377,9 +377,8 @@ def _dataset(data: Any, path: str) -> Dataset:
 
 
 
-_JOBS: Texts[Job] = Texts(_job)
-_DATASETS: Texts[Dataset] = Texts(_dataset)
-"""The jobs and datasets parse has read from JSON text, by that text (:mod:`ol_om_core.scan`)."""
+_KNOWN = Known(_job, _dataset)
+"""The jobs, datasets and run facets parse has read from JSON text, by that text (:mod:`ol_om_core.scan`)."""
 
 
 # -- standard facets the translation reads (already shape-checked by check_facets) --------------------------

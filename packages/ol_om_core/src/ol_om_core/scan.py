@@ -23,9 +23,11 @@ SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # ty
 """json's C scanner: the value that starts at an index, and where it ends."""
 
 # A key (without escapes) and its colon, with JSON's whitespace around: the first, then each one after a comma.
-_FIRST_KEY = re.compile(r'[ \t\n\r]*\{[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*')
+_OPEN = re.compile(r"[ \t\n\r]*\{")
+_FIRST_KEY = re.compile(r'\{[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*')
 _NEXT_KEY = re.compile(r'[ \t\n\r]*,[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*')
-_END = re.compile(r"[ \t\n\r]*\}[ \t\n\r]*\Z")
+_CLOSE = re.compile(r"[ \t\n\r]*\}")
+_EMPTY = re.compile(r"\{[ \t\n\r]*\}")
 _ARRAY_START = re.compile(r"\[[ \t\n\r]*")
 _ARRAY_NEXT = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
 
@@ -86,6 +88,16 @@ class Texts(Generic[_V]):
                 return None
             node = found
 
+    def read_at(self, text: str, start: int, depth: int, path: str) -> tuple[_V, int]:
+        """The value that starts at ``start`` in ``text``, not held: decoded, checked to nest no deeper than
+        ``depth``, read (at ``path``, for errors), and kept."""
+        data, end = SCAN(text, start)
+        if _span_deeper(text, start, end, depth):
+            raise Unusual
+        value = self.read(data, path)  # InvalidEvent: the caller reads the whole text again, for its first error
+        self.keep(text[start:end], value)
+        return value, end
+
     def keep(self, held: str, value: _V) -> None:
         if not held or len(held) > self.LARGEST:
             return
@@ -134,67 +146,104 @@ def _common_prefix(low: str, high: str) -> int:
     return lo
 
 
-def walk(text: str, depth: int, jobs: Texts[Any], datasets: Texts[Any]) -> dict[str, Any]:
-    """The top-level object of ``text``, each value as json decodes it but three, already read: ``job`` (a value)
-    and the items of ``inputs`` and ``outputs`` (tuples of values), found in ``jobs`` / ``datasets`` or read by
-    their ``read``. Raises :class:`Unusual` for anything else, and for text nested deeper than ``depth``.
+class Known:
+    """What parse has read before, by text: jobs, datasets, and the run facets that do not name their run."""
 
-    Depth is checked per value, so that the texts found need none: each value decoded here is checked within its
-    place (a kept dataset within an array within the event), and a text is only kept when it was."""
-    found = _FIRST_KEY.match(text)
-    if found is None:
-        raise Unusual
-    data: dict[str, Any] = {}
-    try:
+    PER_RUN = frozenset({"parent", "nominalTime"})
+    """Run facets that differ from run to run by definition: never kept."""
+
+    def __init__(self, read_job: Callable[[Any, str], Any], read_dataset: Callable[[Any, str], Any]) -> None:
+        self.jobs: Texts[Any] = Texts(read_job)
+        self.datasets: Texts[Any] = Texts(read_dataset)
+        self.facets: Texts[Any] = Texts(lambda data, path: data)
+
+    def walk(self, text: str, depth: int) -> dict[str, Any]:
+        """The top-level object of ``text``, each value as json decodes it but for what is read already: ``job``
+        (a value) and the items of ``inputs`` and ``outputs`` (tuples of values), found in :attr:`jobs` /
+        :attr:`datasets` or read by their ``read``; and the run's facets, found in :attr:`facets` when kept.
+        Raises :class:`Unusual` for anything else, and for text nested deeper than ``depth``.
+
+        Depth is checked per value, so that the texts found need none: each value decoded here is checked within
+        its place (a kept dataset within an array within the event), and a text is only kept when it was."""
+        start = _OPEN.match(text)
+        if start is None:
+            raise Unusual
+        try:
+            data, end = self._object(text, start.end() - 1, depth, self._event_value)
+        except (StopIteration, ValueError, RecursionError):  # JSONDecodeError included
+            raise Unusual from None
+        if end != len(text) and text[end:].strip(" \t\n\r"):
+            raise Unusual
+        return data
+
+    def _object(self, text: str, at: int, depth: int, special: _Special) -> tuple[dict[str, Any], int]:
+        """The object at ``at`` (its ``{``) and where it ends: each value read by ``special`` (given its key, where
+        it starts, and the depth left to it) or, where that gives ``None``, decoded."""
+        found = _FIRST_KEY.match(text, at)
+        if found is None:
+            empty = _EMPTY.match(text, at)
+            if empty is None:
+                raise Unusual
+            return {}, empty.end()
+        data: dict[str, Any] = {}
         while True:
             key, at = found.group(1), found.end()
-            if key == "job" and text.startswith("{", at):
-                found_job = jobs.find(text, at)
-                data[key], at = found_job if found_job is not None else \
-                    _read(text, at, depth - 1, jobs, "$.job")
-            elif key in ("inputs", "outputs") and text.startswith("[", at):
-                data[key], at = _items(text, at, depth - 2, datasets, key)
-            else:
+            read = special(key, text, at, depth - 1)
+            if read is None:
                 start = at
                 data[key], at = SCAN(text, at)
                 if text[start] in "{[" and _span_deeper(text, start, at, depth - 1):
                     raise Unusual
+            else:
+                data[key], at = read
             found = _NEXT_KEY.match(text, at)
             if found is None:
-                if _END.match(text, at) is None:
+                end = _CLOSE.match(text, at)
+                if end is None:
                     raise Unusual
-                return data
-    except (StopIteration, ValueError, RecursionError):  # JSONDecodeError included
-        raise Unusual from None
+                return data, end.end()
+
+    def _event_value(self, key: str, text: str, at: int, depth: int) -> tuple[Any, int] | None:
+        opens = text[at]
+        if opens == "{":
+            if key == "job":
+                return self.jobs.find(text, at) or self.jobs.read_at(text, at, depth, "$.job")
+            if key == "run":
+                return self._object(text, at, depth, self._run_value)
+        elif opens == "[" and key in ("inputs", "outputs"):
+            return self._items(text, at, depth - 1, key)
+        return None
+
+    def _run_value(self, key: str, text: str, at: int, depth: int) -> tuple[Any, int] | None:
+        if key == "facets" and text.startswith("{", at):
+            return self._object(text, at, depth, self._facet_value)
+        return None
+
+    def _facet_value(self, key: str, text: str, at: int, depth: int) -> tuple[Any, int] | None:
+        if key in self.PER_RUN or not text.startswith("{", at):
+            return None
+        return self.facets.find(text, at) or self.facets.read_at(text, at, depth, "$.run.facets")
+
+    def _items(self, text: str, at: int, depth: int, key: str) -> tuple[tuple[Any, ...], int]:
+        at = _ARRAY_START.match(text, at).end()  # type: ignore[union-attr]  # text[at] is "["
+        if text.startswith("]", at):
+            return (), at + 1
+        items: list[Any] = []
+        datasets = self.datasets
+        while True:
+            if not text.startswith("{", at):
+                raise Unusual
+            item, at = datasets.find(text, at) or datasets.read_at(text, at, depth, f"$.{key}[{len(items)}]")
+            items.append(item)
+            after = _ARRAY_NEXT.match(text, at)
+            if after is None:
+                raise Unusual
+            at = after.end()
+            if after.group(1) == "]":
+                return tuple(items), at
 
 
-def _items(text: str, at: int, depth: int, texts: Texts[Any], key: str) -> tuple[tuple[Any, ...], int]:
-    at = _ARRAY_START.match(text, at).end()  # type: ignore[union-attr]  # text[at] is "["
-    if text.startswith("]", at):
-        return (), at + 1
-    items: list[Any] = []
-    while True:
-        if not text.startswith("{", at):
-            raise Unusual
-        found = texts.find(text, at)
-        item, at = found if found is not None else _read(text, at, depth, texts, f"$.{key}[{len(items)}]")
-        items.append(item)
-        after = _ARRAY_NEXT.match(text, at)
-        if after is None:
-            raise Unusual
-        at = after.end()
-        if after.group(1) == "]":
-            return tuple(items), at
-
-
-def _read(text: str, at: int, depth: int, texts: Texts[Any], path: str) -> tuple[Any, int]:
-    """A value not held: decoded, checked to nest no deeper than ``depth``, read, and kept."""
-    data, end = SCAN(text, at)
-    if _span_deeper(text, at, end, depth):
-        raise Unusual
-    value = texts.read(data, path)  # InvalidEvent: the caller reads the whole text again, for the first error in order
-    texts.keep(text[at:end], value)
-    return value, end
+_Special = Callable[[str, str, int, int], "tuple[Any, int] | None"]
 
 
 def _span_deeper(text: str, start: int, end: int, depth: int) -> bool:
