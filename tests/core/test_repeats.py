@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from ol_om_core import InvalidEvent, parse
 from ol_om_core.model import RunEvent
-from ol_om_core.scan import Texts
+from ol_om_core.scan import Known, Texts
 from ol_om_core.testing import event_json
 
 parsing = importlib.import_module("ol_om_core.parse")  # the module: the package exports the function as `parse`
@@ -210,3 +210,22 @@ def test_a_found_text_is_always_the_one_held(values: list[dict[str, Any]], probe
             assert found == (text, 1 + len(text))
         else:
             assert candidate not in values
+
+
+def test_a_stream_that_does_not_repeat_itself_is_read_the_plain_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Walking an event whose values are all new costs more than decoding it whole: after a probe that found
+    little, events are read the plain way for a while, then probed again."""
+    known = Known(parsing._job, parsing._dataset)
+    monkeypatch.setattr(parsing, "_KNOWN", known)
+    monkeypatch.setattr(known, "PROBE", 4)
+    monkeypatch.setattr(known, "REST", 3)
+    for i in range(4):
+        parse(event({"schema": {**FACET, "fields": [{"name": f"column_{i}", "type": "int"}]}}, {"n": i}))
+    assert known._resting == 3
+    repeated = event({})
+    for _ in range(3):
+        parse(repeated)  # read the plain way: nothing kept, nothing found
+    assert known._resting == 0 and known.datasets.found == 0
+    for _ in range(5):
+        parse(repeated)  # walked again: the first keeps, the rest find (a probe of 4 found plenty: no rest)
+    assert known._resting == 0 and known.datasets.found > 0

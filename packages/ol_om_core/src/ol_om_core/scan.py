@@ -72,6 +72,8 @@ class Texts(Generic[_V]):
         """How a value is read from its decoded JSON (given the JSON path where it is, for errors)."""
         self._root: _Node[_V] = _Node()
         self.size = 0
+        self.found = 0
+        """Characters found so far (a measure of what the texts save; :class:`Known` reads and resets it)."""
 
     def find(self, text: str, start: int) -> tuple[_V, int] | None:
         """The value of the held text that ``text`` holds at ``start``, and where that text ends there."""
@@ -79,6 +81,7 @@ class Texts(Generic[_V]):
         while True:
             for held, value in node.items:
                 if text.startswith(held, start):
+                    self.found += len(held)
                     return value, start + len(held)
             if node.at < 0:
                 return None
@@ -151,11 +154,35 @@ class Known:
 
     PER_RUN = frozenset({"parent", "nominalTime"})
     """Run facets that differ from run to run by definition: never kept."""
+    PROBE = 256
+    """Events walked before judging whether walking pays: it does when a quarter of their text is found."""
+    REST = 4096
+    """Events read the plain way after walking did not pay (a stream that does not repeat itself), before the
+    next probe."""
 
     def __init__(self, read_job: Callable[[Any, str], Any], read_dataset: Callable[[Any, str], Any]) -> None:
         self.jobs: Texts[Any] = Texts(read_job)
         self.datasets: Texts[Any] = Texts(read_dataset)
         self.facets: Texts[Any] = Texts(lambda data, path: data)
+        self._walked = self._seen = self._resting = 0
+
+    def worth_walking(self) -> bool:
+        """Whether to walk the next event. Walking an event costs more than decoding it whole when little of it
+        is found: then events are read the plain way for a while. (Counts are shared between threads
+        unguarded: a lost update only shifts a judgement.)"""
+        if self._resting:
+            self._resting -= 1
+            return False
+        return True
+
+    def _judge(self, size: int) -> None:
+        self._walked += 1
+        self._seen += size
+        if self._walked >= self.PROBE:
+            found = self.jobs.found + self.datasets.found + self.facets.found
+            if found * 4 < self._seen:
+                self._resting = self.REST
+            self._walked = self._seen = self.jobs.found = self.datasets.found = self.facets.found = 0
 
     def walk(self, text: str, depth: int) -> dict[str, Any]:
         """The top-level object of ``text``, each value as json decodes it but for what is read already: ``job``
@@ -174,6 +201,7 @@ class Known:
             raise Unusual from None
         if end != len(text) and text[end:].strip(" \t\n\r"):
             raise Unusual
+        self._judge(len(text))
         return data
 
     def _object(self, text: str, at: int, depth: int, special: _Special) -> tuple[dict[str, Any], int]:
