@@ -190,7 +190,7 @@ def test_kept_texts_are_found_where_they_start_and_only_there() -> None:
         assert texts.find(f'[1, {text}, 2]', 4) == (i, 4 + len(text))
         assert texts.find(f'[1, {text}, 2]', 3) is None
         assert texts.find(text.replace(f'task_{i}"', f'task_{i}x"'), 0) is None
-    assert texts.size == sum(map(len, held))
+    assert texts.size == sum(len(text) + texts.ENTRY for text in held)
 
 
 @CHECKED

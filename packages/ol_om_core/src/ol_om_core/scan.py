@@ -61,7 +61,10 @@ class Texts(Generic[_V]):
     change may miss, never find a wrong value, since a text found is compared whole."""
 
     BUDGET = 8 << 20
-    """Characters held at most."""
+    """Bytes held at most, as counted: each text's characters and :attr:`ENTRY`."""
+    ENTRY = 512
+    """What a held text costs besides its characters: its parsed value's objects and its place in the tree (a
+    small dataset's are several times its text)."""
     LARGEST = 256 << 10
     """A text longer than this is never held (a huge schema is rarely worth keeping)."""
     LEAF = 8
@@ -104,9 +107,10 @@ class Texts(Generic[_V]):
     def keep(self, held: str, value: _V) -> None:
         if not held or len(held) > self.LARGEST:
             return
-        if self.size + len(held) > self.BUDGET:
+        cost = len(held) + self.ENTRY
+        if self.size + cost > self.BUDGET:
             self._root, self.size = _Node(), 0
-        self.size += len(held)
+        self.size += cost
         node = self._root
         while node.at >= 0:
             if len(held) < node.at + self.WIDTH:
