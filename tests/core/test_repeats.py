@@ -199,7 +199,7 @@ def test_kept_texts_are_found_where_they_start_and_only_there() -> None:
        st.dictionaries(st.sampled_from("abc"), st.integers(0, 3), max_size=3), st.integers(1, 8))
 def test_a_found_text_is_always_the_one_held(values: list[dict[str, Any]], probe: dict[str, Any], leaf: int) -> None:
     texts: Texts[str] = Texts(lambda data, path: "")
-    texts.LEAF = leaf
+    texts.LEAF = leaf  # a fork as soon as there are two, or only with more
     for value in values:
         text = json.dumps(value)
         texts.keep(text, text)
@@ -229,3 +229,23 @@ def test_a_stream_that_does_not_repeat_itself_is_read_the_plain_way(monkeypatch:
     for _ in range(5):
         parse(repeated)  # walked again: the first keeps, the rest find (a probe of 4 found plenty: no rest)
     assert known._resting == 0 and known.datasets.found > 0
+
+
+def leaves(node: Any) -> list[list[Any]]:
+    return [node.items] if node.at < 0 else [leaf for child in node.children.values() for leaf in leaves(child)]
+
+
+@pytest.mark.parametrize("names", [
+    [f"db.s.in_{i}" for i in range(2000)],  # texts that part in their last characters (a pinned regression)
+    [f"{i}" * (i % 7 + 1) for i in range(500)],  # of every length, parting anywhere
+    [f"t{i:04d}" for i in range(1000)][::-1],
+])
+def test_a_lookup_compares_a_few_texts_whole_however_many_are_kept(names: list[str]) -> None:
+    texts: Texts[str] = Texts(lambda data, path: "")
+    held = [json.dumps({"namespace": "postgres://pg:5432", "name": name}) for name in names]
+    for text in held:
+        texts.keep(text, text)
+    assert max(map(len, leaves(texts._root))) <= texts.LEAF
+    assert sum(map(len, leaves(texts._root))) == len(set(held))
+    for text in held:
+        assert texts.find(f"[{text}, 1]", 1) == (text, 1 + len(text))
