@@ -23,6 +23,7 @@ import uuid
 from pathlib import Path
 
 from ol_om_core import InvalidEvent, parse
+from ol_om_core.scan import Known
 from ol_om_core.translate import Translator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -94,9 +95,10 @@ def throughput(replays: int, rounds: int) -> None:
 
         for path, decoder in paths.items():
             parsing._fast_loads = decoder
-            parsing._REPEATS = parsing._Repeats()
+            parsing._KNOWN = Known(parsing._job, parsing._dataset)
             if path == "unseen":
-                parsing._REPEATS.LARGEST = 0
+                for texts in (parsing._KNOWN.jobs, parsing._KNOWN.datasets, parsing._KNOWN.facets):
+                    texts.LARGEST = 0
             translator = Translator()
             calls = 0
             gc.collect()

@@ -1,6 +1,7 @@
 """parse keeps the jobs and datasets it has read (a steady stream repeats them run after run) and hands the same
-value back for the very same JSON. It changes nothing but speed: a value that is merely equal in Python (``true``
-and ``1``, ``1`` and ``1.0``, the same keys in another order) is read afresh."""
+value back for the very same JSON text. It changes nothing but speed: a value that is merely equal in Python
+(``true`` and ``1``, ``1`` and ``1.0``, the same keys in another order) is read afresh, and so is text laid out
+another way."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from ol_om_core import InvalidEvent, parse
 from ol_om_core.model import RunEvent
+from ol_om_core.scan import Texts
 from ol_om_core.testing import event_json
 
 parsing = importlib.import_module("ol_om_core.parse")  # the module: the package exports the function as `parse`
@@ -31,7 +33,7 @@ def outcome(raw: bytes) -> str:
 def afresh(raw: bytes) -> str:
     """The same, read without the kept values."""
     try:
-        return repr(parsing._event(json.loads(raw)))
+        return repr(parsing._event(parsing.loads(raw)))
     except InvalidEvent as exc:
         return f"InvalidEvent({exc.path!r}, {exc.reason!r})"
 
@@ -103,14 +105,24 @@ def test_a_mapping_is_never_kept() -> None:
 
 
 def test_what_is_kept_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    repeats = parsing._Repeats()
-    monkeypatch.setattr(parsing, "_REPEATS", repeats)
-    monkeypatch.setattr(repeats, "BUDGET", 4096)
+    datasets = Texts(parsing._dataset)
+    monkeypatch.setattr(parsing._KNOWN, "datasets", datasets)
+    monkeypatch.setattr(datasets, "BUDGET", 4096)
     for i in range(200):
         parse(event({"schema": {**FACET, "fields": [{"name": f"column_{i}", "type": "int"}]}}))
-        assert repeats._size <= repeats.BUDGET + repeats.LARGEST
-        assert sum(map(len, repeats.datasets)) + sum(map(len, repeats.jobs)) == repeats._size
-    assert len(repeats.datasets) < 200
+        assert 0 < datasets.size <= datasets.BUDGET
+    assert datasets.size < 200 * 100  # started again: not every dataset is still held
+
+
+def test_a_text_longer_than_the_largest_is_never_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    datasets = Texts(parsing._dataset)
+    monkeypatch.setattr(parsing._KNOWN, "datasets", datasets)
+    monkeypatch.setattr(datasets, "LARGEST", 100)
+    raw = event({"schema": {**FACET, "fields": [{"name": f"c{i}", "type": "int"} for i in range(20)]}})
+    one, two = parse(raw), parse(raw)
+    assert isinstance(one, RunEvent) and isinstance(two, RunEvent)
+    assert one.inputs[0] is not two.inputs[0] and one.inputs[0] == two.inputs[0]
+    assert datasets.size == 0
 
 
 def test_a_bad_value_is_refused_every_time() -> None:
@@ -118,3 +130,83 @@ def test_a_bad_value_is_refused_every_time() -> None:
     for _ in range(2):
         with pytest.raises(InvalidEvent):
             parse(raw)
+
+
+LAYOUTS = [{}, {"separators": (",", ":")}, {"indent": 2}, {"indent": "\t", "separators": (" ,", " : ")},
+           {"sort_keys": True}]
+
+
+@CHECKED
+@given(event_json(), st.sampled_from(LAYOUTS), st.sampled_from(LAYOUTS))
+def test_any_layout_parses_as_a_fresh_read(raw: bytes, first: dict[str, Any], second: dict[str, Any]) -> None:
+    """The same event laid out one way then another (the second finds the first's kept values or not)."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return
+    for layout in (first, second, first):
+        text = json.dumps(data, **layout)
+        assert outcome(text.encode()) == afresh(text.encode())
+        assert outcome(" \n" + text + "\r\n") == afresh(text.encode())
+
+
+@pytest.mark.parametrize("text", [
+    # Duplicate keys: the last one counts, as json.loads has it.
+    '{"eventTime": "nope", "run": {"runId": "r"}, "job": {"namespace": "a", "name": "first"}, '
+    '"job": {"namespace": "a", "name": "second"}, "inputs": [{"namespace": "n", "name": "x"}], "inputs": [], '
+    '"eventTime": "2026-01-01T00:00:00Z"}',
+    # An escaped key is the same key.
+    '{"eventTime": "2026-01-01T00:00:00Z", "run": {"runId": "r"}, "\\u006aob": {"namespace": "a", "name": "b"}}',
+    # Not an object where a job or a dataset goes, and arrays of other things.
+    '{"eventTime": "2026-01-01T00:00:00Z", "run": {"runId": "r"}, "job": {"namespace": "a", "name": "b"}, '
+    '"inputs": [{"namespace": "n", "name": "x"}, 3]}',
+    '{"eventTime": "2026-01-01T00:00:00Z", "run": {"runId": "r"}, "job": [], "inputs": {}}',
+    # Bad JSON after a kept value, and trailing text.
+    '{"eventTime": "2026-01-01T00:00:00Z", "run": {"runId": "r"}, "job": {"namespace": "a", "name": "b"},}',
+    '{"eventTime": "2026-01-01T00:00:00Z", "run": {"runId": "r"}, "job": {"namespace": "a", "name": "b"}} x',
+    '{"eventTime": "2026-01-01T00:00:00Z", "run": {"runId": "r"}, "job": {"namespace": "a", "name": "b"}',
+    # A bad dataset after a good one: the error names the first problem, in the order the event is read.
+    '{"eventTime": "nope", "run": {"runId": "r"}, "job": {"namespace": "a", "name": "b"}, '
+    '"inputs": [{"namespace": "n", "name": "x"}, {"namespace": "n"}]}',
+])
+def test_unusual_text_reads_as_json_loads_has_it(text: str) -> None:
+    warm = '{"eventTime": "2026-01-01T00:00:00Z", "run": {"runId": "r"}, "job": {"namespace": "a", "name": "b"}, ' \
+           '"inputs": [{"namespace": "n", "name": "x"}]}'
+    parse(warm)  # the job and the dataset are kept
+    for _ in range(2):
+        assert outcome(text.encode()) == afresh(text.encode())
+
+
+def test_kept_texts_are_found_where_they_start_and_only_there() -> None:
+    """Jobs of one Airflow DAG share all but their last characters (the DAG's task map first, the name last)."""
+    texts: Texts[int] = Texts(lambda data, path: 0)
+    tasks = {f"task_{i}": {"operator": "PythonOperator", "downstream": [f"task_{i + 1}"]} for i in range(40)}
+    held = [json.dumps({"facets": {"airflow": {"tasks": tasks}}, "name": f"dag.task_{i}", "namespace": "airflow"})
+            for i in range(40)]
+    for i, text in enumerate(held):
+        texts.keep(text, i)
+    for i, text in enumerate(held):
+        assert texts.find(text, 0) == (i, len(text))
+        assert texts.find(f'[1, {text}, 2]', 4) == (i, 4 + len(text))
+        assert texts.find(f'[1, {text}, 2]', 3) is None
+        assert texts.find(text.replace(f'task_{i}"', f'task_{i}x"'), 0) is None
+    assert texts.size == sum(map(len, held))
+
+
+@CHECKED
+@given(st.lists(st.dictionaries(st.sampled_from("abc"), st.integers(0, 3) | st.text("xy\"", max_size=3),
+                                max_size=3), max_size=30),
+       st.dictionaries(st.sampled_from("abc"), st.integers(0, 3), max_size=3), st.integers(1, 8))
+def test_a_found_text_is_always_the_one_held(values: list[dict[str, Any]], probe: dict[str, Any], leaf: int) -> None:
+    texts: Texts[str] = Texts(lambda data, path: "")
+    texts.LEAF = leaf
+    for value in values:
+        text = json.dumps(value)
+        texts.keep(text, text)
+    for candidate in [*values, probe]:
+        text = json.dumps(candidate)
+        found = texts.find(f"[{text}]", 1)
+        if found is not None:
+            assert found == (text, 1 + len(text))
+        else:
+            assert candidate not in values

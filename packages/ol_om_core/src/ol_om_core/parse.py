@@ -12,13 +12,12 @@ object is not walked, only the strings of the parsed event are checked (the raw 
 from __future__ import annotations
 
 import json
-import marshal
 import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, TypeGuard
 
 from ol_om_core.errors import InvalidEvent
 from ol_om_core.facets import check_facets
@@ -42,6 +41,7 @@ from ol_om_core.model import (
     Tag,
     Transformation,
 )
+from ol_om_core.scan import SCAN, Known, Unusual, nests_deeper
 
 MAX_DEPTH = 200
 """JSON text nested deeper than this (objects and arrays inside each other) is rejected by :func:`loads`, before
@@ -54,8 +54,7 @@ def parse(raw: bytes | bytearray | memoryview | str | Mapping[str, Any] | object
     """Parse one OpenLineage event from bytes, str, a mapping, or an openlineage-python event object."""
     try:
         if isinstance(raw, bytes | bytearray | memoryview | str):
-            data = loads(raw)
-            return _event(data, _REPEATS)
+            return _from_text(raw)
         if isinstance(raw, Mapping):
             # JSON objects are dicts from here on (fast checks); other mappings are copied into dicts.
             data = raw if isinstance(raw, dict) else _from_attrs(raw)
@@ -76,6 +75,26 @@ def parse(raw: bytes | bytearray | memoryview | str | Mapping[str, Any] | object
         raise InvalidEvent("$", "nested deeper than Python can follow") from None
     except (TypeError, ValueError, AttributeError, KeyError) as exc:  # pragma: no cover - a bug if reached
         raise InvalidEvent("$", f"unreadable event: {type(exc).__name__}: {exc}") from exc
+
+
+def _from_text(raw: bytes | bytearray | memoryview | str) -> Event:
+    """An event from JSON text: its jobs and datasets seen before are not decoded again (:mod:`ol_om_core.scan`).
+    Text that holds anything unusual, bad JSON and bad values included, is read the plain way, which says what
+    is wrong and where (the first problem in the order :func:`_event` reads)."""
+    try:
+        text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and not _may_hold_lone_surrogate(text, raw):
+        try:
+            data = _KNOWN.walk(text, MAX_DEPTH)
+        except Unusual:
+            pass
+        else:
+            return _event(data, walked=True)
+    return _event(loads(raw))
+
+
 
 
 def loads(raw: bytes | bytearray | memoryview | str) -> Any:
@@ -107,11 +126,15 @@ def loads(raw: bytes | bytearray | memoryview | str) -> Any:
         raise InvalidEvent("$", f"not usable JSON: nested deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:  # an integer of more than 4300 digits (Python's limit on converting them)
         raise InvalidEvent("$", f"not usable JSON: {str(exc).split('; use ')[0]}") from None
-    # Decoded UTF-8 holds no surrogate; a str may hold one as such, and either may escape one.
-    if ("\\" in text and _LONE_SURROGATE_ESCAPE.search(text)) \
-            or (text is raw and not text.isascii() and _SURROGATE.search(text)):
+    if _may_hold_lone_surrogate(text, raw):
         _reject_lone_surrogates(data)
     return data
+
+
+def _may_hold_lone_surrogate(text: str, raw: object) -> bool:
+    # Decoded UTF-8 holds no surrogate; a str may hold one as such, and either may escape one.
+    return bool(("\\" in text and _LONE_SURROGATE_ESCAPE.search(text))
+                or (text is raw and not text.isascii() and _SURROGATE.search(text)))
 
 
 _fast_loads: Callable[[bytes | bytearray | memoryview], Any] | None
@@ -130,7 +153,7 @@ def _decode(text: str) -> Any:
     (``json.loads`` strips and checks around it in Python, a fair share of its cost on a small event); anything
     else, bad JSON included, goes to ``json.loads`` itself, for its own result or error."""
     try:
-        data, end = _SCAN(text, 0)
+        data, end = SCAN(text, 0)
     except (StopIteration, ValueError):
         return json.loads(text)
     if end != len(text) and text[end:].strip(" \t\n\r"):  # JSON's whitespace only
@@ -138,38 +161,21 @@ def _decode(text: str) -> Any:
     return data
 
 
-_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # not in typeshed
 
 
 def _too_deep(text: str, raw: object) -> bool:
-    """Whether ``text`` (decoded from ``raw``) nests arrays and objects deeper than :data:`MAX_DEPTH`.
-
-    All in C, on the UTF-8 bytes (where no byte of a multi-byte character is ASCII). Text with no more opening
-    brackets than the limit cannot: one pass that drops all else, the usual case. Otherwise: escaped backslashes
-    and quotes dropped, then all but quotes and brackets, then strings (what lies between quotes); innermost
-    ``{}`` / ``[]`` pairs are removed once per level, and a depth-``n`` document is empty after ``n`` rounds."""
+    """Whether ``text`` (decoded from ``raw``) nests arrays and objects deeper than :data:`MAX_DEPTH`: a text with
+    no more opening brackets than that cannot (one pass in C that drops all else, on bytes), else
+    :func:`~ol_om_core.scan.nests_deeper` says."""
     if isinstance(raw, bytes):
         if len(raw.translate(None, _NOT_OPENING)) <= MAX_DEPTH:
             return False
-        data = raw
-    elif text.count("{") + text.count("[") <= MAX_DEPTH:
+        return nests_deeper(raw, MAX_DEPTH)
+    if text.count("{") + text.count("[") <= MAX_DEPTH:
         return False
-    else:
-        data = text.encode("utf-8", "surrogatepass")
-    if b"\\" in data:
-        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    skeleton = data.translate(None, _NOT_STRUCTURE)
-    rest = b"".join(skeleton.replace(b'""', b"").split(b'"')[::2])  # a string without brackets: ""
-    for _ in range(MAX_DEPTH):
-        # One level a round: "{}" becomes a mark first, so "[{}]" holds no "[]" until the next round.
-        peeled = rest.replace(b"{}", b"x").replace(b"[]", b"x").translate(None, b"x")
-        if len(peeled) == len(rest):  # empty, or not JSON (json.loads says where)
-            return False
-        rest = peeled
-    return b"{}" in rest or b"[]" in rest
+    return nests_deeper(text.encode("utf-8", "surrogatepass"), MAX_DEPTH)
 
 
-_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"{}[]')
 _NOT_OPENING = bytes(b for b in range(256) if b not in b"{[")
 
 
@@ -234,8 +240,8 @@ def _from_attrs(obj: object) -> Any:
 # -- the envelope ------------------------------------------------------------------------------------------
 
 
-def _event(data: Any, repeats: _Repeats | None = None) -> Event:
-    """``repeats``: given only for values parse decoded itself (nobody else holds them, so none can change)."""
+def _event(data: Any, walked: bool = False) -> Event:
+    """``walked``: ``data`` is :func:`~ol_om_core.scan.walk`'s, its job and datasets already read."""
     if not isinstance(data, dict):
         raise InvalidEvent("$", f"an event is a JSON object, not {_kind(data)}")
     time = _event_time(data)
@@ -253,18 +259,18 @@ def _event(data: Any, repeats: _Repeats | None = None) -> Event:
             producer=producer,
             schema_url=schema_url,
             run=_run(data["run"], "$.run"),
-            job=_job(data.get("job"), "$.job", repeats),
-            inputs=_datasets(data, "inputs", repeats),
-            outputs=_datasets(data, "outputs", repeats),
+            job=_job(data.get("job"), "$.job", walked),
+            inputs=_datasets(data, "inputs", walked),
+            outputs=_datasets(data, "outputs", walked),
         )
     if "dataset" in data:
         if "job" in data:
             raise InvalidEvent("$", "a DatasetEvent carries no job (spec 2-0-2)")
         return DatasetEvent(time, producer, schema_url, _dataset(data["dataset"], "$.dataset"))
     if "job" in data:
-        job = _job(data["job"], "$.job", repeats)
-        return JobEvent(time, producer, schema_url, job, _datasets(data, "inputs", repeats),
-                        _datasets(data, "outputs", repeats))
+        job = _job(data["job"], "$.job", walked)
+        return JobEvent(time, producer, schema_url, job, _datasets(data, "inputs", walked),
+                        _datasets(data, "outputs", walked))
     raise InvalidEvent("$", "not an OpenLineage event: it has no run, job or dataset")
 
 
@@ -313,10 +319,10 @@ def _run(data: Any, path: str) -> Run:
     )
 
 
-def _job(data: Any, path: str, repeats: _Repeats | None = None) -> Job:
+def _job(data: Any, path: str, walked: bool = False) -> Job:
+    if walked and isinstance(data, Job):
+        return data
     data = _object(data, path)
-    if repeats is not None:
-        return repeats.get(data, path, _job, repeats.jobs)
     facets = _facets(data, path, "job")
     job_type = facets.get("jobType")
     docs = facets.get("documentation")
@@ -337,14 +343,14 @@ def _job(data: Any, path: str, repeats: _Repeats | None = None) -> Job:
     )
 
 
-def _datasets(data: Mapping[str, Any], key: str, repeats: _Repeats | None = None) -> tuple[Dataset, ...]:
+def _datasets(data: Mapping[str, Any], key: str, walked: bool = False) -> tuple[Dataset, ...]:
     value = data.get(key)
     if value is None:
         return ()
+    if walked and isinstance(value, tuple):
+        return value
     if not isinstance(value, list):
         raise InvalidEvent(f"$.{key}", f"must be an array, not {_kind(value)}")
-    if repeats is not None:
-        return tuple(repeats.get(item, (key, i), _dataset, repeats.datasets) for i, item in enumerate(value))
     return tuple(_dataset(item, f"$.{key}[{i}]") for i, item in enumerate(value))
 
 
@@ -369,48 +375,10 @@ def _dataset(data: Any, path: str) -> Dataset:
     )
 
 
-_V = TypeVar("_V", Job, Dataset)
 
 
-class _Repeats:
-    """Jobs and datasets already parsed, by their exact JSON value: a steady stream repeats them run after run
-    (the same job with the same inputs and outputs, schemas and all), and their parsed values are immutable.
-
-    The key is the value's ``marshal`` form, computed in C at a fraction of the cost of reading the facets: it
-    tells ``true`` from ``1`` and ``1`` from ``1.0``, and keeps key order, so a hit is the very same JSON value,
-    never merely an equal one. Bounded by the bytes of its keys; when full it starts again (a plain dict, safe to
-    share between the threads that parse)."""
-
-    BUDGET = 8 << 20
-    LARGEST = 256 << 10
-    """A value whose key is larger is parsed every time (a huge schema is rarely worth keeping)."""
-
-    def __init__(self) -> None:
-        self.jobs: dict[bytes, Job] = {}
-        self.datasets: dict[bytes, Dataset] = {}
-        self._size = 0
-
-    def get(self, data: Any, path: str | tuple[str, int], read: Callable[[Any, str], _V],
-            seen: dict[bytes, _V]) -> _V:
-        """``path``: where ``data`` is, or (the key of its list, its index): made into text only when read."""
-        try:
-            key = marshal.dumps(data, 4)
-        except ValueError:  # pragma: no cover - decoded JSON is always marshallable; a safety net
-            key = b""
-        found = seen.get(key) if key else None
-        if found is None:
-            found = read(data, path if isinstance(path, str) else f"$.{path[0]}[{path[1]}]")  # raises if bad
-            if 0 < len(key) <= self.LARGEST:
-                if self._size > self.BUDGET:
-                    self.jobs.clear()
-                    self.datasets.clear()
-                    self._size = 0
-                seen[key] = found
-                self._size += len(key)
-        return found
-
-
-_REPEATS = _Repeats()
+_KNOWN = Known(_job, _dataset)
+"""The jobs, datasets and run facets parse has read from JSON text, by that text (:mod:`ol_om_core.scan`)."""
 
 
 # -- standard facets the translation reads (already shape-checked by check_facets) --------------------------

@@ -1,0 +1,275 @@
+"""Reading an event's JSON text with the jobs and datasets it has seen before skipped, not decoded again.
+
+A steady stream repeats itself: run after run, a job sends the same job object and the same datasets (schemas and
+all), byte for byte; only the run changes. :func:`walk` reads the event's top-level object key by key with json's
+own C scanner, and where a job or a dataset begins it looks the text up in :class:`Texts`: a text seen before
+gives back the value parsed from it then, and the scanner goes on after it. The same text is the same JSON value,
+so nothing but speed changes (tests/core/test_repeats.py holds it to a fresh parse).
+
+Anything unusual (bad JSON, an escaped key, a job that is not an object, a value that fails to parse) makes
+:func:`walk` give up with :class:`Unusual`: the caller then reads the text the plain way, which says what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+_V = TypeVar("_V")
+
+SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # not in typeshed
+"""json's C scanner: the value that starts at an index, and where it ends."""
+
+# A key (without escapes) and its colon, with JSON's whitespace around: the first, then each one after a comma.
+_OPEN = re.compile(r"[ \t\n\r]*\{")
+_FIRST_KEY = re.compile(r'\{[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*')
+_NEXT_KEY = re.compile(r'[ \t\n\r]*,[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*')
+_CLOSE = re.compile(r"[ \t\n\r]*\}")
+_EMPTY = re.compile(r"\{[ \t\n\r]*\}")
+_ARRAY_START = re.compile(r"\[[ \t\n\r]*")
+_ARRAY_NEXT = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
+
+
+class Unusual(Exception):
+    """The text is not a plain event object this reader handles: read it the plain way."""
+
+
+class _Node(Generic[_V]):
+    """A node of :class:`Texts`' tree: texts held here, and (once there are too many) children told apart by the
+    characters at one position."""
+
+    __slots__ = ("at", "children", "items")
+
+    def __init__(self, items: list[tuple[str, _V]] | None = None) -> None:
+        self.items: list[tuple[str, _V]] = items or []
+        """The texts held here: a leaf's, or at a split node those too short for its window."""
+        self.at = -1
+        """Where this node's window starts in a text; -1 for a leaf."""
+        self.children: dict[str, _Node[_V]] = {}
+
+
+class Texts(Generic[_V]):
+    """JSON texts already parsed -> the values parsed from them, found from where a text starts in a larger one
+    (its end is not known until it is found).
+
+    A tree: a leaf holds up to :attr:`LEAF` texts, checked whole (a C comparison); a fuller one is split on the
+    :data:`WIDTH` characters from the first position where its texts differ. Jobs of one Airflow DAG, for one,
+    share all but the last few dozen characters (the DAG's task map comes first, the job's name last). Bounded by
+    the characters it holds: when full it starts again. Safe to share between threads: a lookup that races a
+    change may miss, never find a wrong value, since a text found is compared whole."""
+
+    BUDGET = 8 << 20
+    """Characters held at most."""
+    LARGEST = 256 << 10
+    """A text longer than this is never held (a huge schema is rarely worth keeping)."""
+    LEAF = 8
+    WIDTH = 16
+
+    def __init__(self, read: Callable[[Any, str], _V]) -> None:
+        self.read = read
+        """How a value is read from its decoded JSON (given the JSON path where it is, for errors)."""
+        self._root: _Node[_V] = _Node()
+        self.size = 0
+
+    def find(self, text: str, start: int) -> tuple[_V, int] | None:
+        """The value of the held text that ``text`` holds at ``start``, and where that text ends there."""
+        node = self._root
+        while True:
+            for held, value in node.items:
+                if text.startswith(held, start):
+                    return value, start + len(held)
+            if node.at < 0:
+                return None
+            window = start + node.at
+            found = node.children.get(text[window:window + self.WIDTH])
+            if found is None:
+                return None
+            node = found
+
+    def read_at(self, text: str, start: int, depth: int, path: str) -> tuple[_V, int]:
+        """The value that starts at ``start`` in ``text``, not held: decoded, checked to nest no deeper than
+        ``depth``, read (at ``path``, for errors), and kept."""
+        data, end = SCAN(text, start)
+        if _span_deeper(text, start, end, depth):
+            raise Unusual
+        value = self.read(data, path)  # InvalidEvent: the caller reads the whole text again, for its first error
+        self.keep(text[start:end], value)
+        return value, end
+
+    def keep(self, held: str, value: _V) -> None:
+        if not held or len(held) > self.LARGEST:
+            return
+        if self.size + len(held) > self.BUDGET:
+            self._root, self.size = _Node(), 0
+        self.size += len(held)
+        node = self._root
+        while node.at >= 0:
+            if len(held) < node.at + self.WIDTH:
+                node.items.append((held, value))
+                return
+            window = held[node.at:node.at + self.WIDTH]
+            child = node.children.get(window)
+            if child is None:
+                node.children[window] = _Node([(held, value)])
+                return
+            node = child
+        node.items.append((held, value))
+        if len(node.items) > self.LEAF:
+            self._split(node)
+
+    def _split(self, node: _Node[_V]) -> None:
+        # Texts of JSON values: none is a prefix of another (a value ends where its brackets close), so they first
+        # differ at ``at``, before the shortest ends, and at least two of them land in different children.
+        at = _common_prefix(min(t for t, _ in node.items), max(t for t, _ in node.items))
+        children: dict[str, _Node[_V]] = {}
+        short = []
+        for held, value in node.items:
+            if len(held) < at + self.WIDTH:
+                short.append((held, value))
+            else:
+                children.setdefault(held[at:at + self.WIDTH], _Node()).items.append((held, value))
+        # Children first: a lookup in another thread sees the old node or the new one, both usable.
+        node.children, node.at, node.items = children, at, short
+
+
+def _common_prefix(low: str, high: str) -> int:
+    """The length of the common prefix of two strings (a binary search of C comparisons)."""
+    lo, hi = 0, min(len(low), len(high))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if high.startswith(low[:mid]):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+class Known:
+    """What parse has read before, by text: jobs, datasets, and the run facets that do not name their run."""
+
+    PER_RUN = frozenset({"parent", "nominalTime"})
+    """Run facets that differ from run to run by definition: never kept."""
+
+    def __init__(self, read_job: Callable[[Any, str], Any], read_dataset: Callable[[Any, str], Any]) -> None:
+        self.jobs: Texts[Any] = Texts(read_job)
+        self.datasets: Texts[Any] = Texts(read_dataset)
+        self.facets: Texts[Any] = Texts(lambda data, path: data)
+
+    def walk(self, text: str, depth: int) -> dict[str, Any]:
+        """The top-level object of ``text``, each value as json decodes it but for what is read already: ``job``
+        (a value) and the items of ``inputs`` and ``outputs`` (tuples of values), found in :attr:`jobs` /
+        :attr:`datasets` or read by their ``read``; and the run's facets, found in :attr:`facets` when kept.
+        Raises :class:`Unusual` for anything else, and for text nested deeper than ``depth``.
+
+        Depth is checked per value, so that the texts found need none: each value decoded here is checked within
+        its place (a kept dataset within an array within the event), and a text is only kept when it was."""
+        start = _OPEN.match(text)
+        if start is None:
+            raise Unusual
+        try:
+            data, end = self._object(text, start.end() - 1, depth, self._event_value)
+        except (StopIteration, ValueError, RecursionError):  # JSONDecodeError included
+            raise Unusual from None
+        if end != len(text) and text[end:].strip(" \t\n\r"):
+            raise Unusual
+        return data
+
+    def _object(self, text: str, at: int, depth: int, special: _Special) -> tuple[dict[str, Any], int]:
+        """The object at ``at`` (its ``{``) and where it ends: each value read by ``special`` (given its key, where
+        it starts, and the depth left to it) or, where that gives ``None``, decoded."""
+        found = _FIRST_KEY.match(text, at)
+        if found is None:
+            empty = _EMPTY.match(text, at)
+            if empty is None:
+                raise Unusual
+            return {}, empty.end()
+        data: dict[str, Any] = {}
+        while True:
+            key, at = found.group(1), found.end()
+            read = special(key, text, at, depth - 1)
+            if read is None:
+                start = at
+                data[key], at = SCAN(text, at)
+                if text[start] in "{[" and _span_deeper(text, start, at, depth - 1):
+                    raise Unusual
+            else:
+                data[key], at = read
+            found = _NEXT_KEY.match(text, at)
+            if found is None:
+                end = _CLOSE.match(text, at)
+                if end is None:
+                    raise Unusual
+                return data, end.end()
+
+    def _event_value(self, key: str, text: str, at: int, depth: int) -> tuple[Any, int] | None:
+        opens = text[at]
+        if opens == "{":
+            if key == "job":
+                return self.jobs.find(text, at) or self.jobs.read_at(text, at, depth, "$.job")
+            if key == "run":
+                return self._object(text, at, depth, self._run_value)
+        elif opens == "[" and key in ("inputs", "outputs"):
+            return self._items(text, at, depth - 1, key)
+        return None
+
+    def _run_value(self, key: str, text: str, at: int, depth: int) -> tuple[Any, int] | None:
+        if key == "facets" and text.startswith("{", at):
+            return self._object(text, at, depth, self._facet_value)
+        return None
+
+    def _facet_value(self, key: str, text: str, at: int, depth: int) -> tuple[Any, int] | None:
+        if key in self.PER_RUN or not text.startswith("{", at):
+            return None
+        return self.facets.find(text, at) or self.facets.read_at(text, at, depth, "$.run.facets")
+
+    def _items(self, text: str, at: int, depth: int, key: str) -> tuple[tuple[Any, ...], int]:
+        at = _ARRAY_START.match(text, at).end()  # type: ignore[union-attr]  # text[at] is "["
+        if text.startswith("]", at):
+            return (), at + 1
+        items: list[Any] = []
+        datasets = self.datasets
+        while True:
+            if not text.startswith("{", at):
+                raise Unusual
+            item, at = datasets.find(text, at) or datasets.read_at(text, at, depth, f"$.{key}[{len(items)}]")
+            items.append(item)
+            after = _ARRAY_NEXT.match(text, at)
+            if after is None:
+                raise Unusual
+            at = after.end()
+            if after.group(1) == "]":
+                return tuple(items), at
+
+
+_Special = Callable[[str, str, int, int], "tuple[Any, int] | None"]
+
+
+def _span_deeper(text: str, start: int, end: int, depth: int) -> bool:
+    """Whether the JSON value ``text[start:end]`` nests deeper than ``depth``."""
+    if text.count("{", start, end) + text.count("[", start, end) <= depth:
+        return False
+    return nests_deeper(text[start:end].encode("utf-8", "surrogatepass"), depth)
+
+
+def nests_deeper(data: bytes, depth: int) -> bool:
+    """Whether the JSON text ``data`` nests arrays and objects deeper than ``depth``, all in C, on UTF-8 bytes
+    (where no byte of a multi-byte character is ASCII): escaped backslashes and quotes dropped, then all but
+    quotes and brackets, then strings (what lies between quotes); innermost ``{}`` / ``[]`` pairs are removed
+    once per level, and a depth-``n`` text is empty after ``n`` rounds. Text that is not JSON may pass (the
+    decoder says what is wrong with it)."""
+    if b"\\" in data:
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    skeleton = data.translate(None, _NOT_STRUCTURE)
+    rest = b"".join(skeleton.replace(b'""', b"").split(b'"')[::2])  # a string without brackets: ""
+    for _ in range(depth):
+        # One level a round: "{}" becomes a mark first, so "[{}]" holds no "[]" until the next round.
+        peeled = rest.replace(b"{}", b"x").replace(b"[]", b"x").translate(None, b"x")
+        if len(peeled) == len(rest):  # empty, or not JSON
+            return False
+        rest = peeled
+    return b"{}" in rest or b"[]" in rest
+
+
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"{}[]')
