@@ -19,6 +19,7 @@ from ol_om_core.model import (
     Dataset,
     DatasetEvent,
     Event,
+    Job,
     JobEvent,
     JobRef,
     RunEvent,
@@ -55,6 +56,8 @@ class _Pipeline:
     """The pipeline's page in its orchestrator's UI (an Airflow DAG's), its ``sourceUrl``."""
     version: int = 0
     """Bumped whenever ``info``, ``tasks``, ``schedule`` or ``page`` change: the pipeline call is due again."""
+    said: dict[str | None, tuple[int, tuple[object, ...]]] = field(default_factory=dict)
+    """Per task (``None``: the pipeline job's own events), what its last event said and ``version`` after it."""
 
 
 @dataclass(slots=True)
@@ -156,9 +159,25 @@ class Translator:
         this try's log, which gives the pipeline's and the task's pages)."""
         job = event.job
         run_event = event if isinstance(event, RunEvent) else None
-        if run_event is not None and (schedule := airflow.schedule(run_event)) and schedule != pipeline.schedule:
-            pipeline.schedule, pipeline.version = schedule, pipeline.version + 1
+        schedule = airflow.schedule(run_event) if run_event is not None else None
         pipeline_page, task_page = airflow.pages(log)
+        # Each update below only adds or replaces what the event says: an event saying what the last one of its
+        # task said, with nothing changed since, has nothing to add (most events of a steady stream: the same
+        # job, parse's very same object, run after run).
+        said = (job, where.own, where.folded, schedule, pipeline_page, task_page, final,
+                (run_event.run.tags, airflow.downstream(run_event)) if run_event is not None else None)
+        last = pipeline.said.get(where.task)
+        if last is not None and last[0] == pipeline.version and last[1] == said:
+            return
+        self._apply(pipeline, job, run_event, where, final, schedule=schedule, pipeline_page=pipeline_page,
+                    task_page=task_page)
+        pipeline.said[where.task] = (pipeline.version, said)
+
+    def _apply(self, pipeline: _Pipeline, job: Job, run_event: RunEvent | None, where: pipelines.Place,
+               final: Mapping[str, str], *, schedule: str | None, pipeline_page: str | None,
+               task_page: str | None) -> None:
+        if schedule and schedule != pipeline.schedule:
+            pipeline.schedule, pipeline.version = schedule, pipeline.version + 1
         if pipeline_page and pipeline_page != pipeline.page:
             pipeline.page, pipeline.version = pipeline_page, pipeline.version + 1
         if where.folded:
