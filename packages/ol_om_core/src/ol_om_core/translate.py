@@ -56,8 +56,10 @@ class _Pipeline:
     """The pipeline's page in its orchestrator's UI (an Airflow DAG's), its ``sourceUrl``."""
     version: int = 0
     """Bumped whenever ``info``, ``tasks``, ``schedule`` or ``page`` change: the pipeline call is due again."""
-    said: dict[str | None, tuple[int, tuple[object, ...]]] = field(default_factory=dict)
-    """Per task (``None``: the pipeline job's own events), what its last event said and ``version`` after it."""
+    said: dict[tuple[str | None, int], tuple[Job, tuple[object, ...]]] = field(default_factory=dict)
+    """What events said since ``version`` became ``said_version``, by task (``None``: the pipeline job's own
+    events) and job (its ``id``: the entry holds the job)."""
+    said_version: int = 0
 
 
 @dataclass(slots=True)
@@ -161,17 +163,21 @@ class Translator:
         run_event = event if isinstance(event, RunEvent) else None
         schedule = airflow.schedule(run_event) if run_event is not None else None
         pipeline_page, task_page = airflow.pages(log)
-        # Each update below only adds or replaces what the event says: an event saying what the last one of its
-        # task said, with nothing changed since, has nothing to add (most events of a steady stream: the same
-        # job, parse's very same object, run after run).
-        said = (job, where.own, where.folded, schedule, pipeline_page, task_page, final,
+        # Each update below only adds or replaces what the event says: an event saying what an event of its task
+        # said since the pipeline last changed has nothing to add. That is most events of a steady stream: the
+        # same jobs (parse's very same objects; a task's START and COMPLETE often differ) run after run.
+        said = (where.own, where.folded, schedule, pipeline_page, task_page, final,
                 (run_event.run.tags, airflow.downstream(run_event)) if run_event is not None else None)
-        last = pipeline.said.get(where.task)
-        if last is not None and last[0] == pipeline.version and last[1] == said:
+        key = (where.task, id(job))
+        last = pipeline.said.get(key) if pipeline.said_version == pipeline.version else None
+        if last is not None and last[0] is job and last[1] == said:
             return
         self._apply(pipeline, job, run_event, where, final, schedule=schedule, pipeline_page=pipeline_page,
                     task_page=task_page)
-        pipeline.said[where.task] = (pipeline.version, said)
+        if pipeline.said_version != pipeline.version or len(pipeline.said) > 16 + 4 * len(pipeline.tasks):
+            pipeline.said.clear()  # what was said before the pipeline changed may add something again
+            pipeline.said_version = pipeline.version
+        pipeline.said[key] = (job, said)  # saying it again changes nothing
 
     def _apply(self, pipeline: _Pipeline, job: Job, run_event: RunEvent | None, where: pipelines.Place,
                final: Mapping[str, str], *, schedule: str | None, pipeline_page: str | None,
