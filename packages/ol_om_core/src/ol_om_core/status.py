@@ -71,10 +71,12 @@ def _attempt(reports: list[tuple[int, str]], child_start: int | None = None, log
     cleared DAG run's tasks do start again."""
     latest_start: int | None = None
     first = reports[0][0]  # never empty
+    # Comparisons, not min() and max(): this runs for most events.
     for time, kind in reports:
         if kind == "START" and (latest_start is None or time > latest_start):
             latest_start = time
-        first = min(first, time)
+        if time < first:  # noqa: PLR1730 - min() costs a call
+            first = time
     if latest_start is not None:
         begun = latest_start if child_start is None or child_start < latest_start else child_start
     else:
@@ -86,7 +88,8 @@ def _attempt(reports: list[tuple[int, str]], child_start: int | None = None, log
         execution = EXECUTION_STATUS[kind]
         if _RANK[execution] > _RANK[status]:
             status = execution
-        moment = max(moment, time)
+        if time > moment:  # noqa: PLR1730 - max() costs a call
+            moment = time
         if execution == "Pending":
             if latest_start is None and kind != "START":  # RUNNING or OTHER: the first one seen starts it
                 start = time if start is None or time < start else start
@@ -119,10 +122,15 @@ class TaskRun:
         if report in reports:
             return
         reports.append(report)
+        self._view = None
         if len(reports) > _MAX_REPORTS:
             reports.sort()
             del reports[0]
-        self._view, self._latest_start = None, None
+            self._latest_start = None  # the report let go may have been the latest START
+        elif event_type == "START" and self._latest_start is not None:
+            latest = self._latest_start[0]
+            if latest is None or time > latest:
+                self._latest_start = (time,)
 
     def settle(self, time: int, status: str) -> None:
         if self.verdict is None or time >= self.verdict[0]:
@@ -146,9 +154,13 @@ class TaskRun:
 
     def _make_view(self, child_start: int | None) -> View:
         # Views are built directly, not by dataclasses.replace: this runs for most events.
-        attempts = [_attempt(reports, child_start, self.log_links.get(run_id))
-                    for run_id, reports in self.runs.items() if reports]
-        latest = max(attempts, key=_recency, default=_UNSEEN)
+        if len(self.runs) == 1:  # one try, the usual case
+            [(run_id, reports)] = self.runs.items()
+            latest = _attempt(reports, child_start, self.log_links.get(run_id)) if reports else _UNSEEN
+        else:
+            attempts = [_attempt(reports, child_start, self.log_links.get(run_id))
+                        for run_id, reports in self.runs.items() if reports]
+            latest = max(attempts, key=_recency, default=_UNSEEN)
         if self.verdict is not None and self.verdict[0] >= latest.moment:
             when, status = self.verdict
             return View(status, latest.start, latest.end, latest.begun, when, latest.log_link)
@@ -216,7 +228,7 @@ def _overall(own: View, tasks: list[tuple[str, View]]) -> str:
     return "Pending"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Snapshot:
     """A run's status at one moment: ``state`` for de-duplication, ``body`` for the call."""
 
