@@ -313,12 +313,21 @@ def run_timestamp(run_id: str, nominal_start: int | None, event_time: int) -> in
     It must not change between the events of a run, or one run would show up as several: the time inside a
     UUIDv7 run id (what OpenLineage recommends) first, then the scheduled time, then the first event seen.
     """
-    try:
-        parsed = uuid.UUID(run_id)
-    except ValueError:
-        parsed = None
-    if parsed is not None and parsed.version == 7:
+    parsed = _uuid7(run_id)
+    if parsed is not None:
         return parsed.int >> 80
     if nominal_start is not None:
         return nominal_start
     return event_time
+
+
+def _uuid7(run_id: str) -> uuid.UUID | None:
+    """The run id as a version 7 UUID, if it is one. A UUID written the usual way (36 characters, dashes at 8, 13,
+    18 and 23) shows its version at 14: other versions are told apart without parsing, a third of a run's cost."""
+    if len(run_id) == 36 and run_id[14] != "7" and run_id[8] == run_id[13] == run_id[18] == run_id[23] == "-":
+        return None
+    try:
+        parsed = uuid.UUID(run_id)
+    except ValueError:
+        return None
+    return parsed if parsed.version == 7 else None
