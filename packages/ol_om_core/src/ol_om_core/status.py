@@ -184,7 +184,10 @@ class PipelineRun:
     """The first event seen of this run was its own START: no earlier state of it can exist elsewhere."""
 
     def task(self, name: str) -> TaskRun:
-        return self.tasks.setdefault(name, TaskRun())
+        task = self.tasks.get(name)
+        if task is None:  # not setdefault: a task run is made only when it is new
+            task = self.tasks[name] = TaskRun()
+        return task
 
     def snapshot(self) -> Snapshot:
         """The run's status as of now: its state (a cheap hashable value, for de-duplication) and, from the same
