@@ -110,8 +110,9 @@ class TaskRun:
     _view: tuple[int | None, View] | None = field(default=None, repr=False, compare=False)
     """The last view made and the child start it was made with: every event asks for the views of all the
     tasks of its run, and most of them did not change since."""
-    _latest_start: tuple[int | None] | None = field(default=None, repr=False, compare=False)
-    """(the latest START of its tries, or None), once worked out since the last report."""
+    _latest_start: tuple[int | None] | None = field(default=(None,), repr=False, compare=False)
+    """(the latest START of its tries, or None), kept up by ``record``; ``None`` when it must be worked out again.
+    No report yet: no START."""
 
     def record(self, run_id: str, event_type: str, time: int, log_link: str | None = None) -> None:
         if log_link and self.log_links.get(run_id) != log_link:
@@ -224,11 +225,13 @@ def _overall(own: View, tasks: list[tuple[str, View]]) -> str:
     # never reports itself is over when every task is.
     if own.status in TERMINAL_STATUSES:
         return own.status
-    if any(v.status == "Failed" and v.moment >= own.begun for _, v in tasks):
-        return "Failed"
-    if own.moment == _NEVER and tasks and all(v.status in TERMINAL_STATUSES for _, v in tasks):
-        return "Successful"
-    return "Pending"
+    every_task_over = bool(tasks)
+    for _, view in tasks:  # a loop, not any() and all(): this runs for every event
+        if view.status == "Failed" and view.moment >= own.begun:
+            return "Failed"
+        if view.status not in TERMINAL_STATUSES:
+            every_task_over = False
+    return "Successful" if own.moment == _NEVER and every_task_over else "Pending"
 
 
 @value
