@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 from urllib.parse import quote
+
+from ol_om_core.values import value
 
 OperationKind = Literal["pipeline_service", "pipeline", "pipeline_status", "lineage", "query", "usage",
                         "test_definition", "test_case", "test_case_result", "table_profile"]
@@ -34,7 +36,7 @@ def _c_encoder() -> Callable[[Any], str]:
 _encode = _c_encoder()
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Operation:
     kind: OperationKind
     method: str
@@ -77,7 +79,7 @@ class Operation:
         return self.json
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class EntityHint:
     """A dataset the body refers to by ``fullyQualifiedName``, with what the core knows beyond the FQN."""
 
