@@ -3,6 +3,7 @@ and the reasons given for what cannot be resolved."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -300,6 +301,26 @@ def test_memory_is_bounded() -> None:
 def test_answers_are_cached() -> None:
     resolver = Resolver(NamingConfig())
     assert resolver.resolve_name("mysql://h", "a.b") is resolver.resolve_name("mysql://h", "a.b")
+
+
+def test_a_dataset_met_again_gets_the_answer_its_remembered_locations_give_now() -> None:
+    """The same dataset objects again (as parse hands them out) answer as equal copies do, which are resolved
+    afresh: locations remembered, replaced by another table and forgotten (a small memory) in between."""
+    orders, lake = Symlink("hive://ms", "sales.orders", "TABLE"), Symlink("s3://lake", "orders", "LOCATION")
+    datasets = [
+        dataset("s3://lake", "orders"),  # the location: a container until a table is known there
+        dataset("s3://lake", "orders", orders),  # remembers sales.orders at s3://lake/orders
+        dataset("s3://lake", "orders", Symlink("hive://ms", "sales.orders_v2", "TABLE")),  # another table there
+        dataset("postgres://db", "app.public.t", lake),  # a table whose LOCATION is s3://lake/orders
+        dataset("s3://lake", "elsewhere", Symlink("hive://ms", "s.t", "TABLE")),
+        dataset("s3://lake", "more", Symlink("hive://ms", "s.u", "TABLE")),  # these two push the others out
+    ]
+    order = [0, 1, 0, 2, 0, 3, 0, 1, 4, 5, 0, 3, 4, 0, 2, 2, 0, 5, 4, 1, 0]
+    for size in (2, 3, 50):
+        same, fresh = Resolver(NamingConfig(), max_entries=size), Resolver(NamingConfig(), max_entries=size)
+        answers = [(same.resolve(datasets[i]), fresh.resolve(dataclasses.replace(datasets[i]))) for i in order]
+        assert [a for a, _ in answers] == [b for _, b in answers]
+        assert len({str(a) for a, _ in answers}) > 4  # the order above did move the answers around
 
 
 # --- topics ------------------------------------------------------------------------------------------------------

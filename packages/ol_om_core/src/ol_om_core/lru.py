@@ -58,3 +58,28 @@ class LRU(Generic[K, V]):
     def _trim(self) -> None:
         while len(self._data) > self.size:
             self._data.popitem(last=False)
+
+
+Obj = TypeVar("Obj")
+
+
+class ByIdentity(Generic[Obj, V]):
+    """What was worked out from an immutable object, kept by the object's identity (a bounded LRU).
+
+    Parse hands out the very same ``Job`` or ``Dataset`` for a repeated JSON value, so a steady stream meets the
+    same objects event after event; an identity check costs nothing, where hashing or comparing them would
+    cost more than the work saved. An equal but distinct object is merely a miss. Each entry holds its object,
+    so the object's ``id`` cannot be reused while the entry lives."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: LRU[int, tuple[Obj, V]] = LRU(size)
+
+    def get(self, obj: Obj) -> V | None:
+        entry = self._entries.get(id(obj))
+        return entry[1] if entry is not None and entry[0] is obj else None
+
+    def put(self, obj: Obj, value: V) -> None:
+        self._entries.put(id(obj), (obj, value))
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -291,8 +291,8 @@ class Planner:
     def plan(self, event: RunEvent) -> list[Planned]:
         inputs = [d for d in event.inputs if _speaks_of_quality(d)]
         terminal = event.event_type in TERMINAL_EVENT_TYPES
-        if not inputs and not terminal:
-            return []  # most events
+        if not inputs and (not terminal or self._seen.get(event.run.run_id) is None):
+            return []  # most events: nothing said about quality, now or earlier in the run
         plan = self._profiles(inputs, event.event_time)
         found = tuple((d, a) for d in inputs if (a := assertions(d)))
         if not found:

@@ -31,7 +31,7 @@ from typing import Literal
 
 from ol_om_core import fqn
 from ol_om_core.config import NamingConfig
-from ol_om_core.lru import LRU
+from ol_om_core.lru import LRU, ByIdentity
 from ol_om_core.model import Dataset
 from ol_om_core.naming import (
     BUCKET_PLATFORMS,
@@ -66,6 +66,10 @@ class Unresolved:
 
 
 Resolution = EntityRef | Unresolved
+_Read = tuple[DatasetIdentity, EntityRef | None]
+"""A remembered location read, and what it held (``None``: nothing)."""
+_Kept = tuple[Resolution, tuple[_Read, ...], tuple[tuple[DatasetIdentity, EntityRef], ...]]
+"""A dataset's answer, the remembered locations read for it, the locations it remembered (and their table)."""
 
 # The OpenMetadata service type assumed for a platform when ``service_types`` names none.
 _PLATFORM_SERVICE_TYPES = {
@@ -127,8 +131,29 @@ class Resolver:
         self._config = config
         self._answers: LRU[tuple[str, str, str], tuple[DatasetIdentity, Resolution]] = LRU(max_entries)
         self._table_at: LRU[DatasetIdentity, EntityRef] = LRU(max_entries)
+        self._kept: ByIdentity[Dataset, _Kept] = ByIdentity(4096)
 
     def resolve(self, dataset: Dataset) -> Resolution:
+        # A stream names the same datasets (parse's very same objects) event after event: the answer stands while
+        # the remembered locations it read still hold what they held, and what it remembered is remembered again.
+        kept = self._kept.get(dataset)
+        if kept is not None:
+            answer, reads, writes = kept
+            for location, table in reads:
+                if self._table_at.get(location) is not table:
+                    break
+            else:
+                for location, table in writes:
+                    self._table_at.put(location, table)
+                return answer
+        reads_now: list[_Read] = []
+        writes_now: list[tuple[DatasetIdentity, EntityRef]] = []
+        answer = self._resolve_dataset(dataset, reads_now, writes_now)
+        self._kept.put(dataset, (answer, tuple(reads_now), tuple(writes_now)))
+        return answer
+
+    def _resolve_dataset(self, dataset: Dataset, reads: list[_Read],
+                         writes: list[tuple[DatasetIdentity, EntityRef]]) -> Resolution:
         tables = [s for s in dataset.symlinks if s.type.upper() == "TABLE"] if dataset.symlinks else ()
         location = normalize(dataset.namespace, dataset.name) if tables else None
         if location is not None and location.platform not in TOPIC_PLATFORMS:
@@ -137,22 +162,27 @@ class Resolver:
             found = next((a for a in answers if isinstance(a, EntityRef)), None)
             if found is not None:
                 self._table_at.put(location, found)
+                writes.append((location, found))
                 return found
             # No catalog identifier maps to a table: the storage location itself is still a dataset.
-            own = self.resolve_name(dataset.namespace, dataset.name)
+            own = self._lookup(dataset.namespace, dataset.name, "", reads)
             return own if isinstance(own, EntityRef) else answers[0]
-        answer = self._lookup(dataset.namespace, dataset.name, "")
+        answer = self._lookup(dataset.namespace, dataset.name, "", reads)
         if dataset.symlinks and isinstance(answer, EntityRef) and answer.type == "table":
             for symlink in dataset.symlinks:
                 if symlink.type.upper() == "LOCATION":
-                    self._table_at.put(normalize(symlink.namespace, symlink.name), answer)
+                    at = normalize(symlink.namespace, symlink.name)
+                    self._table_at.put(at, answer)
+                    writes.append((at, answer))
         return answer
 
     def resolve_name(self, namespace: str, name: str) -> Resolution:
         """Resolve a bare (namespace, name), e.g. a column-lineage input; a remembered location gives its table."""
         return self._lookup(namespace, name, "")
 
-    def _lookup(self, namespace: str, name: str, catalog: str) -> Resolution:
+    def _lookup(self, namespace: str, name: str, catalog: str,
+                reads: list[_Read] | None = None) -> Resolution:
+        """``reads``: gets the remembered location read and what it held."""
         # catalog is "" for a dataset's own identity, else the platform word of a TABLE symlink's catalog.
         key = (namespace, name, catalog)
         entry = self._answers.get(key)
@@ -161,7 +191,11 @@ class Resolver:
             entry = (identity, _blank(identity, namespace, name) or self._resolve(identity, namespace, catalog))
             self._answers.put(key, entry)
         identity, answer = entry
-        remembered = None if catalog else self._table_at.get(identity)
+        if catalog:
+            return answer
+        remembered = self._table_at.get(identity)
+        if reads is not None:
+            reads.append((identity, remembered))
         return remembered or answer
 
     def _resolve(self, identity: DatasetIdentity, namespace: str, catalog: str) -> Resolution:

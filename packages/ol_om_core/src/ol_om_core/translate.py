@@ -19,6 +19,7 @@ from ol_om_core.model import (
     Dataset,
     DatasetEvent,
     Event,
+    Job,
     JobEvent,
     JobRef,
     RunEvent,
@@ -55,6 +56,10 @@ class _Pipeline:
     """The pipeline's page in its orchestrator's UI (an Airflow DAG's), its ``sourceUrl``."""
     version: int = 0
     """Bumped whenever ``info``, ``tasks``, ``schedule`` or ``page`` change: the pipeline call is due again."""
+    said: dict[tuple[str | None, int], tuple[Job, tuple[object, ...]]] = field(default_factory=dict)
+    """What events said since ``version`` became ``said_version``, by task (``None``: the pipeline job's own
+    events) and job (its ``id``: the entry holds the job)."""
+    said_version: int = 0
 
 
 @dataclass(slots=True)
@@ -156,9 +161,29 @@ class Translator:
         this try's log, which gives the pipeline's and the task's pages)."""
         job = event.job
         run_event = event if isinstance(event, RunEvent) else None
-        if run_event is not None and (schedule := airflow.schedule(run_event)) and schedule != pipeline.schedule:
-            pipeline.schedule, pipeline.version = schedule, pipeline.version + 1
+        schedule = airflow.schedule(run_event) if run_event is not None else None
         pipeline_page, task_page = airflow.pages(log)
+        # Each update below only adds or replaces what the event says: an event saying what an event of its task
+        # said since the pipeline last changed has nothing to add. That is most events of a steady stream: the
+        # same jobs (parse's very same objects; a task's START and COMPLETE often differ) run after run.
+        said = (where.own, where.folded, schedule, pipeline_page, task_page, final,
+                (run_event.run.tags, airflow.downstream(run_event)) if run_event is not None else None)
+        key = (where.task, id(job))
+        last = pipeline.said.get(key) if pipeline.said_version == pipeline.version else None
+        if last is not None and last[0] is job and last[1] == said:
+            return
+        self._apply(pipeline, job, run_event, where, final, schedule=schedule, pipeline_page=pipeline_page,
+                    task_page=task_page)
+        if pipeline.said_version != pipeline.version or len(pipeline.said) > 16 + 4 * len(pipeline.tasks):
+            pipeline.said.clear()  # what was said before the pipeline changed may add something again
+            pipeline.said_version = pipeline.version
+        pipeline.said[key] = (job, said)  # saying it again changes nothing
+
+    def _apply(self, pipeline: _Pipeline, job: Job, run_event: RunEvent | None, where: pipelines.Place,
+               final: Mapping[str, str], *, schedule: str | None, pipeline_page: str | None,
+               task_page: str | None) -> None:
+        if schedule and schedule != pipeline.schedule:
+            pipeline.schedule, pipeline.version = schedule, pipeline.version + 1
         if pipeline_page and pipeline_page != pipeline.page:
             pipeline.page, pipeline.version = pipeline_page, pipeline.version + 1
         if where.folded:
