@@ -258,7 +258,7 @@ class Known:
                 return data, end.end()
 
     def _event_value(self, key: str, text: str, at: int, depth: int) -> tuple[Any, int] | None:
-        opens = text[at]
+        opens = text[at:at + 1]  # "" at the end of a broken text
         if opens == "{":
             if key == "job":
                 return self.jobs.find(text, at) or self.jobs.read_at(text, at, depth, "$.job")
