@@ -85,7 +85,7 @@ def _from_text(raw: bytes | bytearray | memoryview | str) -> Event:
         text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
     except UnicodeDecodeError:
         text = None
-    if text is not None and not _may_hold_lone_surrogate(text, raw):
+    if text is not None and _KNOWN.worth_walking() and not _may_hold_lone_surrogate(text, raw):
         try:
             data = _KNOWN.walk(text, MAX_DEPTH)
         except Unusual:
