@@ -249,3 +249,14 @@ def test_a_lookup_compares_a_few_texts_whole_however_many_are_kept(names: list[s
     assert sum(map(len, leaves(texts._root))) == len(set(held))
     for text in held:
         assert texts.find(f"[{text}, 1]", 1) == (text, 1 + len(text))
+
+
+def test_every_cut_of_an_event_reads_as_json_loads_has_it() -> None:
+    """An event broken off anywhere (a truncated message) fails as the plain read fails, kept values or not."""
+    raw = event({"schema": {**FACET, "fields": [{"name": "id", "type": "int"}]}}, {"sql": {**FACET, "query": "x"}})
+    data = json.loads(raw)
+    data["run"]["facets"] = {"processing_engine": {**FACET, "name": "spark"}, "nominalTime": {**FACET, "nominalStartTime": "2026-01-01T00:00:00Z"}}
+    text = json.dumps(data)
+    parse(text)  # job, dataset and facet kept
+    for cut in range(len(text)):
+        assert outcome(text[:cut].encode()) == afresh(text[:cut].encode()), cut

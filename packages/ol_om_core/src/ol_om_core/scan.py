@@ -1,13 +1,14 @@
-"""Reading an event's JSON text with the jobs and datasets it has seen before skipped, not decoded again.
+"""Reading an event's JSON text with what was read before skipped, not decoded again.
 
 A steady stream repeats itself: run after run, a job sends the same job object and the same datasets (schemas and
-all), byte for byte; only the run changes. :func:`walk` reads the event's top-level object key by key with json's
-own C scanner, and where a job or a dataset begins it looks the text up in :class:`Texts`: a text seen before
-gives back the value parsed from it then, and the scanner goes on after it. The same text is the same JSON value,
-so nothing but speed changes (tests/core/test_repeats.py holds it to a fresh parse).
+all), byte for byte, and many of the same run facets; what names the run changes. :meth:`Known.walk` reads the
+event's top-level object, its run and the run's facets key by key with json's own C scanner, and where a job, a
+dataset or a facet begins it looks the text up in :class:`Texts`: a text seen before gives back the value parsed
+from it then, and the scanner goes on after it. The same text is the same JSON value, so nothing but speed changes
+(tests/core/test_repeats.py holds it to a fresh parse).
 
-Anything unusual (bad JSON, an escaped key, a job that is not an object, a value that fails to parse) makes
-:func:`walk` give up with :class:`Unusual`: the caller then reads the text the plain way, which says what is wrong.
+Anything unusual (bad JSON, an escaped key, a job that is not an object, a value that fails to parse) makes the
+walk give up with :class:`Unusual`: the caller then reads the text the plain way, which says what is wrong.
 """
 
 from __future__ import annotations
@@ -257,7 +258,7 @@ class Known:
                 return data, end.end()
 
     def _event_value(self, key: str, text: str, at: int, depth: int) -> tuple[Any, int] | None:
-        opens = text[at]
+        opens = text[at:at + 1]  # "" at the end of a broken text
         if opens == "{":
             if key == "job":
                 return self.jobs.find(text, at) or self.jobs.read_at(text, at, depth, "$.job")
