@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from ol_om_core import InvalidEvent, parse
 from ol_om_core.model import RunEvent
-from ol_om_core.scan import Texts
+from ol_om_core.scan import Known, Texts
 from ol_om_core.testing import event_json
 
 parsing = importlib.import_module("ol_om_core.parse")  # the module: the package exports the function as `parse`
@@ -190,7 +190,7 @@ def test_kept_texts_are_found_where_they_start_and_only_there() -> None:
         assert texts.find(f'[1, {text}, 2]', 4) == (i, 4 + len(text))
         assert texts.find(f'[1, {text}, 2]', 3) is None
         assert texts.find(text.replace(f'task_{i}"', f'task_{i}x"'), 0) is None
-    assert texts.size == sum(map(len, held))
+    assert texts.size == sum(len(text) + texts.ENTRY for text in held)
 
 
 @CHECKED
@@ -199,7 +199,7 @@ def test_kept_texts_are_found_where_they_start_and_only_there() -> None:
        st.dictionaries(st.sampled_from("abc"), st.integers(0, 3), max_size=3), st.integers(1, 8))
 def test_a_found_text_is_always_the_one_held(values: list[dict[str, Any]], probe: dict[str, Any], leaf: int) -> None:
     texts: Texts[str] = Texts(lambda data, path: "")
-    texts.LEAF = leaf
+    texts.LEAF = leaf  # a fork as soon as there are two, or only with more
     for value in values:
         text = json.dumps(value)
         texts.keep(text, text)
@@ -210,3 +210,53 @@ def test_a_found_text_is_always_the_one_held(values: list[dict[str, Any]], probe
             assert found == (text, 1 + len(text))
         else:
             assert candidate not in values
+
+
+def test_a_stream_that_does_not_repeat_itself_is_read_the_plain_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Walking an event whose values are all new costs more than decoding it whole: after a probe that found
+    little, events are read the plain way for a while, then probed again."""
+    known = Known(parsing._job, parsing._dataset)
+    monkeypatch.setattr(parsing, "_KNOWN", known)
+    monkeypatch.setattr(known, "PROBE", 4)
+    monkeypatch.setattr(known, "REST", 3)
+    for i in range(4):
+        parse(event({"schema": {**FACET, "fields": [{"name": f"column_{i}", "type": "int"}]}}, {"n": i}))
+    assert known._resting == 3
+    repeated = event({})
+    for _ in range(3):
+        parse(repeated)  # read the plain way: nothing kept, nothing found
+    assert known._resting == 0 and known.datasets.found == 0
+    for _ in range(5):
+        parse(repeated)  # walked again: the first keeps, the rest find (a probe of 4 found plenty: no rest)
+    assert known._resting == 0 and known.datasets.found > 0
+
+
+def leaves(node: Any) -> list[list[Any]]:
+    return [node.items] if node.at < 0 else [leaf for child in node.children.values() for leaf in leaves(child)]
+
+
+@pytest.mark.parametrize("names", [
+    [f"db.s.in_{i}" for i in range(2000)],  # texts that part in their last characters (a pinned regression)
+    [f"{i}" * (i % 7 + 1) for i in range(500)],  # of every length, parting anywhere
+    [f"t{i:04d}" for i in range(1000)][::-1],
+])
+def test_a_lookup_compares_a_few_texts_whole_however_many_are_kept(names: list[str]) -> None:
+    texts: Texts[str] = Texts(lambda data, path: "")
+    held = [json.dumps({"namespace": "postgres://pg:5432", "name": name}) for name in names]
+    for text in held:
+        texts.keep(text, text)
+    assert max(map(len, leaves(texts._root))) <= texts.LEAF
+    assert sum(map(len, leaves(texts._root))) == len(set(held))
+    for text in held:
+        assert texts.find(f"[{text}, 1]", 1) == (text, 1 + len(text))
+
+
+def test_every_cut_of_an_event_reads_as_json_loads_has_it() -> None:
+    """An event broken off anywhere (a truncated message) fails as the plain read fails, kept values or not."""
+    raw = event({"schema": {**FACET, "fields": [{"name": "id", "type": "int"}]}}, {"sql": {**FACET, "query": "x"}})
+    data = json.loads(raw)
+    data["run"]["facets"] = {"processing_engine": {**FACET, "name": "spark"}, "nominalTime": {**FACET, "nominalStartTime": "2026-01-01T00:00:00Z"}}
+    text = json.dumps(data)
+    parse(text)  # job, dataset and facet kept
+    for cut in range(len(text)):
+        assert outcome(text[:cut].encode()) == afresh(text[:cut].encode()), cut

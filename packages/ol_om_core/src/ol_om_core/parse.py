@@ -78,14 +78,15 @@ def parse(raw: bytes | bytearray | memoryview | str | Mapping[str, Any] | object
 
 
 def _from_text(raw: bytes | bytearray | memoryview | str) -> Event:
-    """An event from JSON text: its jobs and datasets seen before are not decoded again (:mod:`ol_om_core.scan`).
+    """An event from JSON text: its job, datasets and run facets seen before are not decoded again
+    (:mod:`ol_om_core.scan`).
     Text that holds anything unusual, bad JSON and bad values included, is read the plain way, which says what
     is wrong and where (the first problem in the order :func:`_event` reads)."""
     try:
         text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
     except UnicodeDecodeError:
         text = None
-    if text is not None and not _may_hold_lone_surrogate(text, raw):
+    if text is not None and _KNOWN.worth_walking() and not _may_hold_lone_surrogate(text, raw):
         try:
             data = _KNOWN.walk(text, MAX_DEPTH)
         except Unusual:
@@ -93,8 +94,6 @@ def _from_text(raw: bytes | bytearray | memoryview | str) -> Event:
         else:
             return _event(data, walked=True)
     return _event(loads(raw))
-
-
 
 
 def loads(raw: bytes | bytearray | memoryview | str) -> Any:
@@ -159,8 +158,6 @@ def _decode(text: str) -> Any:
     if end != len(text) and text[end:].strip(" \t\n\r"):  # JSON's whitespace only
         return json.loads(text)
     return data
-
-
 
 
 def _too_deep(text: str, raw: object) -> bool:
@@ -241,7 +238,7 @@ def _from_attrs(obj: object) -> Any:
 
 
 def _event(data: Any, walked: bool = False) -> Event:
-    """``walked``: ``data`` is :func:`~ol_om_core.scan.walk`'s, its job and datasets already read."""
+    """``walked``: ``data`` is :meth:`~ol_om_core.scan.Known.walk`'s, its job and datasets already read."""
     if not isinstance(data, dict):
         raise InvalidEvent("$", f"an event is a JSON object, not {_kind(data)}")
     time = _event_time(data)
@@ -373,8 +370,6 @@ def _dataset(data: Any, path: str) -> Dataset:
         column_lineage=_column_lineage(facets.get("columnLineage"), output_facets.get("columnLineage")),
         columns=tuple(f["name"] for f in schema.get("fields") or ()) if _live(schema) else (),
     )
-
-
 
 
 _KNOWN = Known(_job, _dataset)

@@ -1,13 +1,14 @@
-"""Reading an event's JSON text with the jobs and datasets it has seen before skipped, not decoded again.
+"""Reading an event's JSON text with what was read before skipped, not decoded again.
 
 A steady stream repeats itself: run after run, a job sends the same job object and the same datasets (schemas and
-all), byte for byte; only the run changes. :func:`walk` reads the event's top-level object key by key with json's
-own C scanner, and where a job or a dataset begins it looks the text up in :class:`Texts`: a text seen before
-gives back the value parsed from it then, and the scanner goes on after it. The same text is the same JSON value,
-so nothing but speed changes (tests/core/test_repeats.py holds it to a fresh parse).
+all), byte for byte, and many of the same run facets; what names the run changes. :meth:`Known.walk` reads the
+event's top-level object, its run and the run's facets key by key with json's own C scanner, and where a job, a
+dataset or a facet begins it looks the text up in :class:`Texts`: a text seen before gives back the value parsed
+from it then, and the scanner goes on after it. The same text is the same JSON value, so nothing but speed changes
+(tests/core/test_repeats.py holds it to a fresh parse).
 
-Anything unusual (bad JSON, an escaped key, a job that is not an object, a value that fails to parse) makes
-:func:`walk` give up with :class:`Unusual`: the caller then reads the text the plain way, which says what is wrong.
+Anything unusual (bad JSON, an escaped key, a job that is not an object, a value that fails to parse) makes the
+walk give up with :class:`Unusual`: the caller then reads the text the plain way, which says what is wrong.
 """
 
 from __future__ import annotations
@@ -37,56 +38,65 @@ class Unusual(Exception):
 
 
 class _Node(Generic[_V]):
-    """A node of :class:`Texts`' tree: texts held here, and (once there are too many) children told apart by the
-    characters at one position."""
+    """A node of :class:`Texts`' tree: a leaf holds texts; a fork tells its texts apart by their character at one
+    position, all of them sharing the characters before it."""
 
-    __slots__ = ("at", "children", "items")
+    __slots__ = ("at", "children", "items", "sample")
 
     def __init__(self, items: list[tuple[str, _V]] | None = None) -> None:
         self.items: list[tuple[str, _V]] = items or []
-        """The texts held here: a leaf's, or at a split node those too short for its window."""
+        """A leaf's texts and their values."""
         self.at = -1
-        """Where this node's window starts in a text; -1 for a leaf."""
+        """A fork's position; -1 for a leaf."""
         self.children: dict[str, _Node[_V]] = {}
+        """A fork's children, by the character at :attr:`at`."""
+        self.sample = ""
+        """A fork's texts share its first :attr:`at` characters: this one's."""
 
 
 class Texts(Generic[_V]):
     """JSON texts already parsed -> the values parsed from them, found from where a text starts in a larger one
     (its end is not known until it is found).
 
-    A tree: a leaf holds up to :attr:`LEAF` texts, checked whole (a C comparison); a fuller one is split on the
-    :data:`WIDTH` characters from the first position where its texts differ. Jobs of one Airflow DAG, for one,
-    share all but the last few dozen characters (the DAG's task map comes first, the job's name last). Bounded by
-    the characters it holds: when full it starts again. Safe to share between threads: a lookup that races a
-    change may miss, never find a wrong value, since a text found is compared whole."""
+    A radix tree: a leaf holds up to :attr:`LEAF` texts, checked whole (a C comparison); a fuller one becomes a
+    fork on the first position where its texts differ, and a text that differs from a fork's before that
+    position makes a fork above it. A lookup reads one character a fork. Jobs of one Airflow DAG, for one, share
+    all but the last few dozen characters (the DAG's task map comes first, the job's name last): one fork tells
+    them apart. Bounded by the bytes it holds (as counted): when full it starts again. Safe to share between
+    threads: a lookup that races a change may miss, never find a wrong value, since a text found is compared
+    whole."""
 
     BUDGET = 8 << 20
-    """Characters held at most."""
+    """Bytes held at most, as counted: each text's characters and :attr:`ENTRY`."""
+    ENTRY = 512
+    """What a held text costs besides its characters: its parsed value's objects and its place in the tree (a
+    small dataset's are several times its text)."""
     LARGEST = 256 << 10
     """A text longer than this is never held (a huge schema is rarely worth keeping)."""
     LEAF = 8
-    WIDTH = 16
 
     def __init__(self, read: Callable[[Any, str], _V]) -> None:
         self.read = read
         """How a value is read from its decoded JSON (given the JSON path where it is, for errors)."""
         self._root: _Node[_V] = _Node()
         self.size = 0
+        self.found = 0
+        """Characters found so far (a measure of what the texts save; :class:`Known` reads and resets it)."""
 
     def find(self, text: str, start: int) -> tuple[_V, int] | None:
         """The value of the held text that ``text`` holds at ``start``, and where that text ends there."""
         node = self._root
-        while True:
-            for held, value in node.items:
-                if text.startswith(held, start):
-                    return value, start + len(held)
-            if node.at < 0:
+        while node.at >= 0:
+            at = start + node.at
+            child = node.children.get(text[at:at + 1])
+            if child is None:
                 return None
-            window = start + node.at
-            found = node.children.get(text[window:window + self.WIDTH])
-            if found is None:
-                return None
-            node = found
+            node = child
+        for held, value in node.items:
+            if text.startswith(held, start):
+                self.found += len(held)
+                return value, start + len(held)
+        return None
 
     def read_at(self, text: str, start: int, depth: int, path: str) -> tuple[_V, int]:
         """The value that starts at ``start`` in ``text``, not held: decoded, checked to nest no deeper than
@@ -99,39 +109,55 @@ class Texts(Generic[_V]):
         return value, end
 
     def keep(self, held: str, value: _V) -> None:
+        """Hold ``held`` (the text of a JSON value: no such text is a prefix of another) and its value."""
         if not held or len(held) > self.LARGEST:
             return
-        if self.size + len(held) > self.BUDGET:
+        cost = len(held) + self.ENTRY
+        if self.size + cost > self.BUDGET:
             self._root, self.size = _Node(), 0
-        self.size += len(held)
+        self.size += cost
+        parent: _Node[_V] | None = None
         node = self._root
         while node.at >= 0:
-            if len(held) < node.at + self.WIDTH:
-                node.items.append((held, value))
+            if not held.startswith(node.sample[:node.at]):
+                # It parts from this fork's texts before the fork's position: a fork there, above this one.
+                at = _common_prefix(held, node.sample)
+                if at >= len(held):
+                    return  # a prefix of another text: not the text of a JSON value
+                fork: _Node[_V] = _Node()
+                fork.children = {node.sample[at]: node, held[at]: _Node([(held, value)])}
+                fork.sample, fork.at = node.sample, at
+                if parent is None:
+                    self._root = fork
+                else:
+                    parent.children[node.sample[parent.at]] = fork
                 return
-            window = held[node.at:node.at + self.WIDTH]
-            child = node.children.get(window)
+            if len(held) <= node.at:
+                return  # a prefix of the others: not the text of a JSON value
+            child = node.children.get(held[node.at])
             if child is None:
-                node.children[window] = _Node([(held, value)])
+                node.children[held[node.at]] = _Node([(held, value)])
                 return
-            node = child
+            parent, node = node, child
+        if any(other == held for other, _ in node.items):
+            return  # kept by another thread meanwhile
         node.items.append((held, value))
         if len(node.items) > self.LEAF:
-            self._split(node)
+            self._fork(node)
 
-    def _split(self, node: _Node[_V]) -> None:
-        # Texts of JSON values: none is a prefix of another (a value ends where its brackets close), so they first
-        # differ at ``at``, before the shortest ends, and at least two of them land in different children.
-        at = _common_prefix(min(t for t, _ in node.items), max(t for t, _ in node.items))
+    @staticmethod
+    def _fork(node: _Node[_V]) -> None:
+        """A leaf become a fork on the first position where its texts differ (before the shortest ends, since none
+        is a prefix of another)."""
+        texts = [held for held, _ in node.items]
+        at = _common_prefix(min(texts), max(texts))
         children: dict[str, _Node[_V]] = {}
-        short = []
         for held, value in node.items:
-            if len(held) < at + self.WIDTH:
-                short.append((held, value))
-            else:
-                children.setdefault(held[at:at + self.WIDTH], _Node()).items.append((held, value))
-        # Children first: a lookup in another thread sees the old node or the new one, both usable.
-        node.children, node.at, node.items = children, at, short
+            if len(held) > at:  # always, for texts of JSON values
+                children.setdefault(held[at], _Node()).items.append((held, value))
+        # Children first: a lookup in another thread sees the leaf or the fork, both usable.
+        node.children, node.sample = children, texts[0]
+        node.at, node.items = at, []
 
 
 def _common_prefix(low: str, high: str) -> int:
@@ -151,11 +177,38 @@ class Known:
 
     PER_RUN = frozenset({"parent", "nominalTime"})
     """Run facets that differ from run to run by definition: never kept."""
+    PROBE = 4096
+    """Events walked before judging whether walking pays: it does unless under a tenth of their text was found.
+    Long and lenient, since resting wrongly costs more than walking in vain (a walk that finds nothing costs a
+    third more than a plain read; one that finds the usual share, over a third less): a stream that repeats itself over
+    thousands of events must not be judged on its first few hundred."""
+    REST = 16384
+    """Events read the plain way after walking did not pay (a stream that does not repeat itself), before the
+    next probe."""
 
     def __init__(self, read_job: Callable[[Any, str], Any], read_dataset: Callable[[Any, str], Any]) -> None:
         self.jobs: Texts[Any] = Texts(read_job)
         self.datasets: Texts[Any] = Texts(read_dataset)
         self.facets: Texts[Any] = Texts(lambda data, path: data)
+        self._walked = self._seen = self._resting = 0
+
+    def worth_walking(self) -> bool:
+        """Whether to walk the next event. Walking an event costs more than decoding it whole when little of it
+        is found: then events are read the plain way for a while. (Counts are shared between threads
+        unguarded: a lost update only shifts a judgement.)"""
+        if self._resting:
+            self._resting -= 1
+            return False
+        return True
+
+    def _judge(self, size: int) -> None:
+        self._walked += 1
+        self._seen += size
+        if self._walked >= self.PROBE:
+            found = self.jobs.found + self.datasets.found + self.facets.found
+            if found * 10 < self._seen:
+                self._resting = self.REST
+            self._walked = self._seen = self.jobs.found = self.datasets.found = self.facets.found = 0
 
     def walk(self, text: str, depth: int) -> dict[str, Any]:
         """The top-level object of ``text``, each value as json decodes it but for what is read already: ``job``
@@ -174,6 +227,7 @@ class Known:
             raise Unusual from None
         if end != len(text) and text[end:].strip(" \t\n\r"):
             raise Unusual
+        self._judge(len(text))
         return data
 
     def _object(self, text: str, at: int, depth: int, special: _Special) -> tuple[dict[str, Any], int]:
@@ -204,7 +258,7 @@ class Known:
                 return data, end.end()
 
     def _event_value(self, key: str, text: str, at: int, depth: int) -> tuple[Any, int] | None:
-        opens = text[at]
+        opens = text[at:at + 1]  # "" at the end of a broken text
         if opens == "{":
             if key == "job":
                 return self.jobs.find(text, at) or self.jobs.read_at(text, at, depth, "$.job")
