@@ -236,15 +236,15 @@ class Translator:
             settled = state.terminal or streaming
         else:
             state, settled = _JobRun(), True
-        for dataset in event.inputs:
-            ref = self._resolve(dataset, unresolved)
-            if ref is not None:
-                state.inputs[ref.fqn] = _Seen(ref, dataset)
-        for dataset in event.outputs:
-            ref = self._resolve(dataset, unresolved)
-            if ref is not None:
-                state.outputs[ref.fqn] = _Seen(ref, dataset)
-        if not edges:
+        resolve = self.resolver.resolve
+        for datasets, side in ((event.inputs, state.inputs), (event.outputs, state.outputs)):
+            for dataset in datasets:
+                ref = resolve(dataset)
+                if isinstance(ref, Unresolved):
+                    unresolved.append(ref)
+                else:
+                    side[ref.fqn] = _Seen(ref, dataset)
+        if not edges or not ((state.inputs and state.outputs) or settled):
             return state
 
         pipeline = pipelines.pipeline_ref(key)
@@ -279,13 +279,6 @@ class Translator:
         hints = (lineage.hint(source.ref, source.dataset), lineage.hint(out.ref, out.dataset))
         return lineage.edge_operation(lineage.entity(source.ref), lineage.entity(out.ref), pipeline, sql, columns,
                                       entities=hints, key=key)
-
-    def _resolve(self, dataset: Dataset, unresolved: list[Unresolved]) -> EntityRef | None:
-        ref = self.resolver.resolve(dataset)
-        if isinstance(ref, Unresolved):
-            unresolved.append(ref)
-            return None
-        return ref
 
 
 def _pipeline_operation(pipeline: _Pipeline, tag_classification: str, *, key: int) -> Operation:
