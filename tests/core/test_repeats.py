@@ -255,7 +255,8 @@ def test_every_cut_of_an_event_reads_as_json_loads_has_it() -> None:
     """An event broken off anywhere (a truncated message) fails as the plain read fails, kept values or not."""
     raw = event({"schema": {**FACET, "fields": [{"name": "id", "type": "int"}]}}, {"sql": {**FACET, "query": "x"}})
     data = json.loads(raw)
-    data["run"]["facets"] = {"processing_engine": {**FACET, "name": "spark"}, "nominalTime": {**FACET, "nominalStartTime": "2026-01-01T00:00:00Z"}}
+    data["run"]["facets"] = {"processing_engine": {**FACET, "name": "spark"},
+                             "nominalTime": {**FACET, "nominalStartTime": "2026-01-01T00:00:00Z"}}
     text = json.dumps(data)
     parse(text)  # job, dataset and facet kept
     for cut in range(len(text)):
