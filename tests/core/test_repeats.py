@@ -255,8 +255,26 @@ def test_every_cut_of_an_event_reads_as_json_loads_has_it() -> None:
     """An event broken off anywhere (a truncated message) fails as the plain read fails, kept values or not."""
     raw = event({"schema": {**FACET, "fields": [{"name": "id", "type": "int"}]}}, {"sql": {**FACET, "query": "x"}})
     data = json.loads(raw)
-    data["run"]["facets"] = {"processing_engine": {**FACET, "name": "spark"}, "nominalTime": {**FACET, "nominalStartTime": "2026-01-01T00:00:00Z"}}
+    data["run"]["facets"] = {"processing_engine": {**FACET, "name": "spark"},
+                             "nominalTime": {**FACET, "nominalStartTime": "2026-01-01T00:00:00Z"}}
     text = json.dumps(data)
     parse(text)  # job, dataset and facet kept
     for cut in range(len(text)):
         assert outcome(text[:cut].encode()) == afresh(text[:cut].encode()), cut
+
+
+@CHECKED
+@given(event_json(), st.lists(st.tuples(st.floats(0, 1), st.sampled_from(list(b' {}[]",:\\0aetn')),
+                                        st.sampled_from(["put", "insert", "delete"])), min_size=1, max_size=3))
+def test_a_damaged_event_reads_as_json_loads_has_it(raw: bytes, damage: list[tuple[float, int, str]]) -> None:
+    """Bytes changed, added or lost anywhere in an event whose values are kept: the same result or error as the
+    plain read, and never another exception."""
+    outcome(raw)  # whatever it holds that is valid is kept
+    data = bytearray(raw)
+    for where, byte, how in damage:
+        at = int(where * len(data))
+        if how == "insert":
+            data[at:at] = bytes([byte])
+        elif at < len(data):
+            data[at:at + 1] = b"" if how == "delete" else bytes([byte])
+    assert outcome(bytes(data)) == afresh(bytes(data))
