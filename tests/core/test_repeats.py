@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -45,6 +46,17 @@ def event(dataset_facets: dict[str, Any], job_facets: dict[str, Any] | None = No
         "job": {"namespace": "ns", "name": "job", "facets": job_facets or {}},
         "inputs": [{"namespace": "postgres://db:5432", "name": "d.s.t", "facets": dataset_facets}],
     }).encode()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def walking() -> Iterator[None]:
+    """Parse's kept texts as a fresh process has them, walking all along: the process-wide ones may have judged,
+    on other tests' events, that walking does not pay."""
+    known = Known(parsing._job, parsing._dataset)
+    known.PROBE = 1 << 60
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parsing, "_KNOWN", known)
+        yield
 
 
 FACET = {"_producer": "p", "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/SchemaDatasetFacet.json"}

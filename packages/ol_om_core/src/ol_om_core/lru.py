@@ -69,17 +69,38 @@ class ByIdentity(Generic[Obj, V]):
     Parse hands out the very same ``Job`` or ``Dataset`` for a repeated JSON value, so a steady stream meets the
     same objects event after event; an identity check costs nothing, where hashing or comparing them would
     cost more than the work saved. An equal but distinct object is merely a miss. Each entry holds its object,
-    so the object's ``id`` cannot be reused while the entry lives."""
+    so the object's ``id`` cannot be reused while the entry lives.
+
+    A stream whose objects are never met again (its datasets carry per-run facets, so parse makes new ones) would
+    only fill it with objects kept alive for nothing, and the cycle collector walks each of them again and again:
+    when fewer than a quarter of :attr:`JUDGED` puts were met again, it lets go of what it holds and keeps
+    nothing for the next :attr:`REST` puts."""
+
+    JUDGED = 4096
+    REST = 65536
 
     def __init__(self, size: int) -> None:
         self._entries: LRU[int, tuple[Obj, V]] = LRU(size)
+        self._hits = self._puts = self._resting = 0
 
     def get(self, obj: Obj) -> V | None:
         entry = self._entries.get(id(obj))
-        return entry[1] if entry is not None and entry[0] is obj else None
+        if entry is None or entry[0] is not obj:
+            return None
+        self._hits += 1
+        return entry[1]
 
     def put(self, obj: Obj, value: V) -> None:
+        if self._resting:
+            self._resting -= 1
+            return
         self._entries.put(id(obj), (obj, value))
+        self._puts += 1
+        if self._puts >= self.JUDGED:
+            if self._hits * 4 < self._puts:
+                self._entries = LRU(self._entries.size)
+                self._resting = self.REST
+            self._hits = self._puts = 0
 
     def __len__(self) -> int:
         return len(self._entries)

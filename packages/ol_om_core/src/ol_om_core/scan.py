@@ -41,7 +41,7 @@ class _Node(Generic[_V]):
     """A node of :class:`Texts`' tree: a leaf holds texts; a fork tells its texts apart by their character at one
     position, all of them sharing the characters before it."""
 
-    __slots__ = ("at", "children", "items", "sample")
+    __slots__ = ("at", "children", "items", "prefix")
 
     def __init__(self, items: list[tuple[str, _V]] | None = None) -> None:
         self.items: list[tuple[str, _V]] = items or []
@@ -50,8 +50,8 @@ class _Node(Generic[_V]):
         """A fork's position; -1 for a leaf."""
         self.children: dict[str, _Node[_V]] = {}
         """A fork's children, by the character at :attr:`at`."""
-        self.sample = ""
-        """A fork's texts share its first :attr:`at` characters: this one's."""
+        self.prefix = ""
+        """The first :attr:`at` characters, which a fork's texts share."""
 
 
 class Texts(Generic[_V]):
@@ -119,18 +119,18 @@ class Texts(Generic[_V]):
         parent: _Node[_V] | None = None
         node = self._root
         while node.at >= 0:
-            if not held.startswith(node.sample[:node.at]):
+            if not held.startswith(node.prefix):
                 # It parts from this fork's texts before the fork's position: a fork there, above this one.
-                at = _common_prefix(held, node.sample)
+                at = _common_prefix(held, node.prefix)
                 if at >= len(held):
                     return  # a prefix of another text: not the text of a JSON value
                 fork: _Node[_V] = _Node()
-                fork.children = {node.sample[at]: node, held[at]: _Node([(held, value)])}
-                fork.sample, fork.at = node.sample, at
+                fork.children = {node.prefix[at]: node, held[at]: _Node([(held, value)])}
+                fork.prefix, fork.at = node.prefix[:at], at
                 if parent is None:
                     self._root = fork
                 else:
-                    parent.children[node.sample[parent.at]] = fork
+                    parent.children[node.prefix[parent.at]] = fork
                 return
             if len(held) <= node.at:
                 return  # a prefix of the others: not the text of a JSON value
@@ -139,8 +139,9 @@ class Texts(Generic[_V]):
                 node.children[held[node.at]] = _Node([(held, value)])
                 return
             parent, node = node, child
-        if any(other == held for other, _ in node.items):
-            return  # kept by another thread meanwhile
+        for other, _ in node.items:
+            if other == held:
+                return  # held already (kept twice, or by another thread meanwhile)
         node.items.append((held, value))
         if len(node.items) > self.LEAF:
             self._fork(node)
@@ -156,7 +157,7 @@ class Texts(Generic[_V]):
             if len(held) > at:  # always, for texts of JSON values
                 children.setdefault(held[at], _Node()).items.append((held, value))
         # Children first: a lookup in another thread sees the leaf or the fork, both usable.
-        node.children, node.sample = children, texts[0]
+        node.children, node.prefix = children, texts[0][:at]
         node.at, node.items = at, []
 
 
@@ -182,9 +183,10 @@ class Known:
     Long and lenient, since resting wrongly costs more than walking in vain (a walk that finds nothing costs a
     third more than a plain read; one that finds the usual share, over a third less): a stream that repeats itself over
     thousands of events must not be judged on its first few hundred."""
-    REST = 16384
+    REST = 65536
     """Events read the plain way after walking did not pay (a stream that does not repeat itself), before the
-    next probe."""
+    next probe: about 6% of such a stream is walked. The texts a probe kept stay for the next one, so a stream
+    that repeats itself over more than a probe is found out then."""
 
     def __init__(self, read_job: Callable[[Any, str], Any], read_dataset: Callable[[Any, str], Any]) -> None:
         self.jobs: Texts[Any] = Texts(read_job)
