@@ -41,7 +41,7 @@ from ol_om_core.model import (
     Tag,
     Transformation,
 )
-from ol_om_core.scan import SCAN, Known, Unusual, nests_deeper
+from ol_om_core.scan import SCAN, Known, Unusual, blank_after, nests_deeper, text_nests_deeper
 
 MAX_DEPTH = 200
 """JSON text nested deeper than this (objects and arrays inside each other) is rejected by :func:`loads`, before
@@ -155,22 +155,20 @@ def _decode(text: str) -> Any:
         data, end = SCAN(text, 0)
     except (StopIteration, ValueError):
         return json.loads(text)
-    if end != len(text) and text[end:].strip(" \t\n\r"):  # JSON's whitespace only
+    if not blank_after(text, end):
         return json.loads(text)
     return data
 
 
 def _too_deep(text: str, raw: object) -> bool:
     """Whether ``text`` (decoded from ``raw``) nests arrays and objects deeper than :data:`MAX_DEPTH`: a text with
-    no more opening brackets than that cannot (one pass in C that drops all else, on bytes), else
+    no more opening brackets than that cannot (on bytes, one pass in C that drops all else), else
     :func:`~ol_om_core.scan.nests_deeper` says."""
     if isinstance(raw, bytes):
         if len(raw.translate(None, _NOT_OPENING)) <= MAX_DEPTH:
             return False
         return nests_deeper(raw, MAX_DEPTH)
-    if text.count("{") + text.count("[") <= MAX_DEPTH:
-        return False
-    return nests_deeper(text.encode("utf-8", "surrogatepass"), MAX_DEPTH)
+    return text_nests_deeper(text, 0, len(text), MAX_DEPTH)
 
 
 _NOT_OPENING = bytes(b for b in range(256) if b not in b"{[")
