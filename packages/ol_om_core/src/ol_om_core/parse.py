@@ -82,17 +82,13 @@ def _from_text(raw: bytes | bytearray | memoryview | str) -> Event:
     (:mod:`ol_om_core.scan`).
     Text that holds anything unusual, bad JSON and bad values included, is read the plain way, which says what
     is wrong and where (the first problem in the order :func:`_event` reads)."""
-    try:
-        text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and _KNOWN.worth_walking() and not _may_hold_lone_surrogate(text, raw):
+    if _KNOWN.worth_walking():  # else a stream that does not repeat itself: decoded once, the plain way
         try:
-            data = _KNOWN.walk(text, MAX_DEPTH)
-        except Unusual:
+            text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
+            if not _may_hold_lone_surrogate(text, raw):
+                return _event(_KNOWN.walk(text, MAX_DEPTH), walked=True)
+        except (UnicodeDecodeError, Unusual):
             pass
-        else:
-            return _event(data, walked=True)
     return _event(loads(raw))
 
 
