@@ -49,30 +49,25 @@ def test_what_it_cannot_build_is_refused() -> None:
             items: list[int] = field(default_factory=list)
 
 
-@value
-class Call:
-    path: str
-    tag: str = field(kw_only=True)
-    key: int = 0
-    note: str = field(default="", kw_only=True, compare=False)
-    _cache: str | None = field(default=None, init=False, repr=False, compare=False)
+def declared() -> type:
+    """One declaration, made into a class twice below: by @value, and by the dataclass it must behave as."""
 
-    def __post_init__(self) -> None:
-        if not self.key:
-            object.__setattr__(self, "key", len(self.path))
+    class Call:
+        path: str
+        tag: str = field(kw_only=True)
+        key: int = 0
+        note: str = field(default="", kw_only=True, compare=False)
+        _cache: str | None = field(default=None, init=False, repr=False, compare=False)
+
+        def __post_init__(self) -> None:
+            if not self.key:
+                object.__setattr__(self, "key", len(self.path))
+
+    return Call
 
 
-@dataclass(frozen=True, slots=True)
-class CallReference:
-    path: str
-    tag: str = field(kw_only=True)
-    key: int = 0
-    note: str = field(default="", kw_only=True, compare=False)
-    _cache: str | None = field(default=None, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if not self.key:
-            object.__setattr__(self, "key", len(self.path))
+Call = value(declared())
+CallReference = dataclass(frozen=True, slots=True)(declared())
 
 
 def test_keyword_only_fields_fields_left_out_of_init_and_post_init_are_the_dataclass_s() -> None:

@@ -41,7 +41,7 @@ from ol_om_core.model import (
     Tag,
     Transformation,
 )
-from ol_om_core.scan import SCAN, Known, Unusual, nests_deeper
+from ol_om_core.scan import SCAN, Known, Unusual, blank_after, nests_deeper, text_nests_deeper
 
 MAX_DEPTH = 200
 """JSON text nested deeper than this (objects and arrays inside each other) is rejected by :func:`loads`, before
@@ -82,17 +82,13 @@ def _from_text(raw: bytes | bytearray | memoryview | str) -> Event:
     (:mod:`ol_om_core.scan`).
     Text that holds anything unusual, bad JSON and bad values included, is read the plain way, which says what
     is wrong and where (the first problem in the order :func:`_event` reads)."""
-    try:
-        text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and _KNOWN.worth_walking() and not _may_hold_lone_surrogate(text, raw):
+    if _KNOWN.worth_walking():  # else a stream that does not repeat itself: decoded once, the plain way
         try:
-            data = _KNOWN.walk(text, MAX_DEPTH)
-        except Unusual:
+            text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
+            if not _may_hold_lone_surrogate(text, raw):
+                return _event(_KNOWN.walk(text, MAX_DEPTH), walked=True)
+        except (UnicodeDecodeError, Unusual):
             pass
-        else:
-            return _event(data, walked=True)
     return _event(loads(raw))
 
 
@@ -155,22 +151,20 @@ def _decode(text: str) -> Any:
         data, end = SCAN(text, 0)
     except (StopIteration, ValueError):
         return json.loads(text)
-    if end != len(text) and text[end:].strip(" \t\n\r"):  # JSON's whitespace only
+    if not blank_after(text, end):
         return json.loads(text)
     return data
 
 
 def _too_deep(text: str, raw: object) -> bool:
     """Whether ``text`` (decoded from ``raw``) nests arrays and objects deeper than :data:`MAX_DEPTH`: a text with
-    no more opening brackets than that cannot (one pass in C that drops all else, on bytes), else
+    no more opening brackets than that cannot (on bytes, one pass in C that drops all else), else
     :func:`~ol_om_core.scan.nests_deeper` says."""
     if isinstance(raw, bytes):
         if len(raw.translate(None, _NOT_OPENING)) <= MAX_DEPTH:
             return False
         return nests_deeper(raw, MAX_DEPTH)
-    if text.count("{") + text.count("[") <= MAX_DEPTH:
-        return False
-    return nests_deeper(text.encode("utf-8", "surrogatepass"), MAX_DEPTH)
+    return text_nests_deeper(text, 0, len(text), MAX_DEPTH)
 
 
 _NOT_OPENING = bytes(b for b in range(256) if b not in b"{[")

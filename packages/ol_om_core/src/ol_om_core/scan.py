@@ -102,7 +102,7 @@ class Texts(Generic[_V]):
         """The value that starts at ``start`` in ``text``, not held: decoded, checked to nest no deeper than
         ``depth``, read (at ``path``, for errors), and kept."""
         data, end = SCAN(text, start)
-        if _span_deeper(text, start, end, depth):
+        if text_nests_deeper(text, start, end, depth):
             raise Unusual
         value = self.read(data, path)  # InvalidEvent: the caller reads the whole text again, for its first error
         self.keep(text[start:end], value)
@@ -227,7 +227,7 @@ class Known:
             data, end = self._object(text, start.end() - 1, depth, self._event_value)
         except (StopIteration, ValueError, RecursionError):  # JSONDecodeError included
             raise Unusual from None
-        if end != len(text) and text[end:].strip(" \t\n\r"):
+        if not blank_after(text, end):
             raise Unusual
         self._judge(len(text))
         return data
@@ -248,7 +248,7 @@ class Known:
             if read is None:
                 start = at
                 data[key], at = SCAN(text, at)
-                if text[start] in "{[" and _span_deeper(text, start, at, depth - 1):
+                if text[start] in "{[" and text_nests_deeper(text, start, at, depth - 1):
                     raise Unusual
             else:
                 data[key], at = read
@@ -302,8 +302,14 @@ class Known:
 _Special = Callable[[str, str, int, int], "tuple[Any, int] | None"]
 
 
-def _span_deeper(text: str, start: int, end: int, depth: int) -> bool:
-    """Whether the JSON value ``text[start:end]`` nests deeper than ``depth``."""
+def blank_after(text: str, end: int) -> bool:
+    """Whether all that follows ``end`` in ``text`` is JSON's whitespace."""
+    return end == len(text) or not text[end:].strip(" \t\n\r")
+
+
+def text_nests_deeper(text: str, start: int, end: int, depth: int) -> bool:
+    """Whether the JSON text ``text[start:end]`` nests deeper than ``depth`` (no more opening brackets than that
+    cannot: two counts in C, else :func:`nests_deeper` on its UTF-8 bytes)."""
     if text.count("{", start, end) + text.count("[", start, end) <= depth:
         return False
     return nests_deeper(text[start:end].encode("utf-8", "surrogatepass"), depth)
