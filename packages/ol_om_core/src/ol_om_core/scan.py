@@ -23,10 +23,11 @@ _V = TypeVar("_V")
 SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # not in typeshed
 """json's C scanner: the value that starts at an index, and where it ends."""
 
-# A key (without escapes) and its colon, with JSON's whitespace around: the first, then each one after a comma.
+# A key (without escapes) and its colon, with JSON's whitespace around: the first, then each one after a comma;
+# and its value when that is a string without escapes (what json decodes it to is its text: no call needed).
 _OPEN = re.compile(r"[ \t\n\r]*\{")
-_FIRST_KEY = re.compile(r'\{[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*')
-_NEXT_KEY = re.compile(r'[ \t\n\r]*,[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*')
+_FIRST_KEY = re.compile(r'\{[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*(?:"([^"\\\x00-\x1f]*)")?')
+_NEXT_KEY = re.compile(r'[ \t\n\r]*,[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*(?:"([^"\\\x00-\x1f]*)")?')
 _CLOSE = re.compile(r"[ \t\n\r]*\}")
 _EMPTY = re.compile(r"\{[ \t\n\r]*\}")
 _ARRAY_START = re.compile(r"\[[ \t\n\r]*")
@@ -234,7 +235,8 @@ class Known:
 
     def _object(self, text: str, at: int, depth: int, special: _Special) -> tuple[dict[str, Any], int]:
         """The object at ``at`` (its ``{``) and where it ends: each value read by ``special`` (given its key, where
-        it starts, and the depth left to it) or, where that gives ``None``, decoded."""
+        it starts, and the depth left to it) or, where that gives ``None``, decoded. A string without escapes is
+        its own text, never special."""
         found = _FIRST_KEY.match(text, at)
         if found is None:
             empty = _EMPTY.match(text, at)
@@ -243,9 +245,11 @@ class Known:
             return {}, empty.end()
         data: dict[str, Any] = {}
         while True:
-            key, at = found.group(1), found.end()
-            read = special(key, text, at, depth - 1)
-            if read is None:
+            key, plain = found.groups()
+            at = found.end()
+            if plain is not None:  # a string without escapes: its text (never special)
+                data[key] = plain
+            elif (read := special(key, text, at, depth - 1)) is None:
                 start = at
                 data[key], at = SCAN(text, at)
                 if text[start] in "{[" and text_nests_deeper(text, start, at, depth - 1):
