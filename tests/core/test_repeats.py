@@ -378,31 +378,40 @@ def test_duplicate_keys_replayed_as_json_loads_has_them() -> None:
         assert outcome(text.encode()) == afresh(text.encode())
 
 
-def test_a_layout_that_read_anew_what_is_now_found_makes_way_for_a_better_one() -> None:
+def test_a_layout_is_learnt_when_it_is_seen_again() -> None:
+    """A stream of new jobs would only churn layouts: one is kept the second time it is walked."""
     known = Known(parsing._job, parsing._dataset)
     text = a_run(RUN_IDS[3])
-    known.walk(text, 200)  # the job and datasets read: most of it, so no layout (likely the only one of its kind)
-    assert len(text) not in known._layouts
+    for walks in range(1, 4):  # the job and datasets read, then found (another layout), then found again
+        known.walk(text, 200)
+        assert (len(text) in known._layouts) is (walks == 3)
+    (layout,) = known._layouts[len(text)]
+    assert [key for kind, _, _, key in layout.holes] == [
+        "eventType", "eventTime", "runId", "airflow", "processing_engine", "parent"]
+    known.walk(text, 200)
+    assert known._spared == layout.literal  # read by the layout
+
+
+def test_no_layout_reads_a_job_or_dataset_anew(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A walk that read a job or a dataset (new, or never kept) leaves no layout: in a stream of new jobs, one
+    whose literal parts are keys alone would fit every event, and read each as a walk does."""
     known = Known(parsing._job, parsing._dataset)
-    text = a_run(RUN_IDS[3]).replace('"producer": "p"', f'"producer": "{"p" * 2000}"')
-    known.walk(text, 200)  # a new job, and most of the text literal: a layout whose holes read the job anew
-    (first,) = known._layouts[len(text)]
-    assert [key for kind, _, _, key in first.holes if kind == "special"] == ["airflow", "processing_engine", "job",
-                                                                            "inputs", "outputs"]
-    known.walk(text, 200)  # replayed: they are found now, so the layout is dropped
-    assert known._layouts[len(text)] == ()
-    known.walk(text, 200)  # walked: a layout with them in its literal text
-    (better,) = known._layouts[len(text)]
-    assert len(better.holes) < len(first.holes) and better.literal > first.literal
+    text = a_run(RUN_IDS[3])
+    monkeypatch.setattr(known.jobs, "LARGEST", 0)  # the job never kept: read each time
+    for _ in range(4):
+        known.walk(text, 200)
+    assert known._layouts == {} and known._spared == 0
 
 
 def test_layouts_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     known = Known(parsing._job, parsing._dataset)
     monkeypatch.setattr(known, "LAYOUTS", 8000)
+    held = 0
     for i in range(200):
-        text = a_run(RUN_IDS[1]).replace("dag.task", f"dag.task_{i:03d}")
-        for _ in range(3):  # a layout that reads the job anew, dropped when it is found; then one that does not
+        text = a_run(RUN_IDS[1]).replace("dag.task", f"dag.task_{i:03d}")  # as long as each other
+        for _ in range(3):  # the job read, then found; the layout learnt when seen again
             known.walk(text, 200)
             assert 0 <= known._layouts_size <= known.LAYOUTS
-    held = [layout for layouts in known._layouts.values() for layout in layouts]
-    assert 0 < len(held) <= known.SAME_LENGTH
+            assert len(known._layouts.get(len(text), ())) <= known.SAME_LENGTH
+            held = max(held, known._layouts_size)
+    assert held > known.LAYOUTS - 2000  # filled, then started again

@@ -193,6 +193,9 @@ class Known:
     """Characters of layouts held at most (their literal text, and :attr:`Texts.ENTRY` each)."""
     SAME_LENGTH = 4
     """Layouts held for one length of text (jobs whose events happen to be as long as each other's)."""
+    SIGHTINGS = 16384
+    """Layouts seen once, remembered (by a hash) until seen again: a job whose events come further apart than this
+    many others' is walked each time (that is a stream mostly of new jobs, where layouts would only churn)."""
 
     def __init__(self, read_job: Callable[[Any, str], Any], read_dataset: Callable[[Any, str], Any]) -> None:
         self.jobs: Texts[Any] = Texts(read_job)
@@ -202,6 +205,7 @@ class Known:
         """By the length of the text they were made from: events of one job, of one type, are as long as each
         other most of the time (the same job and datasets; ids and times of fixed length)."""
         self._layouts_size = 0
+        self._sightings: set[int] = set()
         self._walked = self._seen = self._spared = self._resting = 0
 
     def worth_walking(self) -> bool:
@@ -285,8 +289,8 @@ class Known:
                 data[key], at, how = read
                 if how is _SAME:
                     shape.same(key, data[key])
-                elif how is _ANEW:
-                    shape.hole(key, holes, start, at, (_SPECIAL, depth - 1, special, key))
+                elif how is _ANEW or how is _READ:
+                    shape.hole(key, holes, start, at, (_SPECIAL if how is _ANEW else _READ, depth - 1, special, key))
                 else:
                     shape.nested(key, how)  # type: ignore[arg-type]  # a special walked it
             found = _NEXT_KEY.match(text, at)
@@ -301,7 +305,7 @@ class Known:
         if opens == "{":
             if key == "job":
                 found = self.jobs.find(text, at)
-                return (*found, _SAME) if found else (*self.jobs.read_at(text, at, depth, "$.job"), _ANEW)
+                return (*found, _SAME) if found else (*self.jobs.read_at(text, at, depth, "$.job"), _READ)
             if key == "run":
                 return self._object(text, at, depth, self._run_value, holes)
         elif opens == "[" and key in ("inputs", "outputs"):
@@ -331,7 +335,7 @@ class Known:
                 raise Unusual
             found = datasets.find(text, at)
             if found is None:
-                found, how = datasets.read_at(text, at, depth, f"$.{key}[{len(items)}]"), _ANEW
+                found, how = datasets.read_at(text, at, depth, f"$.{key}[{len(items)}]"), _READ
             item, at = found
             items.append(item)
             after = _ARRAY_NEXT.match(text, at)
@@ -344,20 +348,24 @@ class Known:
     # -- layouts ---------------------------------------------------------------------------------------------
 
     def _learn(self, text: str, depth: int, holes: list[tuple[int, int, _Hole]], shape: _Shape) -> None:
-        """Keep the layout of a text just walked, when a good share of it is literal (else it is likely to be the
-        only one of its kind: a new job, or a stream that does not repeat itself)."""
-        parts: list[str] = []
-        at = 0
-        for start, end, _ in holes:
-            parts.append(text[at:start])
-            at = end
-        parts.append(text[at:])
-        literal = len(text) - sum(end - start for start, end, _ in holes)
-        if literal * 4 < len(text) or literal > Texts.LARGEST:
+        """Keep the layout of a text just walked the second time one like it is walked, when a good share of it is
+        literal (else it is likely to be the only one of its kind: a new job, or a stream that does not repeat
+        itself, whose layouts would only churn)."""
+        bounds = [0, *(at for start, end, _ in holes for at in (start, end)), len(text)]  # the parts' bounds
+        literal = sum(bounds[i + 1] - bounds[i] for i in range(0, len(bounds), 2))
+        if literal * 4 < len(text) or literal > Texts.LARGEST or any(hole[0] is _READ for _, _, hole in holes):
             return
-        longest = max(range(len(parts)), key=lambda i: len(parts[i]))
-        layout = _Layout(depth, tuple(parts), tuple(hole for _, _, hole in holes), shape, literal,
-                         probe=parts[longest], probe_at=holes[longest - 1][1] if longest else 0)
+        longest = max(range(0, len(bounds), 2), key=lambda i: bounds[i + 1] - bounds[i])
+        probe, probe_at = text[bounds[longest]:bounds[longest + 1]], bounds[longest]
+        sighting = hash((len(text), probe_at, probe))
+        if sighting not in self._sightings:
+            if len(self._sightings) >= self.SIGHTINGS:
+                self._sightings.clear()
+            self._sightings.add(sighting)
+            return
+        parts = tuple(text[bounds[i]:bounds[i + 1]] for i in range(0, len(bounds), 2))
+        layout = _Layout(depth, parts, tuple(hole for _, _, hole in holes), shape, literal,
+                         probe=probe, probe_at=probe_at)
         cost = literal + Texts.ENTRY
         if self._layouts_size + cost > self.LAYOUTS:
             self._layouts, self._layouts_size = {}, 0
@@ -366,15 +374,13 @@ class Known:
 
     def _replay(self, layout: _Layout, text: str) -> dict[str, Any] | None:
         """``text`` read by ``layout``: its holes read, its literal parts compared; ``None`` where it differs (or
-        holds anything unusual), and the layout dropped when a value it reads anew was found (a walk makes a
-        better one)."""
+        holds anything unusual)."""
         parts = layout.parts
         if not text.startswith(parts[0]):
             return None
         at = len(parts[0])
         values: list[Any] = []
         spare: list[tuple[int, int, _Hole]] = []
-        stale = False
         try:
             for (kind, depth, special, key), part in zip(layout.holes, layout.after, strict=True):
                 if kind is _PLAIN:
@@ -391,10 +397,9 @@ class Known:
                     at = end
                 else:
                     read = special(key, text, at, depth, spare)  # type: ignore[misc]  # a _SPECIAL's is set
-                    if read is None or not (read[2] is _ANEW or read[2] is _SAME):
+                    if read is None or read[2] is not _ANEW:
                         return None
-                    value, at, how = read
-                    stale = stale or how is _SAME
+                    value, at, _ = read
                     values.append(value)
                 if not text.startswith(part, at):
                     return None
@@ -403,9 +408,6 @@ class Known:
             return None
         if at != len(text):
             return None
-        if stale:
-            self._layouts[len(text)] = tuple(
-                other for other in self._layouts.get(len(text), ()) if other is not layout)
         return layout.shape.build(values)
 
 
@@ -415,11 +417,17 @@ _Read: TypeAlias = "tuple[Any, int, object] | None"
 :class:`_Shape` of an object it walked); ``None``: it is to be decoded."""
 
 _SAME = "same"
-"""A value whose text is found each time it is the same: part of a layout's literal text."""
+"""A value found among those read before, whose text gives the same value each time: part of a layout's literal
+text."""
 _ANEW = "anew"
-"""A value read (or looked up) anew each time: a hole of a layout, read by the special that read it."""
+"""A value looked up anew each time (a run facet, which may name its run): a hole of a layout, read by the
+special that read it."""
+_READ = "read"
+"""A job or dataset not found, read: a walk that read one leaves no layout (a new job, or one whose datasets
+change from run to run: its layout would have to read them as a walk does)."""
 _PLAIN, _DECODE, _SPECIAL = "plain", "decode", "special"
-"""The kinds of holes: a string without escapes, a value decoded, a value read by a special."""
+"""The kinds of holes: a string without escapes, a value decoded, a value read by a special (and :data:`_READ`: a
+job or dataset read, which no layout has)."""
 _Hole: TypeAlias = tuple[str, int, "_Special | None", str]
 """A hole of a layout: its kind, the depth left to its value, the special that reads it and its key."""
 
