@@ -236,9 +236,11 @@ class Translator:
     def _status(self, key: PipelineKey, event: RunEvent, where: pipelines.Place,
                 final: Mapping[str, str], log: str | None) -> PipelineRun:
         """The run's status, with what this event says recorded."""
-        run = self._pipeline_runs.get_or_make((key.fqn, where.run_id), lambda: PipelineRun(
-            where.run_id, run_timestamp(where.run_id, event.run.nominal_start, event.event_time),
-            from_start=where.own and event.event_type == "START"))
+        run = self._pipeline_runs.get((key.fqn, where.run_id))
+        if run is None:
+            run = PipelineRun(where.run_id, run_timestamp(where.run_id, event.run.nominal_start, event.event_time),
+                              from_start=where.own and event.event_type == "START")
+            self._pipeline_runs.put((key.fqn, where.run_id), run)
         if where.own:
             run.own.record(event.run.run_id, event.event_type, event.event_time)
             for task, status in final.items():
@@ -276,7 +278,6 @@ class Translator:
         if not edges or not ((state.inputs and state.outputs) or settled):
             return state
 
-        pipeline = pipelines.pipeline_ref(key)
         sql = event.job.sql
         new = self._new
         if state.inputs and state.outputs:
@@ -287,8 +288,9 @@ class Translator:
                     edge_key = ("edge", source.ref.fqn, out.ref.fqn, key.fqn, sql, out.dataset.column_lineage,
                                 out.dataset.columns)
                     if (hashed := new(edge_key)) is not None:
-                        ops.append(self._edge(source, out, pipeline, sql, key=hashed))
+                        ops.append(self._edge(source, out, pipelines.pipeline_ref(key), sql, key=hashed))
         elif settled:
+            pipeline = pipelines.pipeline_ref(key)
             for seen in state.inputs.values():
                 if (hashed := new(("edge", seen.ref.fqn, key.fqn, key.fqn, sql))) is not None:
                     ops.append(self._one_sided(seen, lineage.entity(seen.ref), pipeline, pipeline, sql, key=hashed))
