@@ -80,9 +80,10 @@ def parent_of(event: RunEvent | JobEvent) -> ParentRun | None:
     return parent
 
 
-@value
+@dataclass(slots=True)
 class Place:
-    """Where an event's job belongs: the pipeline, the task it is (or folds into), the pipeline run."""
+    """Where an event's job belongs: the pipeline, the task it is (or folds into), the pipeline run. Made for every
+    event and never changed: a plain dataclass, cheaper to make than a frozen one."""
 
     pipeline: JobRef
     task: str | None
