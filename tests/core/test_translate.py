@@ -430,3 +430,22 @@ def test_forget_lets_an_undelivered_operation_be_emitted_again() -> None:
     for op in first:
         t.forget(op)
     assert t.translate(parse(event)).operations == first
+
+
+def test_an_error_midway_leaves_nothing_marked_emitted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug of ours translating an event (the event goes to the dead letters) must not keep the calls planned
+    before it from being emitted by a later event: they were never delivered."""
+    event = run_event("COMPLETE", "j", rid(), inputs=[table("db.s.a")], outputs=[table("db.s.b")])
+    expected = Translator().translate(parse(event)).operations
+    t = Translator()
+    assert t._quality is not None
+
+    def fail(_: object) -> list[Any]:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(t._quality, "plan", fail)
+    with pytest.raises(RuntimeError, match="a bug"):
+        t.translate(parse(event))
+    monkeypatch.undo()
+    assert {op.kind for op in expected} >= {"pipeline_service", "pipeline", "pipeline_status", "lineage"}
+    assert t.translate(parse(event)).operations == expected

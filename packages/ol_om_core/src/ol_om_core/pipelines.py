@@ -80,9 +80,10 @@ def parent_of(event: RunEvent | JobEvent) -> ParentRun | None:
     return parent
 
 
-@value
+@dataclass(slots=True)
 class Place:
-    """Where an event's job belongs: the pipeline, the task it is (or folds into), the pipeline run."""
+    """Where an event's job belongs: the pipeline, the task it is (or folds into), the pipeline run. Made for every
+    event and never changed: a plain dataclass, cheaper to make than a frozen one."""
 
     pipeline: JobRef
     task: str | None
@@ -107,10 +108,11 @@ def place(event: RunEvent | JobEvent, task_of_run: Callable[[str], str | None] =
     root = parent.root_job if parent is not None else None
     if parent is None or root == ref or (root is None and is_orchestration(own)):
         # A root job; without a root facet (OpenLineage before 2-0-x) an orchestrator with a parent (a Spark
-        # application an Airflow task started) stays a pipeline of its own, as before.
-        return Place(ref, None if is_orchestration(own) else task_name(ref, ref), run_id, own=True)
+        # application an Airflow task started) stays a pipeline of its own, as before. Its task (when it is
+        # one) is named after it: task_name(ref, ref).
+        return Place(ref, None if is_orchestration(own) else own.name, run_id, own=True)
     if root is None or root == parent.job:
-        return Place(parent.job, dbt.node_id(own) or task_name(own.ref, parent.job), parent.run_id, own=False)
+        return Place(parent.job, dbt.node_id(own) or task_name(ref, parent.job), parent.run_id, own=False)
     task = task_of_run(parent.run_id) or task_name(parent.job, root)
     return Place(root, task, parent.root_run_id or parent.run_id, own=False, folded=True)
 

@@ -19,8 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ol_om_core.values import value
-
 # OpenLineage eventType -> OpenMetadata statusType. ABORT (stopped abnormally) counts as Failed: OpenMetadata's
 # "Skipped" means a task that never ran.
 EXECUTION_STATUS = {
@@ -46,9 +44,11 @@ def later(current: str | None, new: str) -> str:
     return current
 
 
-@value
+@dataclass(slots=True)
 class View:
-    """What a run, or a task across its tries, amounts to."""
+    """What a run, or a task across its tries, amounts to. Never changed once made: it is a plain dataclass, not a
+    frozen one, as it is made for most events and a frozen dataclass (even a ``@value``) costs twice as much to
+    make."""
 
     status: str
     start: int | None = None
@@ -234,9 +234,10 @@ def _overall(own: View, tasks: list[tuple[str, View]]) -> str:
     return "Successful" if own.moment == _NEVER and every_task_over else "Pending"
 
 
-@value
+@dataclass(slots=True)
 class Snapshot:
-    """A run's status at one moment: ``state`` for de-duplication, ``body`` for the call."""
+    """A run's status at one moment: ``state`` for de-duplication, ``body`` for the call. Made for every run event
+    and never changed: a plain dataclass, like :class:`View`."""
 
     run_id: str
     state: tuple[Any, ...]

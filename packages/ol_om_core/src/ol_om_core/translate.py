@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import partial
 
 from ol_om_core import airflow, lineage, pipelines, quality, queries, runs
 from ol_om_core.config import TranslatorConfig
@@ -84,7 +83,8 @@ class Translator:
         self.config = config or TranslatorConfig()
         self.resolver = Resolver(self.config.naming)
         size = self.config.max_runs
-        self._pipelines: LRU[JobRef, _Pipeline] = LRU(size)
+        self._pipelines: LRU[tuple[str, str], _Pipeline] = LRU(size)
+        """By the pipeline job's (namespace, name)."""
         self._pipeline_runs: LRU[tuple[str, str], PipelineRun] = LRU(size)
         self._job_runs: LRU[str, _JobRun] = LRU(size)
         self._run_tasks: LRU[str, str] = LRU(size)
@@ -99,55 +99,80 @@ class Translator:
             return Translation((), skipped="a DatasetEvent carries no pipeline or lineage to write")
         own = event.job
         where = pipelines.place(event, self._run_tasks.get)
-        pipeline_job = where.pipeline
-        # Matched against the pipeline's name, as OpenMetadata's connector does (and as users see it there).
-        name = f"{pipeline_job.namespace}-{pipeline_job.name}"
-        if not self.config.pipeline_filter.allows(name):
+        pipeline = self._pipeline(where.pipeline, own)
+        if pipeline is None:
+            name = f"{where.pipeline.namespace}-{where.pipeline.name}"
             return Translation((), skipped=f"pipeline {name!r} is excluded by pipelineFilterPattern")
         if isinstance(event, RunEvent) and where.task is not None:
             self._run_tasks.put(event.run.run_id, where.task)  # a grandchild's events find their task by it
+        ops: list[Operation] = []
+        try:
+            unresolved = self._plan(event, where, pipeline, ops)
+        except BaseException:
+            for op in ops:  # not delivered: a later event (or this one again) may emit them
+                self._emitted.pop(op.key)
+            raise
+        run_event = event if isinstance(event, RunEvent) else None
+        notes = (runs.failure(run_event),) if run_event is not None and self.config.include_run_facts \
+            and run_event.run.error_message else ()
+        return Translation(tuple(ops), tuple(unresolved), notes=notes)
 
-        plan: list[_Planned] = []
-        pipeline = self._pipelines.get_or_make(pipeline_job, lambda: _Pipeline(PipelineKey(
-            *pipelines.service_for(own, self.config), pipeline_job)))
+    def _pipeline(self, job: JobRef, own: Job) -> _Pipeline | None:
+        """The pipeline's state; ``None`` when the pipeline filter excludes it (only pipelines it allows are kept,
+        so it is asked once per pipeline, not once per event)."""
+        pipeline = self._pipelines.get((job.namespace, job.name))
+        if pipeline is None:
+            # Matched against the pipeline's name, as OpenMetadata's connector does (and as users see it there).
+            if not self.config.pipeline_filter.allows(f"{job.namespace}-{job.name}"):
+                return None
+            pipeline = _Pipeline(PipelineKey(*pipelines.service_for(own, self.config), job))
+            self._pipelines.put((job.namespace, job.name), pipeline)
+        return pipeline
+
+    def _new(self, dedupe_key: Hashable) -> int | None:
+        """The hash of ``dedupe_key`` when no operation with it was emitted (it now is), else ``None``: only what
+        was not emitted before is built, for most calls of a steady stream repeat, and rendering them is the
+        expensive part."""
+        hashed = hash(dedupe_key)
+        return hashed if self._emitted.add(hashed) else None
+
+    def _plan(self, event: RunEvent | JobEvent, where: pipelines.Place, pipeline: _Pipeline,
+              ops: list[Operation]) -> list[Unresolved]:
+        """Record what the event says; add to ``ops`` the calls it causes that were not emitted before. Returns
+        the datasets that could not be mapped."""
         key = pipeline.key
-        plan.append((("service", key.service, key.service_type),
-                     partial(pipelines.service_operation, key.service, key.service_type)))
+        if (hashed := self._new(("service", key.service, key.service_type))) is not None:
+            ops.append(pipelines.service_operation(key.service, key.service_type, key=hashed))
         run_event = event if isinstance(event, RunEvent) else None
         # The pipeline job's final word on each task (Airflow's tasksState), read once for the tasks and the status.
         final = airflow.final_states(run_event) if run_event is not None and where.own else {}
         # Where Airflow shows this try's log, read once for the task's and the pipeline's pages and the status.
         log = airflow.log_url(run_event) if run_event is not None and self.config.include_run_facts else None
         self._update_pipeline(pipeline, event, where, final, log)
-        plan.append((("pipeline", key.fqn, pipeline.version), partial(_pipeline_operation, pipeline,
-                                                                      self.config.tag_classification)))
+        if (hashed := self._new(("pipeline", key.fqn, pipeline.version))) is not None:
+            ops.append(_pipeline_operation(pipeline, self.config.tag_classification, key=hashed))
         if run_event is not None and not where.folded:
             run = self._status(key, run_event, where, final, log)
             snapshot = run.snapshot()
             # The run id too: a cleared DAG run is a new run with the same timestamp (and maybe the same state).
-            plan.append(((key.status_path, snapshot.run_id, snapshot.state),
-                         partial(_status_operation, key, snapshot, run.from_start)))
+            if (hashed := self._new((key.status_path, snapshot.run_id, snapshot.state))) is not None:
+                ops.append(_status_operation(key, snapshot, run.from_start, key=hashed))
 
         unresolved: list[Unresolved] = []
+        plan: list[_Planned] = []
         if self.config.include_lineage or self._queries is not None:
             # A test reads the table it checks and makes nothing: no edge (its result is a test case's, below).
-            testing = own.job_type is not None and own.job_type.job_type == "TEST"
-            state = self._lineage(key, event, unresolved, plan, edges=self.config.include_lineage and not testing)
+            testing = event.job.job_type is not None and event.job.job_type.job_type == "TEST"
+            state = self._lineage(key, event, unresolved, ops, edges=self.config.include_lineage and not testing)
             if self._queries is not None:
                 plan += self._queries.plan(key, event, [(s.ref, s.dataset) for s in state.inputs.values()],
                                            [(s.ref, s.dataset) for s in state.outputs.values()])
         if self._quality is not None and run_event is not None:
             plan += self._quality.plan(run_event)
-        # Only what was not emitted before is built: most calls of a steady stream repeat, and rendering
-        # them is the expensive part.
-        ops = []
         for dedupe_key, build in plan:
-            hashed = hash(dedupe_key)
-            if self._emitted.add(hashed):
+            if (hashed := self._new(dedupe_key)) is not None:
                 ops.append(build(key=hashed))
-        notes = (runs.failure(run_event),) if run_event is not None and self.config.include_run_facts \
-            and run_event.run.error_message else ()
-        return Translation(tuple(ops), tuple(unresolved), notes=notes)
+        return unresolved
 
     def forget(self, operation: Operation) -> None:
         """Let an operation the sink could not deliver be emitted again by a later event."""
@@ -211,9 +236,11 @@ class Translator:
     def _status(self, key: PipelineKey, event: RunEvent, where: pipelines.Place,
                 final: Mapping[str, str], log: str | None) -> PipelineRun:
         """The run's status, with what this event says recorded."""
-        run = self._pipeline_runs.get_or_make((key.fqn, where.run_id), lambda: PipelineRun(
-            where.run_id, run_timestamp(where.run_id, event.run.nominal_start, event.event_time),
-            from_start=where.own and event.event_type == "START"))
+        run = self._pipeline_runs.get((key.fqn, where.run_id))
+        if run is None:
+            run = PipelineRun(where.run_id, run_timestamp(where.run_id, event.run.nominal_start, event.event_time),
+                              from_start=where.own and event.event_type == "START")
+            self._pipeline_runs.put((key.fqn, where.run_id), run)
         if where.own:
             run.own.record(event.run.run_id, event.event_type, event.event_time)
             for task, status in final.items():
@@ -225,8 +252,9 @@ class Translator:
     # -- lineage --------------------------------------------------------------------------------------------
 
     def _lineage(self, key: PipelineKey, event: RunEvent | JobEvent, unresolved: list[Unresolved],
-                 plan: list[_Planned], edges: bool = True) -> _JobRun:
-        """Record the datasets the event's run read and wrote; plan its edges (with ``edges``). Returns the run."""
+                 ops: list[Operation], edges: bool = True) -> _JobRun:
+        """Record the datasets the event's run read and wrote; add its new edges to ``ops`` (with ``edges``).
+        Returns the run."""
         if isinstance(event, RunEvent):
             state = self._job_runs.get_or_make(event.run.run_id, _JobRun)
             state.terminal = state.terminal or event.event_type in TERMINAL_EVENT_TYPES
@@ -242,13 +270,16 @@ class Translator:
                 ref = resolve(dataset)
                 if isinstance(ref, Unresolved):
                     unresolved.append(ref)
-                else:
+                    continue
+                seen = side.get(ref.fqn)
+                # A run's events mostly name the same datasets (parse's very same objects): kept, not made anew.
+                if seen is None or seen.dataset is not dataset or seen.ref is not ref:
                     side[ref.fqn] = _Seen(ref, dataset)
         if not edges or not ((state.inputs and state.outputs) or settled):
             return state
 
-        pipeline = pipelines.pipeline_ref(key)
         sql = event.job.sql
+        new = self._new
         if state.inputs and state.outputs:
             for out in state.outputs.values():
                 for source in state.inputs.values():
@@ -256,14 +287,16 @@ class Translator:
                         continue
                     edge_key = ("edge", source.ref.fqn, out.ref.fqn, key.fqn, sql, out.dataset.column_lineage,
                                 out.dataset.columns)
-                    plan.append((edge_key, partial(self._edge, source, out, pipeline, sql)))
+                    if (hashed := new(edge_key)) is not None:
+                        ops.append(self._edge(source, out, pipelines.pipeline_ref(key), sql, key=hashed))
         elif settled:
+            pipeline = pipelines.pipeline_ref(key)
             for seen in state.inputs.values():
-                plan.append((("edge", seen.ref.fqn, key.fqn, key.fqn, sql), partial(
-                    self._one_sided, seen, lineage.entity(seen.ref), pipeline, pipeline, sql)))
+                if (hashed := new(("edge", seen.ref.fqn, key.fqn, key.fqn, sql))) is not None:
+                    ops.append(self._one_sided(seen, lineage.entity(seen.ref), pipeline, pipeline, sql, key=hashed))
             for seen in state.outputs.values():
-                plan.append((("edge", key.fqn, seen.ref.fqn, key.fqn, sql), partial(
-                    self._one_sided, seen, pipeline, lineage.entity(seen.ref), pipeline, sql)))
+                if (hashed := new(("edge", key.fqn, seen.ref.fqn, key.fqn, sql))) is not None:
+                    ops.append(self._one_sided(seen, pipeline, lineage.entity(seen.ref), pipeline, sql, key=hashed))
         return state
 
     @staticmethod
