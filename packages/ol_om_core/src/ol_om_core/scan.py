@@ -7,6 +7,10 @@ dataset or a facet begins it looks the text up in :class:`Texts`: a text seen be
 from it then, and the scanner goes on after it. The same text is the same JSON value, so nothing but speed changes
 (tests/core/test_repeats.py holds it to a fresh parse).
 
+Most events of a steady stream are laid out as one read before, ids and times aside: the same keys in the same
+order around the same job and datasets. A walk leaves the event's :class:`_Layout` (its literal parts, and the holes
+between them), and an event of the same length whose literal parts are the same reads by its holes alone.
+
 Anything unusual (bad JSON, an escaped key, a job that is not an object, a value that fails to parse) makes the
 walk give up with :class:`Unusual`: the caller then reads the text the plain way, which says what is wrong.
 """
@@ -417,7 +421,7 @@ class Known:
                 if not text.startswith(part, at):
                     return None
                 at += len(part)
-        except (StopIteration, ValueError, RecursionError):  # JSONDecodeError included
+        except (StopIteration, ValueError, RecursionError, Unusual):  # JSONDecodeError included
             return None
         if at != len(text):
             return None
@@ -426,8 +430,8 @@ class Known:
 
 _Special: TypeAlias = Callable[[str, str, int, int, "list[tuple[int, int, _Hole]]"], "_Read"]
 _Read: TypeAlias = "tuple[Any, int, object] | None"
-"""What a special made of a value: it, where it ends, and how (:data:`_SAME`, :data:`_ANEW`, or the
-:class:`_Shape` of an object it walked); ``None``: it is to be decoded."""
+"""What a special made of a value: it, where it ends, and how (:data:`_SAME`, :data:`_ANEW`, :data:`_READ`, or
+the :class:`_Shape` of an object it walked); ``None``: it is to be decoded."""
 
 _SAME = "same"
 """A value found among those read before, whose text gives the same value each time: part of a layout's literal
