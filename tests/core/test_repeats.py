@@ -239,8 +239,8 @@ def test_a_stream_that_does_not_repeat_itself_is_read_the_plain_way(monkeypatch:
         parse(repeated)  # read the plain way: nothing kept, nothing found
     assert known._resting == 0 and known.datasets.found == 0
     for _ in range(5):
-        parse(repeated)  # walked again: the first keeps, the rest find (a probe of 4 found plenty: no rest)
-    assert known._resting == 0 and known.datasets.found > 0
+        parse(repeated)  # walked again: the first keeps, the rest find or replay (a probe of 4 found plenty: no rest)
+    assert known._resting == 0 and known.datasets.found + known._spared > 0
 
 
 def leaves(node: Any) -> list[list[Any]]:
@@ -270,7 +270,8 @@ def test_every_cut_of_an_event_reads_as_json_loads_has_it() -> None:
     data["run"]["facets"] = {"processing_engine": {**FACET, "name": "spark"},
                              "nominalTime": {**FACET, "nominalStartTime": "2026-01-01T00:00:00Z"}}
     text = json.dumps(data)
-    parse(text)  # job, dataset and facet kept
+    for _ in range(3):
+        parse(text)  # job, dataset and facet kept, and the layout learnt
     for cut in range(len(text)):
         assert outcome(text[:cut].encode()) == afresh(text[:cut].encode()), cut
 
@@ -281,7 +282,8 @@ def test_every_cut_of_an_event_reads_as_json_loads_has_it() -> None:
 def test_a_damaged_event_reads_as_json_loads_has_it(raw: bytes, damage: list[tuple[float, int, str]]) -> None:
     """Bytes changed, added or lost anywhere in an event whose values are kept: the same result or error as the
     plain read, and never another exception."""
-    outcome(raw)  # whatever it holds that is valid is kept
+    for _ in range(3):
+        outcome(raw)  # whatever it holds that is valid is kept, and its layout learnt
     data = bytearray(raw)
     for where, byte, how in damage:
         at = int(where * len(data))
@@ -290,3 +292,126 @@ def test_a_damaged_event_reads_as_json_loads_has_it(raw: bytes, damage: list[tup
         elif at < len(data):
             data[at:at + 1] = b"" if how == "delete" else bytes([byte])
     assert outcome(bytes(data)) == afresh(bytes(data))
+
+
+# -- layouts: an event laid out as one read before is read by its holes ------------------------------------------
+
+
+def same_length(text: str, old: str, new: str) -> str:
+    assert len(old) == len(new) and old in text
+    return text.replace(old, new)
+
+
+def a_run(run_id: str, event_type: str = "COMPLETE", airflow: str = "t1") -> str:
+    """An Airflow-like event: a job and a dataset that repeat, a run facet that names its run (and repeats within
+    it), and a parent."""
+    return json.dumps({
+        "eventType": event_type, "eventTime": f"2026-01-01T00:00:0{run_id[-1]}Z", "producer": "p", "schemaURL": "s",
+        "run": {"runId": run_id, "facets": {
+            "airflow": {**FACET, "taskInstance": {"try_number": airflow}},
+            "processing_engine": {**FACET, "name": "Airflow", "version": "3.1.0"},
+            "parent": {**FACET, "job": {"namespace": "airflow", "name": "dag"}, "run": {"runId": run_id[::-1]}}}},
+        "job": {"namespace": "airflow", "name": "dag.task", "facets": {"sql": {**FACET, "query": "select 1"}}},
+        "inputs": [{"namespace": "postgres://db:5432", "name": "d.s.t", "facets": {}}],
+        "outputs": [{"namespace": "postgres://db:5432", "name": "d.s.u", "facets": {}}],
+    })
+
+
+RUN_IDS = [f"3f1c0b6e-0000-4000-8000-00000000000{i}" for i in range(10)]
+
+
+def test_events_laid_out_alike_read_by_their_holes() -> None:
+    known = parsing._KNOWN
+    texts = [a_run(run_id, kind) for run_id in RUN_IDS for kind in ("START", "COMPLETE")]
+    spared = known._spared
+    for text in texts:
+        assert outcome(text.encode()) == afresh(text.encode())
+    assert known._spared > spared  # most of them were read by a layout
+    one, two = parse(texts[-2]), parse(texts[-1])
+    assert isinstance(one, RunEvent) and isinstance(two, RunEvent)
+    assert one.job is two.job and one.inputs[0] is two.inputs[0]  # the layout's values: the kept ones
+    assert one.run.run_id == RUN_IDS[-1] and one.run.parent is not None and one.run.parent.run_id == RUN_IDS[-1][::-1]
+
+
+def test_a_run_facet_that_repeats_within_its_run_is_read_anew_by_the_next() -> None:
+    """Airflow's run facet is the same in a run's START and COMPLETE and differs from run to run: a layout must
+    not take it for part of the text that repeats."""
+    for i, run_id in enumerate(RUN_IDS):
+        for kind in ("START", "COMPLETE"):
+            text = a_run(run_id, kind, airflow=f"t{i}")
+            assert outcome(text.encode()) == afresh(text.encode())
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ('"eventTime": "2026-01-01T00:00:01Z"', '"eventTime": "2026-01-01\\u005400:00Z"'),  # an escape in a hole
+    ('"producer": "p"', '"producer": "q"'),  # a string held as alike for every event of a job
+    ('"name": "d.s.t"', '"name": "d.s.x"'),  # another dataset, as long
+    ('"name": "dag.task"', '"name": "dag.tasx"'),  # another job
+    ('"runId": "3f1c', '"runId": 123456'),  # not a string
+    ('"try_number": "t1"', '"try_number": [[]]'),  # deeper in a facet read anew
+    ('"sql": {', '"sql": ['),  # broken in the literal text
+    ('{"eventType"', '["eventType"'),
+])
+def test_an_event_that_differs_from_its_layout_anywhere_reads_as_json_loads_has_it(old: str, new: str) -> None:
+    text = a_run(RUN_IDS[1])
+    for _ in range(3):
+        parse(text)  # learnt: the job and datasets found, part of the layout
+    changed = text.replace(old, new + " " * (len(old) - len(new)), 1) if len(new) < len(old) else \
+        text.replace(old, new, 1)
+    for candidate in (changed, changed[:len(text)]):
+        assert outcome(candidate.encode()) == afresh(candidate.encode())
+
+
+def test_a_layout_checks_depth_where_it_decodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parsing, "MAX_DEPTH", 6)
+    parent_job = '{"namespace": "airflow", "name": "dag"}'
+    shallow = a_run(RUN_IDS[1]).replace(parent_job, parent_job[:-1] + ', "x": [1, 2, 3, 4]}')  # 6 deep: decoded
+    deep = same_length(shallow, "[1, 2, 3, 4]", "[[[[[[]]]]]]")
+    for text in (shallow, shallow, shallow, deep, deep):
+        assert outcome(text.encode()) == afresh(text.encode())
+    assert "deeper than 6" in outcome(deep.encode())
+
+
+def test_duplicate_keys_replayed_as_json_loads_has_them() -> None:
+    text = a_run(RUN_IDS[2])[:-1] + ', "eventType": "START", "job": {"namespace": "a", "name": "b"}}'
+    for _ in range(4):
+        assert outcome(text.encode()) == afresh(text.encode())
+
+
+def test_a_layout_is_learnt_when_it_is_seen_again() -> None:
+    """A stream of new jobs would only churn layouts: one is kept the second time it is walked."""
+    known = Known(parsing._job, parsing._dataset)
+    text = a_run(RUN_IDS[3])
+    for walks in range(1, 4):  # the job and datasets read, then found (another layout), then found again
+        known.walk(text, 200)
+        assert (len(text) in known._layouts) is (walks == 3)
+    (layout,) = known._layouts[len(text)]
+    assert [key for kind, _, _, key in layout.holes] == [
+        "eventType", "eventTime", "runId", "airflow", "processing_engine", "parent"]
+    known.walk(text, 200)
+    assert known._spared == layout.literal  # read by the layout
+
+
+def test_no_layout_reads_a_job_or_dataset_anew(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A walk that read a job or a dataset (new, or never kept) leaves no layout: in a stream of new jobs, one
+    whose literal parts are keys alone would fit every event, and read each as a walk does."""
+    known = Known(parsing._job, parsing._dataset)
+    text = a_run(RUN_IDS[3])
+    monkeypatch.setattr(known.jobs, "LARGEST", 0)  # the job never kept: read each time
+    for _ in range(4):
+        known.walk(text, 200)
+    assert known._layouts == {} and known._spared == 0
+
+
+def test_layouts_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    known = Known(parsing._job, parsing._dataset)
+    monkeypatch.setattr(known, "LAYOUTS", 8000)
+    held = 0
+    for i in range(200):
+        text = a_run(RUN_IDS[1]).replace("dag.task", f"dag.task_{i:03d}")  # as long as each other
+        for _ in range(3):  # the job read, then found; the layout learnt when seen again
+            known.walk(text, 200)
+            assert 0 <= known._layouts_size <= known.LAYOUTS
+            assert len(known._layouts.get(len(text), ())) <= known.SAME_LENGTH
+            held = max(held, known._layouts_size)
+    assert held > known.LAYOUTS - 2000  # filled, then started again

@@ -16,17 +16,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 _V = TypeVar("_V")
 
 SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # not in typeshed
 """json's C scanner: the value that starts at an index, and where it ends."""
 
-# A key (without escapes) and its colon, with JSON's whitespace around: the first, then each one after a comma.
+# A key (without escapes) and its colon, with JSON's whitespace around: the first, then each one after a comma;
+# and its value when that is a string without escapes (what json decodes it to is its text: no call needed).
 _OPEN = re.compile(r"[ \t\n\r]*\{")
-_FIRST_KEY = re.compile(r'\{[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*')
-_NEXT_KEY = re.compile(r'[ \t\n\r]*,[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*')
+_FIRST_KEY = re.compile(r'\{[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*(?:"([^"\\\x00-\x1f]*)")?')
+_NEXT_KEY = re.compile(r'[ \t\n\r]*,[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*(?:"([^"\\\x00-\x1f]*)")?')
 _CLOSE = re.compile(r"[ \t\n\r]*\}")
 _EMPTY = re.compile(r"\{[ \t\n\r]*\}")
 _ARRAY_START = re.compile(r"\[[ \t\n\r]*")
@@ -174,7 +175,8 @@ def _common_prefix(low: str, high: str) -> int:
 
 
 class Known:
-    """What parse has read before, by text: jobs, datasets, and the run facets that do not name their run."""
+    """What parse has read before, by text: jobs, datasets, and the run facets that do not name their run; and the
+    layouts of events read before (:class:`_Layout`)."""
 
     PER_RUN = frozenset({"parent", "nominalTime"})
     """Run facets that differ from run to run by definition: never kept."""
@@ -187,12 +189,24 @@ class Known:
     """Events read the plain way after walking did not pay (a stream that does not repeat itself), before the
     next probe: about 6% of such a stream is walked. The texts a probe kept stay for the next one, so a stream
     that repeats itself over more than a probe is found out then."""
+    LAYOUTS = 8 << 20
+    """Characters of layouts held at most (their literal text, and :attr:`Texts.ENTRY` each)."""
+    SAME_LENGTH = 4
+    """Layouts held for one length of text (jobs whose events happen to be as long as each other's)."""
+    SIGHTINGS = 16384
+    """Layouts seen once, remembered (by a hash) until seen again: a job whose events come further apart than this
+    many others' is walked each time (that is a stream mostly of new jobs, where layouts would only churn)."""
 
     def __init__(self, read_job: Callable[[Any, str], Any], read_dataset: Callable[[Any, str], Any]) -> None:
         self.jobs: Texts[Any] = Texts(read_job)
         self.datasets: Texts[Any] = Texts(read_dataset)
         self.facets: Texts[Any] = Texts(lambda data, path: data)
-        self._walked = self._seen = self._resting = 0
+        self._layouts: dict[int, tuple[_Layout, ...]] = {}
+        """By the length of the text they were made from: events of one job, of one type, are as long as each
+        other most of the time (the same job and datasets; ids and times of fixed length)."""
+        self._layouts_size = 0
+        self._sightings: set[int] = set()
+        self._walked = self._seen = self._spared = self._resting = 0
 
     def worth_walking(self) -> bool:
         """Whether to walk the next event. Walking an event costs more than decoding it whole when little of it
@@ -207,10 +221,11 @@ class Known:
         self._walked += 1
         self._seen += size
         if self._walked >= self.PROBE:
-            found = self.jobs.found + self.datasets.found + self.facets.found
+            found = self.jobs.found + self.datasets.found + self.facets.found + self._spared
             if found * 10 < self._seen:
                 self._resting = self.REST
-            self._walked = self._seen = self.jobs.found = self.datasets.found = self.facets.found = 0
+            self._walked = self._seen = self._spared = 0
+            self.jobs.found = self.datasets.found = self.facets.found = 0
 
     def walk(self, text: str, depth: int) -> dict[str, Any]:
         """The top-level object of ``text``, each value as json decodes it but for what is read already: ``job``
@@ -218,88 +233,269 @@ class Known:
         :attr:`datasets` or read by their ``read``; and the run's facets, found in :attr:`facets` when kept.
         Raises :class:`Unusual` for anything else, and for text nested deeper than ``depth``.
 
-        Depth is checked per value, so that the texts found need none: each value decoded here is checked within
-        its place (a kept dataset within an array within the event), and a text is only kept when it was."""
+        An event laid out as one read before (:class:`_Layout`) is read by its holes alone. Depth is checked per
+        value, so that the texts found need none: each value decoded here is checked within its place (a kept
+        dataset within an array within the event), and a text is only kept when it was."""
+        for layout in self._layouts.get(len(text), ()):
+            if layout.depth == depth and text.startswith(layout.probe, layout.probe_at):
+                data = self._replay(layout, text)
+                if data is not None:
+                    self._spared += layout.literal
+                    self._judge(len(text))
+                    return data
+                break
         start = _OPEN.match(text)
         if start is None:
             raise Unusual
+        holes: list[tuple[int, int, _Hole]] = []
         try:
-            data, end = self._object(text, start.end() - 1, depth, self._event_value)
+            data, end, shape = self._object(text, start.end() - 1, depth, self._event_value, holes)
         except (StopIteration, ValueError, RecursionError):  # JSONDecodeError included
             raise Unusual from None
         if not blank_after(text, end):
             raise Unusual
+        self._learn(text, depth, holes, shape)
         self._judge(len(text))
         return data
 
-    def _object(self, text: str, at: int, depth: int, special: _Special) -> tuple[dict[str, Any], int]:
-        """The object at ``at`` (its ``{``) and where it ends: each value read by ``special`` (given its key, where
-        it starts, and the depth left to it) or, where that gives ``None``, decoded."""
+    def _object(self, text: str, at: int, depth: int, special: _Special,
+                holes: list[tuple[int, int, _Hole]]) -> tuple[dict[str, Any], int, _Shape]:
+        """The object at ``at`` (its ``{``), where it ends, and its :class:`_Shape` (its holes added to ``holes``):
+        each value read by ``special`` (given its key, where it starts, and the depth left to it) or, where that
+        gives ``None``, decoded. A string without escapes is its own text, never special."""
+        shape = _Shape()
         found = _FIRST_KEY.match(text, at)
         if found is None:
             empty = _EMPTY.match(text, at)
             if empty is None:
                 raise Unusual
-            return {}, empty.end()
+            return {}, empty.end(), shape
         data: dict[str, Any] = {}
         while True:
-            key, at = found.group(1), found.end()
-            read = special(key, text, at, depth - 1)
-            if read is None:
-                start = at
+            key, plain = found.groups()
+            start = at = found.end()
+            if plain is not None:  # a string without escapes: its text (never special)
+                data[key] = plain
+                if key in _ALIKE:
+                    shape.same(key, plain)
+                else:
+                    shape.hole(key, holes, found.start(2) - 1, at, (_PLAIN, depth - 1, None, key))
+            elif (read := special(key, text, at, depth - 1, holes)) is None:
                 data[key], at = SCAN(text, at)
                 if text[start] in "{[" and text_nests_deeper(text, start, at, depth - 1):
                     raise Unusual
+                shape.hole(key, holes, start, at, (_DECODE, depth - 1, None, key))
             else:
-                data[key], at = read
+                data[key], at, how = read
+                if how is _SAME:
+                    shape.same(key, data[key])
+                elif how is _ANEW or how is _READ:
+                    shape.hole(key, holes, start, at, (_SPECIAL if how is _ANEW else _READ, depth - 1, special, key))
+                else:
+                    shape.nested(key, how)  # type: ignore[arg-type]  # a special walked it
             found = _NEXT_KEY.match(text, at)
             if found is None:
                 end = _CLOSE.match(text, at)
                 if end is None:
                     raise Unusual
-                return data, end.end()
+                return data, end.end(), shape
 
-    def _event_value(self, key: str, text: str, at: int, depth: int) -> tuple[Any, int] | None:
+    def _event_value(self, key: str, text: str, at: int, depth: int, holes: list[tuple[int, int, _Hole]]) -> _Read:
         opens = text[at:at + 1]  # "" at the end of a broken text
         if opens == "{":
             if key == "job":
-                return self.jobs.find(text, at) or self.jobs.read_at(text, at, depth, "$.job")
+                found = self.jobs.find(text, at)
+                return (*found, _SAME) if found else (*self.jobs.read_at(text, at, depth, "$.job"), _READ)
             if key == "run":
-                return self._object(text, at, depth, self._run_value)
+                return self._object(text, at, depth, self._run_value, holes)
         elif opens == "[" and key in ("inputs", "outputs"):
             return self._items(text, at, depth - 1, key)
         return None
 
-    def _run_value(self, key: str, text: str, at: int, depth: int) -> tuple[Any, int] | None:
+    def _run_value(self, key: str, text: str, at: int, depth: int, holes: list[tuple[int, int, _Hole]]) -> _Read:
         if key == "facets" and text.startswith("{", at):
-            return self._object(text, at, depth, self._facet_value)
+            return self._object(text, at, depth, self._facet_value, holes)
         return None
 
-    def _facet_value(self, key: str, text: str, at: int, depth: int) -> tuple[Any, int] | None:
+    def _facet_value(self, key: str, text: str, at: int, depth: int, holes: list[tuple[int, int, _Hole]]) -> _Read:
         if key in self.PER_RUN or not text.startswith("{", at):
             return None
-        return self.facets.find(text, at) or self.facets.read_at(text, at, depth, "$.run.facets")
+        # Looked up anew each time, found or not: a facet may name its run (Airflow's) and still repeat within it.
+        return *(self.facets.find(text, at) or self.facets.read_at(text, at, depth, "$.run.facets")), _ANEW
 
-    def _items(self, text: str, at: int, depth: int, key: str) -> tuple[tuple[Any, ...], int]:
+    def _items(self, text: str, at: int, depth: int, key: str) -> tuple[tuple[Any, ...], int, object]:
         at = _ARRAY_START.match(text, at).end()  # type: ignore[union-attr]  # text[at] is "["
         if text.startswith("]", at):
-            return (), at + 1
+            return (), at + 1, _SAME
         items: list[Any] = []
         datasets = self.datasets
+        how = _SAME
         while True:
             if not text.startswith("{", at):
                 raise Unusual
-            item, at = datasets.find(text, at) or datasets.read_at(text, at, depth, f"$.{key}[{len(items)}]")
+            found = datasets.find(text, at)
+            if found is None:
+                found, how = datasets.read_at(text, at, depth, f"$.{key}[{len(items)}]"), _READ
+            item, at = found
             items.append(item)
             after = _ARRAY_NEXT.match(text, at)
             if after is None:
                 raise Unusual
             at = after.end()
             if after.group(1) == "]":
-                return tuple(items), at
+                return tuple(items), at, how
+
+    # -- layouts ---------------------------------------------------------------------------------------------
+
+    def _learn(self, text: str, depth: int, holes: list[tuple[int, int, _Hole]], shape: _Shape) -> None:
+        """Keep the layout of a text just walked the second time one like it is walked, when a good share of it is
+        literal (else it is likely to be the only one of its kind: a new job, or a stream that does not repeat
+        itself, whose layouts would only churn)."""
+        bounds = [0, *(at for start, end, _ in holes for at in (start, end)), len(text)]  # the parts' bounds
+        literal = sum(bounds[i + 1] - bounds[i] for i in range(0, len(bounds), 2))
+        if literal * 4 < len(text) or literal > Texts.LARGEST or any(hole[0] is _READ for _, _, hole in holes):
+            return
+        longest = max(range(0, len(bounds), 2), key=lambda i: bounds[i + 1] - bounds[i])
+        probe, probe_at = text[bounds[longest]:bounds[longest + 1]], bounds[longest]
+        sighting = hash((len(text), probe_at, probe))
+        if sighting not in self._sightings:
+            if len(self._sightings) >= self.SIGHTINGS:
+                self._sightings.clear()
+            self._sightings.add(sighting)
+            return
+        parts = tuple(text[bounds[i]:bounds[i + 1]] for i in range(0, len(bounds), 2))
+        layout = _Layout(depth, parts, tuple(hole for _, _, hole in holes), shape, literal,
+                         probe=probe, probe_at=probe_at)
+        cost = literal + Texts.ENTRY
+        if self._layouts_size + cost > self.LAYOUTS:
+            self._layouts, self._layouts_size = {}, 0
+        self._layouts_size += cost
+        self._layouts[len(text)] = (layout, *self._layouts.get(len(text), ())[:self.SAME_LENGTH - 1])
+
+    def _replay(self, layout: _Layout, text: str) -> dict[str, Any] | None:
+        """``text`` read by ``layout``: its holes read, its literal parts compared; ``None`` where it differs (or
+        holds anything unusual)."""
+        parts = layout.parts
+        if not text.startswith(parts[0]):
+            return None
+        at = len(parts[0])
+        values: list[Any] = []
+        spare: list[tuple[int, int, _Hole]] = []
+        try:
+            for (kind, depth, special, key), part in zip(layout.holes, layout.after, strict=True):
+                if kind is _PLAIN:
+                    found = _STRING.match(text, at)
+                    if found is None:
+                        return None
+                    values.append(found.group(1))
+                    at = found.end()
+                elif kind is _DECODE:
+                    value, end = SCAN(text, at)
+                    if text[at] in "{[" and text_nests_deeper(text, at, end, depth):
+                        return None
+                    values.append(value)
+                    at = end
+                else:
+                    read = special(key, text, at, depth, spare)  # type: ignore[misc]  # a _SPECIAL's is set
+                    if read is None or read[2] is not _ANEW:
+                        return None
+                    value, at, _ = read
+                    values.append(value)
+                if not text.startswith(part, at):
+                    return None
+                at += len(part)
+        except (StopIteration, ValueError, RecursionError):  # JSONDecodeError included
+            return None
+        if at != len(text):
+            return None
+        return layout.shape.build(values)
 
 
-_Special = Callable[[str, str, int, int], "tuple[Any, int] | None"]
+_Special: TypeAlias = Callable[[str, str, int, int, "list[tuple[int, int, _Hole]]"], "_Read"]
+_Read: TypeAlias = "tuple[Any, int, object] | None"
+"""What a special made of a value: it, where it ends, and how (:data:`_SAME`, :data:`_ANEW`, or the
+:class:`_Shape` of an object it walked); ``None``: it is to be decoded."""
+
+_SAME = "same"
+"""A value found among those read before, whose text gives the same value each time: part of a layout's literal
+text."""
+_ANEW = "anew"
+"""A value looked up anew each time (a run facet, which may name its run): a hole of a layout, read by the
+special that read it."""
+_READ = "read"
+"""A job or dataset not found, read: a walk that read one leaves no layout (a new job, or one whose datasets
+change from run to run: its layout would have to read them as a walk does)."""
+_PLAIN, _DECODE, _SPECIAL = "plain", "decode", "special"
+"""The kinds of holes: a string without escapes, a value decoded, a value read by a special (and :data:`_READ`: a
+job or dataset read, which no layout has)."""
+_Hole: TypeAlias = tuple[str, int, "_Special | None", str]
+"""A hole of a layout: its kind, the depth left to its value, the special that reads it and its key."""
+
+_ALIKE = frozenset({"producer", "schemaURL"})
+"""Strings the same in every event of a job, as a rule: part of a layout's literal text (where one differs, the
+layout does not fit, and the event is walked)."""
+_STRING = re.compile(r'"([^"\\\x00-\x1f]*)"')
+
+
+class _Shape:
+    """What a walk made of one object: its keys in order, the values that are the same each time, the holes that
+    give the others (by their index among the walk's holes), and the objects it walked within it."""
+
+    __slots__ = ("fills", "keys", "nested_shapes", "row")
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.row: list[Any] = []
+        self.fills: list[tuple[int, int]] = []
+        self.nested_shapes: list[tuple[int, _Shape]] = []
+
+    def same(self, key: str, value: Any) -> None:
+        self.keys.append(key)
+        self.row.append(value)
+
+    def hole(self, key: str, holes: list[tuple[int, int, _Hole]], start: int, end: int, hole: _Hole) -> None:
+        self.fills.append((len(self.keys), len(holes)))
+        holes.append((start, end, hole))
+        self.same(key, None)
+
+    def nested(self, key: str, shape: _Shape) -> None:
+        self.nested_shapes.append((len(self.keys), shape))
+        self.same(key, None)
+
+    def build(self, values: list[Any]) -> dict[str, Any]:
+        """The object again, its holes' values given (a new dict each time, as a walk makes: the caller owns it).
+        Keys in the same order, and a repeated key where json puts it (first place, last value)."""
+        row = self.row.copy()
+        for slot, index in self.fills:
+            row[slot] = values[index]
+        for slot, shape in self.nested_shapes:
+            row[slot] = shape.build(values)
+        return dict(zip(self.keys, row, strict=True))
+
+
+class _Layout:
+    """An event's text as literal parts and the holes between them (ids, times, what is read anew each time), and
+    the shape of what it reads as. A text whose literal parts are the same, in the same order around the holes,
+    reads as that event did with its own holes' values: the literal parts hold the keys and the values found
+    (a job, datasets), which is to say what a walk would meet in them, and the holes are read as the walk read
+    them. A steady stream's events are read at the cost of their holes."""
+
+    __slots__ = ("after", "depth", "holes", "literal", "parts", "probe", "probe_at", "shape")
+
+    def __init__(self, depth: int, parts: tuple[str, ...], holes: tuple[_Hole, ...], shape: _Shape, literal: int,
+                 *, probe: str, probe_at: int) -> None:
+        self.depth = depth
+        self.parts = parts
+        self.after = parts[1:]
+        """The part after each hole."""
+        self.holes = holes
+        self.shape = shape
+        self.literal = literal
+        """The characters of its literal parts."""
+        self.probe, self.probe_at = probe, probe_at
+        """The longest part, and where it was: a quick test of whether a text is laid out alike."""
+
+
 
 
 def blank_after(text: str, end: int) -> bool:
