@@ -19,8 +19,8 @@ JSON = st.recursive(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(TEXT, JSON, max_size=5), TEXT)
-def test_an_operation_renders_as_json_dumps(body: dict[str, Any], path: str) -> None:
-    op = Operation("pipeline", "PUT", path, body, subject=("s",))
-    assert op.json == json.dumps({"method": "PUT", "path": path, "body": body}, ensure_ascii=False,
+@given(st.dictionaries(TEXT, JSON, max_size=5), TEXT, st.sampled_from(["PUT", "POST", "PATCH"]) | TEXT)
+def test_an_operation_renders_as_json_dumps(body: dict[str, Any], path: str, method: str) -> None:
+    op = Operation("pipeline", method, path, body, subject=("s",))
+    assert op.json == json.dumps({"method": method, "path": path, "body": body}, ensure_ascii=False,
                                  separators=(",", ":"))

@@ -34,6 +34,8 @@ def _c_encoder() -> Callable[[Any], str]:
 
 
 _encode = _c_encoder()
+_encode_str = json.encoder.encode_basestring
+"""A string as ``_encode`` writes it (``ensure_ascii=False``): the very function it calls."""
 
 
 @value
@@ -67,7 +69,10 @@ class Operation:
         """The call as one line of JSON (the dry-run format), rendered on first use only: a stream's run statuses
         mostly supersede each other within a batch and are never rendered at all."""
         if self._json is None:
-            object.__setattr__(self, "_json", _encode(self.to_dict()))
+            # to_dict() encoded, with its three keys written as they always come out: the encoder makes a list of the
+            # items of each dict it meets, and this one is the same for every call.
+            method, path = _encode_str(self.method), _encode_str(self.path)
+            object.__setattr__(self, "_json", f'{{"method":{method},"path":{path},"body":{_encode(self.body)}}}')
         assert self._json is not None
         return self._json
 

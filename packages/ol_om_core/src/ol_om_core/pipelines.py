@@ -102,19 +102,23 @@ def place(event: RunEvent | JobEvent, task_of_run: Callable[[str], str | None] =
     is not the root is a grandchild and folds into its parent's task, found by the parent's run in
     ``task_of_run`` (deeper levels too), else named after the parent job."""
     own = event.job
-    ref = own.ref
     run_id = event.run.run_id if isinstance(event, RunEvent) else ""
     parent = parent_of(event)
     root = parent.root_job if parent is not None else None
-    if parent is None or root == ref or (root is None and is_orchestration(own)):
+    if parent is None or _is_job(root, own) or (root is None and is_orchestration(own)):
         # A root job; without a root facet (OpenLineage before 2-0-x) an orchestrator with a parent (a Spark
         # application an Airflow task started) stays a pipeline of its own, as before. Its task (when it is
-        # one) is named after it: task_name(ref, ref).
-        return Place(ref, None if is_orchestration(own) else own.name, run_id, own=True)
+        # one) is named after it.
+        return Place(own.ref, None if is_orchestration(own) else own.name, run_id, own=True)
     if root is None or root == parent.job:
-        return Place(parent.job, dbt.node_id(own) or task_name(ref, parent.job), parent.run_id, own=False)
-    task = task_of_run(parent.run_id) or task_name(parent.job, root)
+        return Place(parent.job, dbt.node_id(own) or task_name(own.name, parent.job), parent.run_id, own=False)
+    task = task_of_run(parent.run_id) or task_name(parent.job.name, root)
     return Place(root, task, parent.root_run_id or parent.run_id, own=False, folded=True)
+
+
+def _is_job(ref: JobRef | None, job: Job) -> bool:
+    """Whether ``ref`` names ``job``: ``ref == job.ref`` without making a JobRef to compare, for every event."""
+    return ref is not None and ref.name == job.name and ref.namespace == job.namespace
 
 
 def is_orchestration(job: Job) -> bool:
@@ -134,12 +138,13 @@ def service_for(job: Job, config: TranslatorConfig) -> tuple[str, str]:
     return config.pipeline_service, DEFAULT_SERVICE_TYPE
 
 
-def task_name(job: JobRef, pipeline: JobRef) -> str:
-    """Airflow names tasks ``{dag_id}.{task_id}``: inside the DAG's pipeline the task is ``task_id``."""
+def task_name(job: str, pipeline: JobRef) -> str:
+    """The task the job named ``job`` is within ``pipeline``. Airflow names tasks ``{dag_id}.{task_id}``: inside
+    the DAG's pipeline the task is ``task_id``."""
     prefix = pipeline.name + "."
-    if job != pipeline and job.name.startswith(prefix) and len(job.name) > len(prefix):
-        return job.name[len(prefix):]
-    return job.name
+    if job.startswith(prefix) and len(job) > len(prefix):
+        return job[len(prefix):]
+    return job
 
 
 BOOKKEEPING_TAG_SOURCES = frozenset({"OPENLINEAGE_CLIENT"})

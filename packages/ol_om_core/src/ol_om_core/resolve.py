@@ -66,9 +66,12 @@ class Unresolved:
 
 
 Resolution = EntityRef | Unresolved
-_Read = tuple[DatasetIdentity, EntityRef | None]
+_Where = tuple[str, str, str]
+"""A location (a dataset identity's platform, namespace and name) as the key of the tables remembered at it: a
+plain tuple hashes in C, where the identity's dataclass hash is a Python call, for every dataset of every event."""
+_Read = tuple[_Where, EntityRef | None]
 """A remembered location read, and what it held (``None``: nothing)."""
-_Kept = tuple[Resolution, tuple[_Read, ...], tuple[tuple[DatasetIdentity, EntityRef], ...]]
+_Kept = tuple[Resolution, tuple[_Read, ...], tuple[tuple[_Where, EntityRef], ...]]
 """A dataset's answer, the remembered locations read for it, the locations it remembered (and their table)."""
 
 # The OpenMetadata service type assumed for a platform when ``service_types`` names none.
@@ -130,7 +133,7 @@ class Resolver:
     def __init__(self, config: NamingConfig, max_entries: int = 50_000) -> None:
         self._config = config
         self._answers: LRU[tuple[str, str, str], tuple[DatasetIdentity, Resolution]] = LRU(max_entries)
-        self._table_at: LRU[DatasetIdentity, EntityRef] = LRU(max_entries)
+        self._table_at: LRU[_Where, EntityRef] = LRU(max_entries)
         self._kept: ByIdentity[Dataset, _Kept] = ByIdentity(4096)
 
     def resolve(self, dataset: Dataset) -> Resolution:
@@ -147,13 +150,13 @@ class Resolver:
                     self._table_at.put(location, table)
                 return answer
         reads_now: list[_Read] = []
-        writes_now: list[tuple[DatasetIdentity, EntityRef]] = []
+        writes_now: list[tuple[_Where, EntityRef]] = []
         answer = self._resolve_dataset(dataset, reads_now, writes_now)
         self._kept.put(dataset, (answer, tuple(reads_now), tuple(writes_now)))
         return answer
 
     def _resolve_dataset(self, dataset: Dataset, reads: list[_Read],
-                         writes: list[tuple[DatasetIdentity, EntityRef]]) -> Resolution:
+                         writes: list[tuple[_Where, EntityRef]]) -> Resolution:
         tables = [s for s in dataset.symlinks if s.type.upper() == "TABLE"] if dataset.symlinks else ()
         location = normalize(dataset.namespace, dataset.name) if tables else None
         if location is not None and location.platform not in TOPIC_PLATFORMS:
@@ -161,8 +164,9 @@ class Resolver:
             answers = [self._lookup(s.namespace, s.name, catalog) for s in tables]
             found = next((a for a in answers if isinstance(a, EntityRef)), None)
             if found is not None:
-                self._table_at.put(location, found)
-                writes.append((location, found))
+                where = _where(location)
+                self._table_at.put(where, found)
+                writes.append((where, found))
                 return found
             # No catalog identifier maps to a table: the storage location itself is still a dataset.
             own = self._lookup(dataset.namespace, dataset.name, "", reads)
@@ -171,7 +175,7 @@ class Resolver:
         if dataset.symlinks and isinstance(answer, EntityRef) and answer.type == "table":
             for symlink in dataset.symlinks:
                 if symlink.type.upper() == "LOCATION":
-                    at = normalize(symlink.namespace, symlink.name)
+                    at = _where(normalize(symlink.namespace, symlink.name))
                     self._table_at.put(at, answer)
                     writes.append((at, answer))
         return answer
@@ -193,9 +197,10 @@ class Resolver:
         identity, answer = entry
         if catalog:
             return answer
-        remembered = self._table_at.get(identity)
+        where = _where(identity)
+        remembered = self._table_at.get(where)
         if reads is not None:
-            reads.append((identity, remembered))
+            reads.append((where, remembered))
         return remembered or answer
 
     def _resolve(self, identity: DatasetIdentity, namespace: str, catalog: str) -> Resolution:
@@ -400,6 +405,10 @@ def _sql_parts(name: str) -> list[_Part]:
             break
         i += 1
     return [(p, False) for p in name.split(".")]  # stray quotes: read the name as plain dotted text
+
+
+def _where(identity: DatasetIdentity) -> _Where:
+    return identity.platform, identity.namespace, identity.name
 
 
 def _glue_account(identity: DatasetIdentity) -> str | None:

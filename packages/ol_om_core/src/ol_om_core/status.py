@@ -63,7 +63,8 @@ class View:
 _UNSEEN = View("Pending")
 
 
-def _attempt(reports: list[tuple[int, str]], child_start: int | None = None, log_link: str | None = None) -> View:
+def _attempt(reports: tuple[tuple[int, str], ...], child_start: int | None = None,
+             log_link: str | None = None) -> View:
     """The latest attempt of one run id: the events from its latest START on (all of them without a START).
 
     A pipeline run's children starting again (``child_start``: the latest START of any of them) also begin a new
@@ -102,14 +103,17 @@ def _attempt(reports: list[tuple[int, str]], child_start: int | None = None, log
 class TaskRun:
     """The runs of one task within one pipeline run (its tries), and the orchestrator's verdict on it."""
 
-    runs: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    runs: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
+    """Run id -> its reports (when, eventType). Tuples, not lists: the cycle collector stops tracking a tuple of
+    plain values, and these live as long as their run (a list would be walked by every collection meanwhile)."""
     log_links: dict[str, str] = field(default_factory=dict)
     """Run id -> where the orchestrator shows that try's log (Airflow's ``airflow.taskInstance.log_url``)."""
     verdict: tuple[int, str] | None = None
     """(when, statusType) the orchestrator reported at the end of the pipeline run."""
-    _view: tuple[int | None, View] | None = field(default=None, repr=False, compare=False)
-    """The last view made and the child start it was made with: every event asks for the views of all the
-    tasks of its run, and most of them did not change since."""
+    _view: View | None = field(default=None, repr=False, compare=False)
+    """The last view made (with ``_view_child_start``): every event asks for the views of all the tasks of its
+    run, and most of them did not change since."""
+    _view_child_start: int | None = field(default=None, repr=False, compare=False)
     _latest_start: tuple[int | None] | None = field(default=(None,), repr=False, compare=False)
     """(the latest START of its tries, or None), kept up by ``record``; ``None`` when it must be worked out again.
     No report yet: no START."""
@@ -118,17 +122,17 @@ class TaskRun:
         if log_link and self.log_links.get(run_id) != log_link:
             self.log_links[run_id] = log_link
             self._view = None
-        reports = self.runs.setdefault(run_id, [])
+        reports = self.runs.get(run_id, ())
         report = (time, event_type)
         if report in reports:
             return
-        reports.append(report)
         self._view = None
-        if len(reports) > _MAX_REPORTS:
-            reports.sort()
-            del reports[0]
+        if len(reports) >= _MAX_REPORTS:
+            self.runs[run_id] = tuple(sorted((*reports, report))[1:])
             self._latest_start = None  # the report let go may have been the latest START
-        elif event_type == "START" and self._latest_start is not None:
+            return
+        self.runs[run_id] = (*reports, report)
+        if event_type == "START" and self._latest_start is not None:
             latest = self._latest_start[0]
             if latest is None or time > latest:
                 self._latest_start = (time,)
@@ -147,10 +151,10 @@ class TaskRun:
         return self._latest_start[0]
 
     def view(self, child_start: int | None = None) -> View:
-        if self._view is not None and self._view[0] == child_start:
-            return self._view[1]
+        if self._view is not None and self._view_child_start == child_start:
+            return self._view
         view = self._make_view(child_start)
-        self._view = (child_start, view)
+        self._view, self._view_child_start = view, child_start
         return view
 
     def _make_view(self, child_start: int | None) -> View:

@@ -129,19 +129,15 @@ class Translator:
             self._pipelines.put((job.namespace, job.name), pipeline)
         return pipeline
 
-    def _new(self, dedupe_key: Hashable) -> int | None:
-        """The hash of ``dedupe_key`` when no operation with it was emitted (it now is), else ``None``: only what
-        was not emitted before is built, for most calls of a steady stream repeat, and rendering them is the
-        expensive part."""
-        hashed = hash(dedupe_key)
-        return hashed if self._emitted.add(hashed) else None
-
     def _plan(self, event: RunEvent | JobEvent, where: pipelines.Place, pipeline: _Pipeline,
               ops: list[Operation]) -> list[Unresolved]:
         """Record what the event says; add to ``ops`` the calls it causes that were not emitted before. Returns
         the datasets that could not be mapped."""
         key = pipeline.key
-        if (hashed := self._new(("service", key.service, key.service_type))) is not None:
+        # Only what was not emitted before is built (each call's de-duplication key is remembered by its hash): most
+        # calls of a steady stream repeat, and rendering them is the expensive part.
+        emitted = self._emitted
+        if emitted.add(hashed := hash(("service", key.service, key.service_type))):
             ops.append(pipelines.service_operation(key.service, key.service_type, key=hashed))
         run_event = event if isinstance(event, RunEvent) else None
         # The pipeline job's final word on each task (Airflow's tasksState), read once for the tasks and the status.
@@ -149,13 +145,13 @@ class Translator:
         # Where Airflow shows this try's log, read once for the task's and the pipeline's pages and the status.
         log = airflow.log_url(run_event) if run_event is not None and self.config.include_run_facts else None
         self._update_pipeline(pipeline, event, where, final, log)
-        if (hashed := self._new(("pipeline", key.fqn, pipeline.version))) is not None:
+        if emitted.add(hashed := hash(("pipeline", key.fqn, pipeline.version))):
             ops.append(_pipeline_operation(pipeline, self.config.tag_classification, key=hashed))
         if run_event is not None and not where.folded:
             run = self._status(key, run_event, where, final, log)
             snapshot = run.snapshot()
             # The run id too: a cleared DAG run is a new run with the same timestamp (and maybe the same state).
-            if (hashed := self._new((key.status_path, snapshot.run_id, snapshot.state))) is not None:
+            if emitted.add(hashed := hash((key.status_path, snapshot.run_id, snapshot.state))):
                 ops.append(_status_operation(key, snapshot, run.from_start, key=hashed))
 
         unresolved: list[Unresolved] = []
@@ -170,7 +166,7 @@ class Translator:
         if self._quality is not None and run_event is not None:
             plan += self._quality.plan(run_event)
         for dedupe_key, build in plan:
-            if (hashed := self._new(dedupe_key)) is not None:
+            if emitted.add(hashed := hash(dedupe_key)):
                 ops.append(build(key=hashed))
         return unresolved
 
@@ -279,7 +275,7 @@ class Translator:
             return state
 
         sql = event.job.sql
-        new = self._new
+        emitted = self._emitted
         if state.inputs and state.outputs:
             for out in state.outputs.values():
                 for source in state.inputs.values():
@@ -287,15 +283,15 @@ class Translator:
                         continue
                     edge_key = ("edge", source.ref.fqn, out.ref.fqn, key.fqn, sql, out.dataset.column_lineage,
                                 out.dataset.columns)
-                    if (hashed := new(edge_key)) is not None:
+                    if emitted.add(hashed := hash(edge_key)):
                         ops.append(self._edge(source, out, pipelines.pipeline_ref(key), sql, key=hashed))
         elif settled:
             pipeline = pipelines.pipeline_ref(key)
             for seen in state.inputs.values():
-                if (hashed := new(("edge", seen.ref.fqn, key.fqn, key.fqn, sql))) is not None:
+                if emitted.add(hashed := hash(("edge", seen.ref.fqn, key.fqn, key.fqn, sql))):
                     ops.append(self._one_sided(seen, lineage.entity(seen.ref), pipeline, pipeline, sql, key=hashed))
             for seen in state.outputs.values():
-                if (hashed := new(("edge", key.fqn, seen.ref.fqn, key.fqn, sql))) is not None:
+                if emitted.add(hashed := hash(("edge", key.fqn, seen.ref.fqn, key.fqn, sql))):
                     ops.append(self._one_sided(seen, pipeline, lineage.entity(seen.ref), pipeline, sql, key=hashed))
         return state
 
