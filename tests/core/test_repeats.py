@@ -221,7 +221,7 @@ def test_a_found_text_is_always_the_one_held(values: list[dict[str, Any]], probe
         if found is not None:
             assert found == (text, 1 + len(text))
         else:
-            assert text not in [json.dumps(value) for value in values]  # not held (an equal dict in another order is not)
+            assert text not in [json.dumps(value) for value in values]  # an equal dict in another order is not held
 
 
 def test_a_stream_that_does_not_repeat_itself_is_read_the_plain_way(monkeypatch: pytest.MonkeyPatch) -> None:
