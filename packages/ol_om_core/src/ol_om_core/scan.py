@@ -7,6 +7,10 @@ dataset or a facet begins it looks the text up in :class:`Texts`: a text seen be
 from it then, and the scanner goes on after it. The same text is the same JSON value, so nothing but speed changes
 (tests/core/test_repeats.py holds it to a fresh parse).
 
+Most events of a steady stream are laid out as one read before, ids and times aside: the same keys in the same
+order around the same job and datasets. A walk leaves the event's :class:`_Layout` (its literal parts, and the holes
+between them), and an event of the same length whose literal parts are the same reads by its holes alone.
+
 Anything unusual (bad JSON, an escaped key, a job that is not an object, a value that fails to parse) makes the
 walk give up with :class:`Unusual`: the caller then reads the text the plain way, which says what is wrong.
 """
@@ -86,6 +90,11 @@ class Texts(Generic[_V]):
 
     def find(self, text: str, start: int) -> tuple[_V, int] | None:
         """The value of the held text that ``text`` holds at ``start``, and where that text ends there."""
+        item = self.find_item(text, start)
+        return None if item is None else (item[1], start + len(item[0]))
+
+    def find_item(self, text: str, start: int) -> tuple[str, _V] | None:
+        """The held text that ``text`` holds at ``start``, and its value."""
         node = self._root
         while node.at >= 0:
             at = start + node.at
@@ -93,10 +102,10 @@ class Texts(Generic[_V]):
             if child is None:
                 return None
             node = child
-        for held, value in node.items:
-            if text.startswith(held, start):
-                self.found += len(held)
-                return value, start + len(held)
+        for item in node.items:
+            if text.startswith(item[0], start):
+                self.found += len(item[0])
+                return item
         return None
 
     def read_at(self, text: str, start: int, depth: int, path: str) -> tuple[_V, int]:
@@ -279,18 +288,18 @@ class Known:
                 if key in _ALIKE:
                     shape.same(key, plain)
                 else:
-                    shape.hole(key, holes, found.start(2) - 1, at, (_PLAIN, depth - 1, None, key))
+                    shape.hole(key, holes, found.start(2) - 1, at, (_PLAIN, depth - 1, key))
             elif (read := special(key, text, at, depth - 1, holes)) is None:
                 data[key], at = SCAN(text, at)
                 if text[start] in "{[" and text_nests_deeper(text, start, at, depth - 1):
                     raise Unusual
-                shape.hole(key, holes, start, at, (_DECODE, depth - 1, None, key))
+                shape.hole(key, holes, start, at, (_DECODE, depth - 1, key))
             else:
                 data[key], at, how = read
                 if how is _SAME:
                     shape.same(key, data[key])
                 elif how is _ANEW or how is _READ:
-                    shape.hole(key, holes, start, at, (_SPECIAL if how is _ANEW else _READ, depth - 1, special, key))
+                    shape.hole(key, holes, start, at, (_FACET if how is _ANEW else _READ, depth - 1, key))
                 else:
                     shape.nested(key, how)  # type: ignore[arg-type]  # a special walked it
             found = _NEXT_KEY.match(text, at)
@@ -380,9 +389,9 @@ class Known:
             return None
         at = len(parts[0])
         values: list[Any] = []
-        spare: list[tuple[int, int, _Hole]] = []
+        hints = layout.hints
         try:
-            for (kind, depth, special, key), part in zip(layout.holes, layout.after, strict=True):
+            for index, ((kind, depth, _), part) in enumerate(zip(layout.holes, layout.after, strict=True)):
                 if kind is _PLAIN:
                     found = _STRING.match(text, at)
                     if found is None:
@@ -395,16 +404,24 @@ class Known:
                         return None
                     values.append(value)
                     at = end
-                else:
-                    read = special(key, text, at, depth, spare)  # type: ignore[misc]  # a _SPECIAL's is set
-                    if read is None or read[2] is not _ANEW:
+                else:  # a run facet, found or read: the one this hole held last time, most often
+                    if not text.startswith("{", at):
                         return None
-                    value, at, _ = read
+                    hint = hints[index]
+                    if hint is not None and text.startswith(hint[0], at):
+                        self.facets.found += len(hint[0])
+                    else:
+                        hint = self.facets.find_item(text, at)
+                    if hint is None:
+                        value, at = self.facets.read_at(text, at, depth, "$.run.facets")
+                    else:
+                        hints[index] = hint
+                        value, at = hint[1], at + len(hint[0])
                     values.append(value)
                 if not text.startswith(part, at):
                     return None
                 at += len(part)
-        except (StopIteration, ValueError, RecursionError):  # JSONDecodeError included
+        except (StopIteration, ValueError, RecursionError, Unusual):  # JSONDecodeError included
             return None
         if at != len(text):
             return None
@@ -413,23 +430,22 @@ class Known:
 
 _Special: TypeAlias = Callable[[str, str, int, int, "list[tuple[int, int, _Hole]]"], "_Read"]
 _Read: TypeAlias = "tuple[Any, int, object] | None"
-"""What a special made of a value: it, where it ends, and how (:data:`_SAME`, :data:`_ANEW`, or the
-:class:`_Shape` of an object it walked); ``None``: it is to be decoded."""
+"""What a special made of a value: it, where it ends, and how (:data:`_SAME`, :data:`_ANEW`, :data:`_READ`, or
+the :class:`_Shape` of an object it walked); ``None``: it is to be decoded."""
 
 _SAME = "same"
 """A value found among those read before, whose text gives the same value each time: part of a layout's literal
 text."""
 _ANEW = "anew"
-"""A value looked up anew each time (a run facet, which may name its run): a hole of a layout, read by the
-special that read it."""
+"""A value looked up anew each time (a run facet, which may name its run): a hole of a layout."""
 _READ = "read"
 """A job or dataset not found, read: a walk that read one leaves no layout (a new job, or one whose datasets
 change from run to run: its layout would have to read them as a walk does)."""
-_PLAIN, _DECODE, _SPECIAL = "plain", "decode", "special"
-"""The kinds of holes: a string without escapes, a value decoded, a value read by a special (and :data:`_READ`: a
-job or dataset read, which no layout has)."""
-_Hole: TypeAlias = tuple[str, int, "_Special | None", str]
-"""A hole of a layout: its kind, the depth left to its value, the special that reads it and its key."""
+_PLAIN, _DECODE, _FACET = "plain", "decode", "facet"
+"""The kinds of holes: a string without escapes, a value decoded, a run facet looked up (and :data:`_READ`: a job
+or dataset read, which no layout has)."""
+_Hole: TypeAlias = tuple[str, int, str]
+"""A hole of a layout: its kind, the depth left to its value, and its key."""
 
 _ALIKE = frozenset({"producer", "schemaURL"})
 """Strings the same in every event of a job, as a rule: part of a layout's literal text (where one differs, the
@@ -441,13 +457,16 @@ class _Shape:
     """What a walk made of one object: its keys in order, the values that are the same each time, the holes that
     give the others (by their index among the walk's holes), and the objects it walked within it."""
 
-    __slots__ = ("fills", "keys", "nested_shapes", "row")
+    __slots__ = ("built", "filled", "fills", "keys", "nested_shapes", "row", "template")
 
     def __init__(self) -> None:
         self.keys: list[str] = []
         self.row: list[Any] = []
         self.fills: list[tuple[int, int]] = []
         self.nested_shapes: list[tuple[int, _Shape]] = []
+        self.template: dict[str, Any] = {}
+        self.filled: tuple[tuple[str, int], ...] = ()
+        self.built: tuple[tuple[str, _Shape], ...] = ()
 
     def same(self, key: str, value: Any) -> None:
         self.keys.append(key)
@@ -462,15 +481,25 @@ class _Shape:
         self.nested_shapes.append((len(self.keys), shape))
         self.same(key, None)
 
+    def finish(self) -> None:
+        """Made ready to :meth:`build`: the object with its holes empty, and what fills them. A repeated key is
+        where json puts it (first place, last value): only its last value is filled."""
+        last = {key: slot for slot, key in enumerate(self.keys)}
+        self.template = dict(zip(self.keys, self.row, strict=True))
+        self.filled = tuple((self.keys[slot], index) for slot, index in self.fills if last[self.keys[slot]] == slot)
+        self.built = tuple((self.keys[slot], shape) for slot, shape in self.nested_shapes
+                           if last[self.keys[slot]] == slot)
+        for _, shape in self.built:
+            shape.finish()
+
     def build(self, values: list[Any]) -> dict[str, Any]:
-        """The object again, its holes' values given (a new dict each time, as a walk makes: the caller owns it).
-        Keys in the same order, and a repeated key where json puts it (first place, last value)."""
-        row = self.row.copy()
-        for slot, index in self.fills:
-            row[slot] = values[index]
-        for slot, shape in self.nested_shapes:
-            row[slot] = shape.build(values)
-        return dict(zip(self.keys, row, strict=True))
+        """The object again, its holes' values given (a new dict each time, as a walk makes: the caller owns it)."""
+        data = self.template.copy()
+        for key, index in self.filled:
+            data[key] = values[index]
+        for key, shape in self.built:
+            data[key] = shape.build(values)
+        return data
 
 
 class _Layout:
@@ -480,7 +509,7 @@ class _Layout:
     (a job, datasets), which is to say what a walk would meet in them, and the holes are read as the walk read
     them. A steady stream's events are read at the cost of their holes."""
 
-    __slots__ = ("after", "depth", "holes", "literal", "parts", "probe", "probe_at", "shape")
+    __slots__ = ("after", "depth", "hints", "holes", "literal", "parts", "probe", "probe_at", "shape")
 
     def __init__(self, depth: int, parts: tuple[str, ...], holes: tuple[_Hole, ...], shape: _Shape, literal: int,
                  *, probe: str, probe_at: int) -> None:
@@ -489,7 +518,11 @@ class _Layout:
         self.after = parts[1:]
         """The part after each hole."""
         self.holes = holes
+        self.hints: list[tuple[str, Any] | None] = [None] * len(holes)
+        """The kept text each facet hole held last time, and its value (looked at before the tree: a job sends
+        the same facets run after run, but for one that names its run)."""
         self.shape = shape
+        shape.finish()
         self.literal = literal
         """The characters of its literal parts."""
         self.probe, self.probe_at = probe, probe_at
