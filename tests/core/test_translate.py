@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ol_om_core import parse
+from ol_om_core import InvalidEvent, parse
 from ol_om_core.config import FilterPattern, NamingConfig, TranslatorConfig
 from ol_om_core.operations import Operation
 from ol_om_core.translate import Translation, Translator
@@ -338,6 +338,29 @@ def test_column_lineage_in_output_facets_and_dataset_level_dependencies() -> Non
         entry = {"fromColumns": ["postgres.db.s.a.key"], "toColumn": f"postgres.db.s.c.{column}",
                  "function": "INDIRECT/JOIN"}
         assert entry in columns
+
+
+@pytest.mark.parametrize("description", ["sum(amount)", "", None])
+def test_column_lineage_with_the_deprecated_transformation_per_field(description: str | None) -> None:
+    output = table("db.s.c", columnLineage=column_lineage(fields={"total": {
+        "inputFields": [input_field("db.s.a", "amount")], "transformationType": "AGGREGATION",
+        "transformationDescription": description}}))
+    out = ops(Translator(), run_event("COMPLETE", "j", rid(), inputs=[table("db.s.a")], outputs=[output]))
+    (edge,) = of_kind(out, "lineage")
+    (column,) = edge["edge"]["lineageDetails"]["columnsLineage"]
+    assert column["toColumn"] == "postgres.db.s.c.total"
+    assert column["function"] == (description or "DIRECT/AGGREGATION")  # else what kind of transformation it is
+
+
+@pytest.mark.parametrize("value", [[], {}, 1, True])
+@pytest.mark.parametrize("key", ["transformationType", "transformationDescription"])
+def test_a_deprecated_transformation_that_is_no_string_is_refused_where_it_is(key: str, value: Any) -> None:
+    """A pinned regression: it reached the translator, whose dedupe key could not hash it (an internal error)."""
+    output = table("db.s.c", columnLineage=column_lineage(fields={"total": {
+        "inputFields": [input_field("db.s.a", "amount")], key: value}}))
+    with pytest.raises(InvalidEvent) as raised:
+        parse(run_event("COMPLETE", "j", rid(), inputs=[table("db.s.a")], outputs=[output]))
+    assert raised.value.path == f"$.outputs[0].facets.columnLineage.fields.total.{key}"
 
 
 def test_unresolved_datasets_are_reported_with_a_reason_not_dropped() -> None:

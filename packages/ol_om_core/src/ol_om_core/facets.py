@@ -42,7 +42,9 @@ _INPUT_FIELD: Schema = {
     "transformations": (False, ("array", _TRANSFORMATION)),
 }
 _COLUMN_LINEAGE: Schema = {
-    "fields": (True, ("map", {"inputFields": (True, ("array", _INPUT_FIELD))})),
+    # transformationType / transformationDescription: one (deprecated) transformation per output field (1-0-x).
+    "fields": (True, ("map", {"inputFields": (True, ("array", _INPUT_FIELD)), "transformationType": (False, "string"),
+                              "transformationDescription": (False, "string")})),
     "dataset": (False, ("array", _INPUT_FIELD)),
 }
 _STATISTICS: Schema = {"rowCount": (False, "number"), "size": (False, "number"), "fileCount": (False, "number")}

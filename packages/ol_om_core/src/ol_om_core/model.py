@@ -7,6 +7,7 @@ uses are also parsed once, up front, into typed fields, so nothing downstream re
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import field
 from typing import Any
 
 from ol_om_core.values import value
@@ -84,6 +85,15 @@ class ColumnLineage:
 
     fields: tuple[tuple[str, tuple[InputField, ...]], ...] = ()
     dataset: tuple[InputField, ...] = ()
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+    """Its hash, made once: the translator hashes it with each edge of each event (parse hands the same value
+    back while the text repeats), and a dataclass's hash walks every field of every input field each time."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.fields, self.dataset)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @value
