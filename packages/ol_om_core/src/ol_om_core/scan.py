@@ -200,8 +200,11 @@ class Known:
     that repeats itself over more than a probe is found out then."""
     LAYOUTS = 8 << 20
     """Characters of layouts held at most (their literal text, and :attr:`Texts.ENTRY` each)."""
-    SAME_LENGTH = 4
-    """Layouts held for one length of text (jobs whose events happen to be as long as each other's)."""
+    SAME_JOB = 4
+    """Layouts held for one job where its text starts, in events of one length (a job's START and COMPLETE may be
+    as long as each other)."""
+    ANCHORS = 4
+    """Places where a layout's job starts, held for one length of text (producers lay events out alike)."""
     SIGHTINGS = 16384
     """Layouts seen once, remembered (by a hash) until seen again: a job whose events come further apart than this
     many others' is walked each time (that is a stream mostly of new jobs, where layouts would only churn)."""
@@ -210,9 +213,12 @@ class Known:
         self.jobs: Texts[Any] = Texts(read_job)
         self.datasets: Texts[Any] = Texts(read_dataset)
         self.facets: Texts[Any] = Texts(lambda data, path: data)
-        self._layouts: dict[int, tuple[_Layout, ...]] = {}
-        """By the length of the text they were made from: events of one job, of one type, are as long as each
-        other most of the time (the same job and datasets; ids and times of fixed length)."""
+        self._layouts: dict[tuple[int, int, str], tuple[_Layout, ...]] = {}
+        """By the length of the text they were made from, where its job starts, and the job's text: events of one
+        job, of one type, are as long as each other most of the time (the same job and datasets; ids and times
+        of fixed length)."""
+        self._anchors: dict[int, tuple[int, ...]] = {}
+        """Where the jobs of the layouts start, by the length of their text: where to look a job up."""
         self._layouts_size = 0
         self._sightings: set[int] = set()
         self._walked = self._seen = self._spared = self._resting = 0
@@ -245,12 +251,11 @@ class Known:
         An event laid out as one read before (:class:`_Layout`) is read by its holes alone. Depth is checked per
         value, so that the texts found need none: each value decoded here is checked within its place (a kept
         dataset within an array within the event), and a text is only kept when it was."""
-        for layout in self._layouts.get(len(text), ()):
-            if layout.depth == depth and text.startswith(layout.probe, layout.probe_at):
-                data = self._replay(layout, text)
+        for job_at in self._anchors.get(len(text), ()):
+            job = self.jobs.find_item(text, job_at)
+            if job is not None:
+                data = self._replay_any(self._layouts.get((len(text), job_at, job[0]), ()), text, depth)
                 if data is not None:
-                    self._spared += layout.literal
-                    self._judge(len(text))
                     return data
                 break
         start = _OPEN.match(text)
@@ -298,6 +303,7 @@ class Known:
                 data[key], at, how = read
                 if how is _SAME:
                     shape.same(key, data[key])
+                    shape.found[key] = (start, at)
                 elif how is _ANEW or how is _READ:
                     shape.hole(key, holes, start, at, (_FACET if how is _ANEW else _READ, depth - 1, key))
                 else:
@@ -360,26 +366,42 @@ class Known:
         """Keep the layout of a text just walked the second time one like it is walked, when a good share of it is
         literal (else it is likely to be the only one of its kind: a new job, or a stream that does not repeat
         itself, whose layouts would only churn)."""
+        job = shape.found.get("job")  # the job found: where the layout is looked up from
         bounds = [0, *(at for start, end, _ in holes for at in (start, end)), len(text)]  # the parts' bounds
         literal = sum(bounds[i + 1] - bounds[i] for i in range(0, len(bounds), 2))
-        if literal * 4 < len(text) or literal > Texts.LARGEST or any(hole[0] is _READ for _, _, hole in holes):
+        if job is None or literal * 4 < len(text) or literal > Texts.LARGEST \
+                or any(hole[0] is _READ for _, _, hole in holes):
             return
-        longest = max(range(0, len(bounds), 2), key=lambda i: bounds[i + 1] - bounds[i])
-        probe, probe_at = text[bounds[longest]:bounds[longest + 1]], bounds[longest]
-        sighting = hash((len(text), probe_at, probe))
+        key = (len(text), job[0], text[job[0]:job[1]])
+        sighting = hash(key)
         if sighting not in self._sightings:
             if len(self._sightings) >= self.SIGHTINGS:
                 self._sightings.clear()
             self._sightings.add(sighting)
             return
+        longest = max(range(0, len(bounds), 2), key=lambda i: bounds[i + 1] - bounds[i])
+        probe, probe_at = text[bounds[longest]:bounds[longest + 1]], bounds[longest]
         parts = tuple(text[bounds[i]:bounds[i + 1]] for i in range(0, len(bounds), 2))
         layout = _Layout(depth, parts, tuple(hole for _, _, hole in holes), shape, literal,
                          probe=probe, probe_at=probe_at)
         cost = literal + Texts.ENTRY
         if self._layouts_size + cost > self.LAYOUTS:
-            self._layouts, self._layouts_size = {}, 0
+            self._layouts, self._anchors, self._layouts_size = {}, {}, 0
         self._layouts_size += cost
-        self._layouts[len(text)] = (layout, *self._layouts.get(len(text), ())[:self.SAME_LENGTH - 1])
+        self._layouts[key] = (layout, *self._layouts.get(key, ())[:self.SAME_JOB - 1])
+        anchors = self._anchors.get(len(text), ())
+        if job[0] not in anchors:
+            self._anchors[len(text)] = (job[0], *anchors[:self.ANCHORS - 1])
+
+    def _replay_any(self, layouts: tuple[_Layout, ...], text: str, depth: int) -> dict[str, Any] | None:
+        for layout in layouts:
+            if layout.depth == depth and text.startswith(layout.probe, layout.probe_at):
+                data = self._replay(layout, text)
+                if data is not None:
+                    self._spared += layout.literal
+                    self._judge(len(text))
+                return data
+        return None
 
     def _replay(self, layout: _Layout, text: str) -> dict[str, Any] | None:
         """``text`` read by ``layout``: its holes read, its literal parts compared; ``None`` where it differs (or
@@ -457,13 +479,15 @@ class _Shape:
     """What a walk made of one object: its keys in order, the values that are the same each time, the holes that
     give the others (by their index among the walk's holes), and the objects it walked within it."""
 
-    __slots__ = ("built", "filled", "fills", "keys", "nested_shapes", "row", "template")
+    __slots__ = ("built", "filled", "fills", "found", "keys", "nested_shapes", "row", "template")
 
     def __init__(self) -> None:
         self.keys: list[str] = []
         self.row: list[Any] = []
         self.fills: list[tuple[int, int]] = []
         self.nested_shapes: list[tuple[int, _Shape]] = []
+        self.found: dict[str, tuple[int, int]] = {}
+        """Where the values found among those read before were, by key."""
         self.template: dict[str, Any] = {}
         self.filled: tuple[tuple[str, int], ...] = ()
         self.built: tuple[tuple[str, _Shape], ...] = ()
