@@ -219,6 +219,8 @@ class Known:
         of fixed length)."""
         self._anchors: dict[int, tuple[int, ...]] = {}
         """Where the jobs of the layouts start, by the length of their text: where to look a job up."""
+        self._recent: dict[int, _Layout] = {}
+        """The layout last used or learnt for each length of text: tried before the job is looked up."""
         self._layouts_size = 0
         self._sightings: set[int] = set()
         self._walked = self._seen = self._spared = self._resting = 0
@@ -251,6 +253,10 @@ class Known:
         An event laid out as one read before (:class:`_Layout`) is read by its holes alone. Depth is checked per
         value, so that the texts found need none: each value decoded here is checked within its place (a kept
         dataset within an array within the event), and a text is only kept when it was."""
+        recent = self._recent.get(len(text))  # most often the one: the same job's layout, when its length is its own
+        data = self._replay_any((recent,), text, depth) if recent is not None else None
+        if data is not None:
+            return data
         for job_at in self._anchors.get(len(text), ()):
             job = self.jobs.find_item(text, job_at)
             if job is not None:
@@ -379,16 +385,18 @@ class Known:
                 self._sightings.clear()
             self._sightings.add(sighting)
             return
-        longest = max(range(0, len(bounds), 2), key=lambda i: bounds[i + 1] - bounds[i])
-        probe, probe_at = text[bounds[longest]:bounds[longest + 1]], bounds[longest]
+        # The probe: the literal part that holds the job (a text that has it where it was is most likely the job's).
+        part = max(i for i in range(0, len(bounds), 2) if bounds[i] <= job[0])
+        probe, probe_at = text[bounds[part]:bounds[part + 1]], bounds[part]
         parts = tuple(text[bounds[i]:bounds[i + 1]] for i in range(0, len(bounds), 2))
         layout = _Layout(depth, parts, tuple(hole for _, _, hole in holes), shape, literal,
                          probe=probe, probe_at=probe_at)
         cost = literal + Texts.ENTRY
         if self._layouts_size + cost > self.LAYOUTS:
-            self._layouts, self._anchors, self._layouts_size = {}, {}, 0
+            self._layouts, self._anchors, self._recent, self._layouts_size = {}, {}, {}, 0
         self._layouts_size += cost
         self._layouts[key] = (layout, *self._layouts.get(key, ())[:self.SAME_JOB - 1])
+        self._recent[len(text)] = layout
         anchors = self._anchors.get(len(text), ())
         if job[0] not in anchors:
             self._anchors[len(text)] = (job[0], *anchors[:self.ANCHORS - 1])
@@ -400,6 +408,7 @@ class Known:
                 if data is not None:
                     self._spared += layout.literal
                     self._judge(len(text))
+                    self._recent[len(text)] = layout
                 return data
         return None
 
@@ -550,7 +559,7 @@ class _Layout:
         self.literal = literal
         """The characters of its literal parts."""
         self.probe, self.probe_at = probe, probe_at
-        """The longest part, and where it was: a quick test of whether a text is laid out alike."""
+        """The part that holds the job, and where it was: a quick test of whether a text is laid out alike."""
 
 
 
