@@ -385,7 +385,7 @@ def test_duplicate_keys_replayed_as_json_loads_has_them(head: str, tail: str) ->
     assert repr(parse(text)) == afresh(text.encode())
 
 
-def held(known: Known) -> list[Any]:
+def layouts_held(known: Known) -> list[Any]:
     return [layout for layouts in known._layouts.values() for layout in layouts]
 
 
@@ -397,11 +397,11 @@ def test_jobs_whose_events_are_as_long_as_each_other_keep_a_layout_each() -> Non
     for _ in range(3):  # read, found, found again: learnt
         for text in texts:
             known.walk(text, 200)
-    assert len(held(known)) == 50
+    assert len(layouts_held(known)) == 50
     spared = known._spared
     for text in texts:
         known.walk(text, 200)
-    assert known._spared == spared + sum(layout.literal for layout in held(known))  # each read by its layout
+    assert known._spared == spared + sum(layout.literal for layout in layouts_held(known))  # each read by its layout
 
 
 def test_a_layout_is_learnt_when_it_is_seen_again() -> None:
@@ -410,8 +410,8 @@ def test_a_layout_is_learnt_when_it_is_seen_again() -> None:
     text = a_run(RUN_IDS[3])
     for walks in range(1, 4):  # the job and datasets read, then found (another layout), then found again
         known.walk(text, 200)
-        assert bool(held(known)) is (walks == 3)
-    (layout,) = held(known)
+        assert bool(layouts_held(known)) is (walks == 3)
+    (layout,) = layouts_held(known)
     assert [key for kind, _, key in layout.holes] == [
         "eventType", "eventTime", "runId", "airflow", "processing_engine", "parent"]
     known.walk(text, 200)

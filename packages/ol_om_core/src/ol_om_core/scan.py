@@ -342,7 +342,21 @@ class Known:
         if key in self.PER_RUN or not text.startswith("{", at):
             return None
         # Looked up anew each time, found or not: a facet may name its run (Airflow's) and still repeat within it.
-        return *(self.facets.find(text, at) or self.facets.read_at(text, at, depth, "$.run.facets")), _ANEW
+        _, value, end = self._facet(text, at, depth)
+        return value, end, _ANEW
+
+    def _facet(self, text: str, at: int, depth: int,
+               hint: tuple[str, Any] | None = None) -> tuple[tuple[str, Any] | None, Any, int]:
+        """The run facet that starts at ``at``: found (``hint`` first: a kept text and its value, where it may be
+        again), else read and kept. Returns the kept text found and its value (``None`` when read), the facet,
+        and where it ends."""
+        if hint is not None and text.startswith(hint[0], at):
+            self.facets.found += len(hint[0])
+        else:
+            hint = self.facets.find_item(text, at)
+        if hint is None:
+            return None, *self.facets.read_at(text, at, depth, "$.run.facets")
+        return hint, hint[1], at + len(hint[0])
 
     def _items(self, text: str, at: int, depth: int, key: str) -> tuple[tuple[Any, ...], int, object]:
         at = _ARRAY_START.match(text, at).end()  # type: ignore[union-attr]  # text[at] is "["
@@ -402,6 +416,8 @@ class Known:
             self._anchors[len(text)] = (job[0], *anchors[:self.ANCHORS - 1])
 
     def _replay_any(self, layouts: tuple[_Layout, ...], text: str, depth: int) -> dict[str, Any] | None:
+        """``text`` read by the first of ``layouts`` whose probe it holds; ``None`` if none does, or if that one
+        does not fit it."""
         for layout in layouts:
             if layout.depth == depth and text.startswith(layout.probe, layout.probe_at):
                 data = self._replay(layout, text)
@@ -438,16 +454,9 @@ class Known:
                 else:  # a run facet, found or read: the one this hole held last time, most often
                     if not text.startswith("{", at):
                         return None
-                    hint = hints[index]
-                    if hint is not None and text.startswith(hint[0], at):
-                        self.facets.found += len(hint[0])
-                    else:
-                        hint = self.facets.find_item(text, at)
-                    if hint is None:
-                        value, at = self.facets.read_at(text, at, depth, "$.run.facets")
-                    else:
-                        hints[index] = hint
-                        value, at = hint[1], at + len(hint[0])
+                    found_facet, value, at = self._facet(text, at, depth, hints[index])
+                    if found_facet is not None:
+                        hints[index] = found_facet
                     values.append(value)
                 if not text.startswith(part, at):
                     return None
@@ -560,8 +569,6 @@ class _Layout:
         """The characters of its literal parts."""
         self.probe, self.probe_at = probe, probe_at
         """The part that holds the job, and where it was: a quick test of whether a text is laid out alike."""
-
-
 
 
 def blank_after(text: str, end: int) -> bool:
